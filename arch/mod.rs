@@ -1,0 +1,65 @@
+//! The architecture table: the whole kernel boundary of one ABI lives in one file here, and this
+//! is the only place in strand that names a `target_arch`.
+//!
+//! Every file provides the same contract; generic code in `src/` uses nothing else:
+//!
+//! - `syscall0` ..= `syscall6(nr, args..) -> usize`: the raw syscall instruction. The result is
+//!   normalised to one convention: a value in `-4095..=-1` (as `isize`) is a negated errno,
+//!   anything else is success. ABIs that report errors out of band (mips `$a3`, powerpc CR0.SO,
+//!   sparc carry) convert here.
+//! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
+//!   `CLOCK_NANOSLEEP` (the 64-bit-time variants on 32-bit ABIs) and `MMAP` (with `mmap_raw`).
+//!   Numbers with one name everywhere come straight from `linux_raw_sys::general`.
+//! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
+//!   its arguments through memory, i386 uses `mmap2`).
+//! - `_start`: the program entry (a `global_asm!`, left out of host unit tests), which calls
+//!   `__strand_start(initial_sp)` with a valid, ABI-aligned stack and no return address.
+//! - `TLS: TlsAbi`: the static-TLS variant, the gap between the thread pointer and the first TLS
+//!   block (variant I) and the thread-pointer bias (mips, powerpc, m68k).
+//! - `set_thread_pointer(tp) -> usize` (raw syscall-style result) for the main thread, and
+//!   `thread_pointer() -> *mut u8`, which must be cheap: it is how a thread finds itself.
+//! - `clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) -> usize`: the raw `clone`. In the
+//!   parent it returns the tid or a negated errno. In the child it runs on `stack_top` (16-byte
+//!   aligned, provided by the caller) with a correct first frame and calls `entry(arg)`, which
+//!   never returns. The arch file puts `tp` into the form its `CLONE_SETTLS` wants.
+//! - `unmap_and_exit(base, len) -> !`: `munmap` the calling thread's own mapping, then `exit(0)`,
+//!   with no memory access in between (the stack is gone).
+
+/// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
+/// Storage", Drepper, section 3.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsAbi {
+    pub variant: TlsVariant,
+    /// Variant I: bytes between (thread pointer - bias) and the first TLS block, before that
+    /// block's own alignment is applied (aarch64 16, arm 8, riscv 0).
+    pub gap: usize,
+    /// Variant I: the thread pointer points this many bytes past the TLS block start
+    /// (0x7000 on mips, powerpc, m68k).
+    pub bias: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsVariant {
+    /// The thread control block sits at or below the thread pointer, the TLS block above it.
+    I,
+    /// The TLS block sits below the thread pointer, whose first word points at itself.
+    II,
+}
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+)))]
+compile_error!("strand has no arch/ file for this target architecture yet");
+
+#[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "x86", path = "x86.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+#[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
+mod imp;
+
+pub use imp::*;

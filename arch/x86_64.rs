@@ -1,0 +1,187 @@
+//! x86_64 (System V AMD64 ABI, Linux syscall convention).
+//!
+//! Syscalls: `syscall` with the number in `rax`, arguments in `rdi, rsi, rdx, r10, r8, r9`; the
+//! instruction clobbers `rcx` and `r11` (arch/x86/entry/entry_64.S). Errors come back as
+//! `-4095..=-1` in `rax`, which is already strand's convention.
+
+use super::{TlsAbi, TlsVariant};
+use core::arch::{asm, global_asm};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
+pub mod nr {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    pub const MMAP: usize = g::__NR_mmap as usize;
+}
+
+/// Variant II: `%fs` points at the TCB, whose first word is a pointer to itself; the TLS block
+/// lies below (x86-64 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    unsafe { asm!("syscall", inlateout("rax") nr => r, lateout("rcx") _, lateout("r11") _, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a,
+             lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a, in("rsi") b,
+             lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a, in("rsi") b, in("rdx") c,
+             lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a, in("rsi") b, in("rdx") c,
+             in("r10") d, lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a, in("rsi") b, in("rdx") c,
+             in("r10") d, in("r8") e, lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => r, in("rdi") a, in("rsi") b, in("rdx") c,
+             in("r10") d, in("r8") e, in("r9") f, lateout("rcx") _, lateout("r11") _, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: the caller upholds mmap's contract.
+    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
+
+// The kernel enters `_start` with `rsp` 16-byte aligned, pointing at argc (psABI 3.4.1). Zero
+// `rbp` to end frame-pointer walks, and `call` so the callee sees `rsp ≡ 8 (mod 16)`.
+#[cfg(not(test))]
+global_asm!(
+    ".globl _start",
+    ".type _start,@function",
+    "_start:",
+    "xor ebp, ebp",
+    "mov rdi, rsp",
+    "and rsp, -16",
+    "call {start}",
+    "ud2",
+    start = sym crate::rt::__strand_start,
+);
+
+/// `ARCH_SET_FS` from arch/x86/include/uapi/asm/prctl.h.
+const ARCH_SET_FS: usize = 0x1002;
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // SAFETY: arch_prctl(ARCH_SET_FS) only changes this thread's %fs base.
+    unsafe { syscall2(linux_raw_sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: in variant II the word at %fs:0 is the TCB's self-pointer, written before %fs is set.
+    unsafe { asm!("mov {}, qword ptr fs:0", out(reg) tp, options(nostack, readonly, preserves_flags)) };
+    tp
+}
+
+/// x86_64 clone argument order is (flags, stack, ptid, ctid, tls) (kernel/fork.c, no
+/// CONFIG_CLONE_BACKWARDS); with CLONE_SETTLS `tls` is the new `%fs` base.
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let r;
+    // SAFETY: the child starts on `stack_top` (16-byte aligned by the caller), keeps every
+    // register but rax/rcx/r11, so `r9`/`r12` still hold entry/arg. `call` leaves
+    // `rsp ≡ 8 (mod 16)` at entry as the psABI wants, and `rbp = 0` ends frame walks. The child
+    // never comes back into this function; the parent only sees `rax`.
+    unsafe {
+        asm!(
+            "syscall",
+            "test eax, eax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "mov rdi, r12",
+            "call r9",
+            "ud2",
+            "2:",
+            inlateout("rax") __NR_clone as usize => r,
+            in("rdi") flags, in("rsi") stack_top, in("rdx") ptid, in("r10") ctid, in("r8") tp,
+            in("r9") entry, in("r12") arg,
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack)
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
+    // argument a register.
+    unsafe {
+        asm!(
+            "syscall",
+            "xor edi, edi",
+            "mov eax, {exit}",
+            "syscall",
+            "ud2",
+            exit = const __NR_exit,
+            in("rax") __NR_munmap as usize,
+            in("rdi") base, in("rsi") len,
+            options(noreturn, nostack)
+        )
+    }
+}

@@ -1,0 +1,87 @@
+//! Futex wait and wake: the one blocking primitive every lock in strand is built on
+//! (man 2 futex). 64-bit time on every ABI: the arch table maps `FUTEX` to `futex_time64` on
+//! 32-bit ABIs.
+
+use crate::arch::nr;
+use crate::errno::Errno;
+use crate::syscall::{sys, Timespec};
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+use linux_raw_sys::general::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+
+/// How a wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitResult {
+    /// Woken by `wake` (or spuriously: callers re-check their condition).
+    Woken,
+    /// The word did not hold `expected` when the kernel looked.
+    ValueChanged,
+    /// The timeout passed.
+    TimedOut,
+    /// A signal handler ran.
+    Interrupted,
+}
+
+/// Whether other processes may wait on the same word (a shared mapping). Private is faster;
+/// the kernel's CLONE_CHILD_CLEARTID wake is shared, so joins wait shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Private,
+    Shared,
+}
+
+impl Scope {
+    fn flag(self) -> u32 {
+        match self {
+            Scope::Private => FUTEX_PRIVATE_FLAG,
+            Scope::Shared => 0,
+        }
+    }
+}
+
+/// Converts a relative timeout to a timespec; `None` if it is too long to express (wait forever).
+pub(crate) fn timespec(d: Duration) -> Option<Timespec> {
+    Some(Timespec { tv_sec: i64::try_from(d.as_secs()).ok()?, tv_nsec: d.subsec_nanos() as _ })
+}
+
+/// Sleeps while `*futex == expected`, for at most `timeout`.
+pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> WaitResult {
+    let ts = timeout.and_then(timespec);
+    let ts_ptr = ts.as_ref().map_or(core::ptr::null(), |t| t as *const Timespec);
+    // SAFETY: the futex word is a live AtomicU32; the timeout is null or a live timespec.
+    let r = unsafe { sys!(nr::FUTEX, futex.as_ptr(), FUTEX_WAIT | scope.flag(), expected, ts_ptr) };
+    match Errno::result(r) {
+        Ok(_) => WaitResult::Woken,
+        Err(Errno::EAGAIN) => WaitResult::ValueChanged,
+        Err(Errno::ETIMEDOUT) => WaitResult::TimedOut,
+        Err(Errno::EINTR) => WaitResult::Interrupted,
+        // EFAULT/EINVAL cannot happen for a live, aligned word; EPERM/ENOSYS would mean a
+        // seccomp filter. Report them as a wake-up: every caller re-checks its condition.
+        Err(_) => WaitResult::Woken,
+    }
+}
+
+/// Wakes up to `n` waiters; returns how many were woken.
+pub fn wake(futex: &AtomicU32, n: u32, scope: Scope) -> usize {
+    wake_addr(futex.as_ptr(), n, scope)
+}
+
+/// `wake` by address, for a word that may already be gone: FUTEX_WAKE never dereferences it.
+pub(crate) fn wake_addr(addr: *const u32, n: u32, scope: Scope) -> usize {
+    let n = n.min(i32::MAX as u32);
+    // SAFETY: FUTEX_WAKE only uses the address as a key.
+    let r = unsafe { sys!(nr::FUTEX, addr, FUTEX_WAKE | scope.flag(), n) };
+    Errno::result(r).unwrap_or(0)
+}
+
+/// Private wait: the common case for locks inside one process.
+#[inline]
+pub fn wait_private(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
+    wait(futex, expected, timeout, Scope::Private)
+}
+
+/// Private wake.
+#[inline]
+pub fn wake_private(futex: &AtomicU32, n: u32) -> usize {
+    wake(futex, n, Scope::Private)
+}

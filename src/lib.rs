@@ -1,0 +1,69 @@
+//! strand: threads, thread-local storage, futexes and locks for static Linux executables with
+//! no libc. It talks to the kernel only through raw syscalls; everything that differs between
+//! CPU architectures lives in `arch/`, one file per ABI.
+//!
+//! A program declares its entry with [`main!`]; strand's `_start` sets up the process (argv,
+//! environment, auxiliary vector, the main thread's TLS) and calls it.
+#![cfg_attr(not(test), no_std)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+#[path = "../arch/mod.rs"]
+pub mod arch;
+
+pub mod env;
+pub mod errno;
+pub mod futex;
+pub mod io;
+#[cfg(all(feature = "panic-handler", not(test)))]
+mod panic;
+pub mod rt;
+pub mod startup;
+pub mod sync;
+pub mod syscall;
+pub mod thread;
+pub mod time;
+pub mod tls;
+
+pub use errno::Errno;
+pub use rt::{at_exit, exit};
+
+/// What `main` may return: `()`, an exit code, or a `Result` whose error is printed.
+pub trait MainResult {
+    fn exit_code(self) -> i32;
+}
+
+impl MainResult for () {
+    fn exit_code(self) -> i32 {
+        0
+    }
+}
+
+impl MainResult for i32 {
+    fn exit_code(self) -> i32 {
+        self
+    }
+}
+
+impl<E: core::fmt::Debug> MainResult for Result<(), E> {
+    fn exit_code(self) -> i32 {
+        match self {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("Error: {e:?}");
+                1
+            }
+        }
+    }
+}
+
+/// Declares the program's entry point: `strand::main!(main);` with `fn main() -> R` where `R` is
+/// `()`, `i32` or `Result<(), E: Debug>`.
+#[macro_export]
+macro_rules! main {
+    ($main:path) => {
+        #[no_mangle]
+        fn __strand_main() -> i32 {
+            $crate::MainResult::exit_code($main())
+        }
+    };
+}

@@ -1,0 +1,9 @@
+//! Locks built on futexes: `Mutex`, `Condvar`, `Once`, `OnceLock`.
+
+mod condvar;
+mod mutex;
+mod once;
+
+pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard, RawMutex};
+pub use once::{Once, OnceLock};

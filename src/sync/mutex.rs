@@ -1,0 +1,233 @@
+//! A futex mutex: one word, no syscall when uncontended, a short bounded spin, then sleep.
+//!
+//! States: 0 unlocked, 1 locked, 2 locked with (possibly) sleeping waiters. Unlock wakes one
+//! waiter only if the word said 2 (the algorithm of Drepper's "Futexes Are Tricky", mutex3).
+
+use crate::futex;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::AtomicU32;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+const UNLOCKED: u32 = 0;
+const LOCKED: u32 = 1;
+const CONTENDED: u32 = 2;
+
+/// How many times a waiter re-reads a held lock before it sleeps in the kernel.
+const SPIN_LIMIT: u32 = 100;
+
+/// The lock without data: for building other primitives, and for `lock_api`.
+pub struct RawMutex {
+    state: AtomicU32,
+}
+
+impl RawMutex {
+    pub const fn new() -> RawMutex {
+        RawMutex { state: AtomicU32::new(UNLOCKED) }
+    }
+
+    #[inline]
+    pub fn try_lock(&self) -> bool {
+        self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_ok()
+    }
+
+    #[inline]
+    pub fn lock(&self) {
+        if !self.try_lock() {
+            self.lock_contended();
+        }
+    }
+
+    #[cold]
+    fn lock_contended(&self) {
+        let mut state = self.spin();
+        if state == UNLOCKED {
+            match self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed) {
+                Ok(_) => return,
+                Err(s) => state = s,
+            }
+        }
+        loop {
+            // Mark the lock contended before sleeping, so the unlocker knows to wake us. If the
+            // swap finds it unlocked we own it (as "contended": at worst one needless wake).
+            if state != CONTENDED && self.state.swap(CONTENDED, Acquire) == UNLOCKED {
+                return;
+            }
+            futex::wait_private(&self.state, CONTENDED, None);
+            state = self.spin();
+        }
+    }
+
+    fn spin(&self) -> u32 {
+        let mut n = SPIN_LIMIT;
+        loop {
+            let state = self.state.load(Relaxed);
+            if state != LOCKED || n == 0 {
+                return state;
+            }
+            core::hint::spin_loop();
+            n -= 1;
+        }
+    }
+
+    /// # Safety
+    /// The calling context must hold the lock (taken by `lock` or `try_lock`).
+    ///
+    /// Unlocking a mutex that is not locked is detected and panics instead of corrupting the
+    /// lock for its next user.
+    #[inline]
+    pub unsafe fn unlock(&self) {
+        match self.state.swap(UNLOCKED, Release) {
+            LOCKED => {}
+            CONTENDED => self.wake(),
+            _ => unlock_of_unlocked(),
+        }
+    }
+
+    #[cold]
+    fn wake(&self) {
+        futex::wake_private(&self.state, 1);
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.state.load(Relaxed) != UNLOCKED
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unlock_of_unlocked() -> ! {
+    panic!("strand: unlock of a mutex that was not locked");
+}
+
+impl Default for RawMutex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RawMutex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawMutex").field("locked", &self.is_locked()).finish()
+    }
+}
+
+#[cfg(feature = "lock_api")]
+// SAFETY: `lock`/`try_lock` give exclusive ownership until `unlock`, with Acquire/Release
+// ordering; ownership may move between threads (the guard marker is Send).
+unsafe impl lock_api::RawMutex for RawMutex {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: RawMutex = RawMutex::new();
+    type GuardMarker = lock_api::GuardSend;
+
+    fn lock(&self) {
+        RawMutex::lock(self)
+    }
+    fn try_lock(&self) -> bool {
+        RawMutex::try_lock(self)
+    }
+    unsafe fn unlock(&self) {
+        // SAFETY: lock_api's contract: the lock is held.
+        unsafe { RawMutex::unlock(self) }
+    }
+    fn is_locked(&self) -> bool {
+        RawMutex::is_locked(self)
+    }
+}
+
+/// A mutual-exclusion lock around a `T`. A panic aborts the process in strand, so there is no
+/// poisoning: `lock` returns the guard directly.
+pub struct Mutex<T: ?Sized> {
+    pub(crate) raw: RawMutex,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the lock hands out `&mut T` to one thread at a time.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above; sharing the Mutex lets other threads obtain `&mut T`, so `T: Send`.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    pub const fn new(value: T) -> Mutex<T> {
+        Mutex { raw: RawMutex::new(), data: UnsafeCell::new(value) }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.raw.lock();
+        MutexGuard { lock: self }
+    }
+
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.raw.try_lock().then_some(MutexGuard { lock: self })
+    }
+
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.try_lock() {
+            Some(g) => f.debug_struct("Mutex").field("data", &&*g).finish(),
+            None => f.debug_struct("Mutex").field("data", &format_args!("<locked>")).finish(),
+        }
+    }
+}
+
+/// Holds the lock; unlocks on drop.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    pub(crate) lock: &'a Mutex<T>,
+}
+
+// SAFETY: a guard only gives `&T` to other threads when shared.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves the lock is held.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard proves the lock is held, and `&mut self` makes the borrow unique.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the guard proves the lock is held.
+        unsafe { self.lock.raw.unlock() }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,213 @@
+//! Typed syscall wrappers: each one turns the raw result into `Result<_, Errno>`.
+//!
+//! The instructions and the few numbers whose names differ by ABI come from `arch`; the rest of
+//! the numbers and every constant from `linux_raw_sys`.
+
+use crate::arch::{self, nr};
+use crate::errno::Errno;
+use core::ffi::CStr;
+use linux_raw_sys::general as g;
+
+macro_rules! sys {
+    ($nr:expr) => { $crate::arch::syscall0($nr as usize) };
+    ($nr:expr, $a:expr) => { $crate::arch::syscall1($nr as usize, $a as usize) };
+    ($nr:expr, $a:expr, $b:expr) => { $crate::arch::syscall2($nr as usize, $a as usize, $b as usize) };
+    ($nr:expr, $a:expr, $b:expr, $c:expr) => {
+        $crate::arch::syscall3($nr as usize, $a as usize, $b as usize, $c as usize)
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {
+        $crate::arch::syscall4($nr as usize, $a as usize, $b as usize, $c as usize, $d as usize)
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr) => {
+        $crate::arch::syscall5($nr as usize, $a as usize, $b as usize, $c as usize, $d as usize, $e as usize)
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr) => {
+        $crate::arch::syscall6(
+            $nr as usize, $a as usize, $b as usize, $c as usize, $d as usize, $e as usize, $f as usize,
+        )
+    };
+}
+pub(crate) use sys;
+
+/// A 64-bit `struct __kernel_timespec`, the one layout the `*_time64` syscalls of 32-bit ABIs
+/// and the plain syscalls of 64-bit ABIs share (include/uapi/linux/time_types.h).
+pub type Timespec = g::__kernel_timespec;
+
+pub fn write(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel reads at most buf.len() bytes from a live slice.
+    Errno::result(unsafe { sys!(g::__NR_write, fd, buf.as_ptr(), buf.len()) })
+}
+
+/// Writes the whole buffer, retrying on short writes and `EINTR`.
+pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), Errno> {
+    while !buf.is_empty() {
+        match write(fd, buf) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => buf = &buf[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes into a live, exclusive slice.
+    Errno::result(unsafe { sys!(g::__NR_read, fd, buf.as_mut_ptr(), buf.len()) })
+}
+
+pub fn open(path: &CStr, flags: u32) -> Result<i32, Errno> {
+    // SAFETY: path is NUL-terminated and lives across the call.
+    let r = unsafe { sys!(g::__NR_openat, g::AT_FDCWD, path.as_ptr(), flags | g::O_CLOEXEC, 0) };
+    Errno::result(r).map(|fd| fd as i32)
+}
+
+pub fn close(fd: i32) -> Result<(), Errno> {
+    // SAFETY: closing a descriptor touches no memory of ours.
+    Errno::result(unsafe { sys!(g::__NR_close, fd) }).map(drop)
+}
+
+/// Reads a small file (procfs, cgroupfs) into `buf`; returns the filled prefix.
+pub fn read_file<'a>(path: &CStr, buf: &'a mut [u8]) -> Result<&'a [u8], Errno> {
+    let fd = open(path, g::O_RDONLY)?;
+    let mut len = 0;
+    let res = loop {
+        if len == buf.len() {
+            break Ok(());
+        }
+        match read(fd, &mut buf[len..]) {
+            Ok(0) => break Ok(()),
+            Ok(n) => len += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = close(fd);
+    res.map(|()| &buf[..len])
+}
+
+/// Writes `data` to an existing file (procfs).
+pub fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
+    let fd = open(path, g::O_WRONLY)?;
+    let res = write_all(fd, data);
+    let _ = close(fd);
+    res
+}
+
+/// An anonymous private mapping.
+pub fn mmap_anon(len: usize, prot: u32, extra_flags: u32) -> Result<*mut u8, Errno> {
+    let flags = g::MAP_PRIVATE | g::MAP_ANONYMOUS | extra_flags;
+    // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
+    let r = unsafe { arch::mmap_raw(0, len, prot as usize, flags as usize, usize::MAX) };
+    Errno::result(r).map(|p| p as *mut u8)
+}
+
+/// # Safety
+/// Nothing may use `[addr, addr + len)` afterwards.
+pub unsafe fn munmap(addr: *mut u8, len: usize) -> Result<(), Errno> {
+    // SAFETY: the caller gives up the range.
+    Errno::result(unsafe { sys!(g::__NR_munmap, addr, len) }).map(drop)
+}
+
+/// # Safety
+/// Nothing may use the range in a way the new protection forbids.
+pub unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> Result<(), Errno> {
+    // SAFETY: the caller vouches for the range.
+    Errno::result(unsafe { sys!(g::__NR_mprotect, addr, len, prot) }).map(drop)
+}
+
+/// Ends the calling thread only.
+pub fn exit_thread(code: i32) -> ! {
+    // SAFETY: exit never returns; the thread's memory stays mapped.
+    unsafe { sys!(g::__NR_exit, code) };
+    unreachable!("exit returned")
+}
+
+/// Ends the process, without running at-exit handlers (see `rt::exit` for that).
+pub fn exit_group(code: i32) -> ! {
+    // SAFETY: exit_group never returns.
+    unsafe { sys!(g::__NR_exit_group, code) };
+    unreachable!("exit_group returned")
+}
+
+pub fn gettid() -> i32 {
+    // SAFETY: no memory is involved.
+    unsafe { sys!(g::__NR_gettid) as i32 }
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: no memory is involved.
+    unsafe { sys!(g::__NR_getpid) as i32 }
+}
+
+pub fn sched_yield() {
+    // SAFETY: no memory is involved; sched_yield cannot fail on Linux.
+    unsafe { sys!(g::__NR_sched_yield) };
+}
+
+/// # Safety
+/// `addr` must stay valid (or be null) for as long as the calling thread runs: the kernel writes
+/// 0 there when the thread exits.
+pub unsafe fn set_tid_address(addr: *mut u32) -> i32 {
+    // SAFETY: per the function's contract; set_tid_address always succeeds.
+    unsafe { sys!(g::__NR_set_tid_address, addr) as i32 }
+}
+
+/// Fills `mask` with the calling thread's CPU affinity; returns the number of bytes the kernel
+/// wrote.
+pub fn sched_getaffinity(mask: &mut [usize]) -> Result<usize, Errno> {
+    let bytes = core::mem::size_of_val(mask);
+    // SAFETY: the kernel writes at most `bytes` bytes into the exclusive slice.
+    Errno::result(unsafe { sys!(g::__NR_sched_getaffinity, 0, bytes, mask.as_mut_ptr()) })
+}
+
+pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: the options strand uses (PR_SET_NAME / PR_GET_NAME) take a 16-byte buffer that the
+    // caller passes in `arg`.
+    Errno::result(unsafe { sys!(g::__NR_prctl, option, arg, 0, 0, 0) })
+}
+
+/// A kernel signal set: `_NSIG` bits (64 on most ABIs, 128 on mips).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
+pub struct SigSet([u32; g::_NSIG as usize / 32]);
+
+impl SigSet {
+    pub const EMPTY: SigSet = SigSet([0; g::_NSIG as usize / 32]);
+    pub const FULL: SigSet = SigSet([!0; g::_NSIG as usize / 32]);
+
+    pub fn contains(&self, sig: u32) -> bool {
+        let bit = sig as usize - 1;
+        self.0[bit / 32] & (1 << (bit % 32)) != 0
+    }
+
+    pub fn insert(&mut self, sig: u32) {
+        let bit = sig as usize - 1;
+        self.0[bit / 32] |= 1 << (bit % 32);
+    }
+}
+
+/// `rt_sigprocmask(how, set, old)`: `how` is `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`.
+pub fn sigprocmask(how: u32, set: Option<&SigSet>, old: Option<&mut SigSet>) -> Result<(), Errno> {
+    let set = set.map_or(core::ptr::null(), |s| s as *const SigSet);
+    let old = old.map_or(core::ptr::null_mut(), |s| s as *mut SigSet);
+    // SAFETY: both pointers are null or point at live SigSets of the kernel's size.
+    Errno::result(unsafe {
+        sys!(g::__NR_rt_sigprocmask, how, set, old, core::mem::size_of::<SigSet>())
+    })
+    .map(drop)
+}
+
+pub fn clock_gettime(clock: u32) -> Result<Timespec, Errno> {
+    let mut ts = Timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the kernel writes one __kernel_timespec.
+    Errno::result(unsafe { sys!(nr::CLOCK_GETTIME, clock, &mut ts as *mut Timespec) }).map(|_| ts)
+}
+
+/// `clock_nanosleep(clock, flags, req, rem)`; `EINTR` is returned to the caller.
+pub fn clock_nanosleep(clock: u32, flags: u32, req: &Timespec, rem: Option<&mut Timespec>) -> Result<(), Errno> {
+    let rem = rem.map_or(core::ptr::null_mut(), |r| r as *mut Timespec);
+    // SAFETY: req is live; rem is null or live.
+    let r = unsafe { sys!(nr::CLOCK_NANOSLEEP, clock, flags, req as *const Timespec, rem) };
+    Errno::result(r).map(drop)
+}

@@ -1,0 +1,79 @@
+//! The one atomic decision between a thread's exit and its handle's detach: whoever comes
+//! second owns the thread's mapping and frees it (notes: "Thread exit and join", rule 1).
+
+use core::sync::atomic::AtomicU32;
+use core::sync::atomic::Ordering::AcqRel;
+
+const JOINABLE: u32 = 0;
+const DETACHED: u32 = 1;
+const EXITED: u32 = 2;
+
+/// Who frees a thread's mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// The thread itself, as its last act (it was detached before it finished).
+    Thread,
+    /// The handle: by `join`, or by `detach` after the thread finished.
+    Handle,
+}
+
+pub struct Lifecycle(AtomicU32);
+
+impl Lifecycle {
+    pub const fn new() -> Lifecycle {
+        Lifecycle(AtomicU32::new(JOINABLE))
+    }
+
+    /// The thread has finished its work. Returns who frees the mapping.
+    pub fn exit(&self) -> Owner {
+        match self.0.swap(EXITED, AcqRel) {
+            DETACHED => Owner::Thread,
+            _ => Owner::Handle,
+        }
+    }
+
+    /// The handle gives the thread up. Returns who frees the mapping.
+    pub fn detach(&self) -> Owner {
+        match self.0.swap(DETACHED, AcqRel) {
+            EXITED => Owner::Handle,
+            _ => Owner::Thread,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn sequential_orders() {
+        let l = Lifecycle::new();
+        assert_eq!(l.exit(), Owner::Handle);
+        assert_eq!(l.detach(), Owner::Handle);
+        let l = Lifecycle::new();
+        assert_eq!(l.detach(), Owner::Thread);
+        assert_eq!(l.exit(), Owner::Thread);
+    }
+
+    #[test]
+    fn racing_exit_and_detach_free_exactly_once() {
+        for _ in 0..2000 {
+            let l = Arc::new(Lifecycle::new());
+            let frees = Arc::new(AtomicUsize::new(0));
+            let (l2, f2) = (l.clone(), frees.clone());
+            let t = std::thread::spawn(move || {
+                if l2.exit() == Owner::Thread {
+                    f2.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            if l.detach() == Owner::Handle {
+                frees.fetch_add(1, Ordering::SeqCst);
+            }
+            t.join().unwrap();
+            assert_eq!(frees.load(Ordering::SeqCst), 1);
+        }
+    }
+}

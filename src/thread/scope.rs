@@ -1,0 +1,92 @@
+//! Scoped threads: threads that may borrow from the caller's stack, because `scope` does not
+//! return before every thread spawned in it has finished with what it borrowed.
+
+use super::{Builder, JoinHandle, SpawnError, Thread};
+use crate::futex;
+use core::marker::PhantomData;
+use core::sync::atomic::AtomicU32;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+/// Runs `f` with a scope to spawn threads in; waits for all of them before returning.
+pub fn scope<'env, F, T>(f: F) -> T
+where
+    F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
+{
+    let s = Scope { running: AtomicU32::new(0), scope: PhantomData, env: PhantomData };
+    let result = f(&s);
+    loop {
+        let n = s.running.load(Acquire);
+        if n == 0 {
+            break;
+        }
+        futex::wait_private(&s.running, n, None);
+    }
+    result
+}
+
+pub struct Scope<'scope, 'env: 'scope> {
+    /// Threads that may still use borrowed data.
+    running: AtomicU32,
+    scope: PhantomData<&'scope mut &'scope ()>,
+    env: PhantomData<&'env mut &'env ()>,
+}
+
+impl<'scope, 'env> Scope<'scope, 'env> {
+    pub fn spawn<F, T>(&'scope self, f: F) -> Result<ScopedJoinHandle<'scope, T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        self.spawn_with(Builder::new(), f)
+    }
+
+    pub(super) fn spawn_with<F, T>(&'scope self, b: Builder, f: F) -> Result<ScopedJoinHandle<'scope, T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        self.running.fetch_add(1, Relaxed);
+        // SAFETY: the thread is counted in `running`, and `scope` waits for the count to reach
+        // zero, which the thread lowers only after its last use of borrowed data.
+        match unsafe { b.spawn_unchecked(f, &self.running) } {
+            Ok(inner) => Ok(ScopedJoinHandle { inner, _scope: PhantomData }),
+            Err(e) => {
+                // SAFETY: our own counter, alive.
+                unsafe { thread_done(&self.running) };
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Called by a scoped thread after its last use of borrowed data (its result included).
+///
+/// # Safety
+/// `running` must be the live counter of the scope the thread was spawned in.
+pub(super) unsafe fn thread_done(running: *const AtomicU32) {
+    // SAFETY: alive until the count reaches zero; after the fetch_sub the scope may end at once,
+    // so only the address is used for the wake (a wake on a dead address is harmless).
+    if unsafe { (*running).fetch_sub(1, Release) } == 1 {
+        futex::wake_addr(running as *const u32, 1, futex::Scope::Private);
+    }
+}
+
+/// Owns a scoped thread; dropping it detaches the thread (the scope still waits for it).
+pub struct ScopedJoinHandle<'scope, T> {
+    inner: JoinHandle<T>,
+    _scope: PhantomData<&'scope ()>,
+}
+
+impl<T> ScopedJoinHandle<'_, T> {
+    pub fn join(self) -> T {
+        self.inner.join()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    pub fn thread(&self) -> Thread {
+        self.inner.thread()
+    }
+}

@@ -1,0 +1,124 @@
+//! The thread control block: strand's per-thread record, at a fixed offset from the thread
+//! pointer so a thread finds its own with one register read.
+
+use super::lifecycle::Lifecycle;
+use crate::arch;
+use crate::sync::Mutex;
+use crate::tls;
+use core::sync::atomic::{AtomicBool, AtomicU32};
+use static_assertions::const_assert_eq;
+
+/// A thread name as Linux keeps it: at most 15 bytes (TASK_COMM_LEN - 1, include/linux/sched.h).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ThreadName {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl ThreadName {
+    pub const MAX_LEN: usize = 15;
+
+    pub const fn empty() -> ThreadName {
+        ThreadName { bytes: [0; 16], len: 0 }
+    }
+
+    /// `None` if longer than 15 bytes or containing a NUL byte.
+    pub fn new(name: &str) -> Option<ThreadName> {
+        if name.len() > Self::MAX_LEN || name.as_bytes().contains(&0) {
+            return None;
+        }
+        let mut bytes = [0; 16];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        Some(ThreadName { bytes, len: name.len() as u8 })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // SAFETY: built from a &str, whole.
+        unsafe { core::str::from_utf8_unchecked(&self.bytes[..self.len as usize]) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// NUL-terminated, for prctl.
+    pub(crate) fn as_c_bytes(&self) -> &[u8; 16] {
+        &self.bytes
+    }
+}
+
+impl core::fmt::Debug for ThreadName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// What other threads may read or change, under the Tcb's lock.
+pub(crate) struct Shared {
+    pub name: ThreadName,
+    /// Set (under the lock) just before the thread exits: its tid may be reused from then on,
+    /// so nobody may address it by tid any more (notes: rule 7).
+    pub exited: bool,
+}
+
+#[repr(C)]
+pub struct Tcb {
+    /// Variant II ABIs read the thread pointer back through word 0 (`mov %fs:0` on x86_64).
+    self_ptr: *mut Tcb,
+    /// The kernel's word: CLONE_PARENT_SETTID stores the tid here before the thread runs, and
+    /// CLONE_CHILD_CLEARTID zeroes it and does a shared futex wake once the thread is gone.
+    /// While the thread runs it is its tid, read with no syscall.
+    pub(crate) ctid: AtomicU32,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) panicking: AtomicBool,
+    pub(crate) shared: Mutex<Shared>,
+    /// The whole mapping (guard, stack, packet, TLS area); null for the main thread's area,
+    /// which is never freed.
+    pub(crate) map_base: *mut u8,
+    pub(crate) map_len: usize,
+    /// The closure, then its result (a `Packet<F, T>`).
+    pub(crate) packet: *mut u8,
+    /// A scoped thread's count of running threads in its scope, else null.
+    pub(crate) scope: *const AtomicU32,
+}
+
+// Variant II requires the self-pointer at offset 0 of the block the thread pointer points at.
+const_assert_eq!(core::mem::offset_of!(Tcb, self_ptr), 0);
+
+impl Tcb {
+    /// Writes a fresh control block at `at`.
+    ///
+    /// # Safety
+    /// `at` must be valid for writes of a `Tcb` and suitably aligned.
+    pub(crate) unsafe fn init(at: *mut Tcb, name: ThreadName) {
+        // SAFETY: per the contract.
+        unsafe {
+            at.write(Tcb {
+                self_ptr: at,
+                ctid: AtomicU32::new(0),
+                lifecycle: Lifecycle::new(),
+                panicking: AtomicBool::new(false),
+                shared: Mutex::new(Shared { name, exited: false }),
+                map_base: core::ptr::null_mut(),
+                map_len: 0,
+                packet: core::ptr::null_mut(),
+                scope: core::ptr::null(),
+            })
+        }
+    }
+
+    /// The calling thread's control block.
+    #[inline(always)]
+    pub(crate) fn current() -> &'static Tcb {
+        let tp = arch::thread_pointer();
+        let off = tls::tcb_offset_from_tp(arch::TLS, core::mem::size_of::<Tcb>());
+        // SAFETY: every strand thread (and the main thread, from start-up on) has its Tcb at
+        // this offset from its thread pointer, alive while the thread runs.
+        unsafe { &*(tp.wrapping_offset(off) as *const Tcb) }
+    }
+
+    #[inline]
+    pub(crate) fn tid(&self) -> i32 {
+        self.ctid.load(core::sync::atomic::Ordering::Relaxed) as i32
+    }
+}

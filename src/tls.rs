@@ -1,0 +1,154 @@
+//! Static TLS: where a thread's TLS block and control block go relative to its thread pointer.
+//!
+//! A thread's "TLS area" holds its control block (`Tcb`) and its copy of the executable's
+//! PT_TLS image. The arithmetic is pure so the host tests check it for every variant.
+
+use crate::arch::{TlsAbi, TlsVariant};
+use crate::startup::TlsSegment;
+
+/// Offsets inside a TLS area; the area's start must be aligned to `align`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AreaLayout {
+    pub size: usize,
+    pub align: usize,
+    /// Offset of the control block.
+    pub tcb: usize,
+    /// Offset the thread pointer points at.
+    pub tp: usize,
+    /// Offset of the TLS block (the copy of .tdata + .tbss).
+    pub block: usize,
+}
+
+#[inline]
+pub const fn align_up(x: usize, align: usize) -> Option<usize> {
+    match x.checked_add(align - 1) {
+        Some(v) => Some(v & !(align - 1)),
+        None => None,
+    }
+}
+
+/// Lays out a TLS area. `None` if the sizes overflow. `tcb_align` must be a power of two.
+///
+/// The block is placed so that its address is congruent to the image's address modulo the
+/// segment alignment, which is what the linker assumed when it computed TP-relative offsets
+/// (musl does the same; with lld the image is aligned and this is plain rounding).
+pub fn area_layout(abi: TlsAbi, seg: &TlsSegment, tcb_size: usize, tcb_align: usize) -> Option<AreaLayout> {
+    let a = seg.align;
+    let align = a.max(tcb_align);
+    match abi.variant {
+        TlsVariant::II => {
+            // [pad][block][Tcb]: TP at the Tcb, the block right below it.
+            let misalign = 0usize.wrapping_sub(seg.memsz).wrapping_sub(seg.image) & (a - 1);
+            let block_len = seg.memsz.checked_add(misalign)?;
+            let tp = align_up(block_len, align)?;
+            Some(AreaLayout { size: tp.checked_add(tcb_size)?, align, tcb: tp, tp, block: tp - block_len })
+        }
+        TlsVariant::I => {
+            // [Tcb][base: TP - bias][gap][block]
+            let base = align_up(tcb_size, align)?;
+            let gap = abi.gap + (seg.image.wrapping_sub(abi.gap) & (a - 1));
+            let block = base.checked_add(gap)?;
+            Some(AreaLayout {
+                size: block.checked_add(seg.memsz)?,
+                align,
+                tcb: base - tcb_size,
+                tp: base + abi.bias,
+                block,
+            })
+        }
+    }
+}
+
+/// Offset of the control block from the thread pointer, the same for every thread.
+pub const fn tcb_offset_from_tp(abi: TlsAbi, tcb_size: usize) -> isize {
+    match abi.variant {
+        TlsVariant::II => 0,
+        TlsVariant::I => -((abi.bias + tcb_size) as isize),
+    }
+}
+
+/// Copies the initialisation image into a TLS area at `area` and zeroes .tbss.
+///
+/// # Safety
+/// `area` must point at `layout.size` writable bytes, and `seg.image` at `seg.filesz` readable
+/// bytes (the executable's own PT_TLS image).
+pub unsafe fn init_block(area: *mut u8, layout: &AreaLayout, seg: &TlsSegment) {
+    // SAFETY: per the function's contract; the image and the area never overlap.
+    unsafe {
+        let block = area.add(layout.block);
+        core::ptr::copy_nonoverlapping(seg.image as *const u8, block, seg.filesz);
+        core::ptr::write_bytes(block.add(seg.filesz), 0, seg.memsz - seg.filesz);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X86_64: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+    const AARCH64: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
+    const RISCV: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
+    const MIPS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
+
+    fn seg(image: usize, memsz: usize, align: usize) -> TlsSegment {
+        TlsSegment { image, filesz: memsz / 2, memsz, align }
+    }
+
+    #[test]
+    fn variant_ii_block_ends_at_tp() {
+        let l = area_layout(X86_64, &seg(0x1000, 100, 64), 48, 16).unwrap();
+        assert_eq!(l.align, 64);
+        assert_eq!(l.tp % 64, 0);
+        assert_eq!(l.tcb, l.tp);
+        // The linker's offsets are -align_up(memsz, align) + offset-in-image.
+        assert_eq!(l.tp - l.block, 128);
+        assert_eq!(l.size, l.tp + 48);
+        assert_eq!(tcb_offset_from_tp(X86_64, 48), 0);
+    }
+
+    #[test]
+    fn variant_ii_page_aligned_and_empty() {
+        let l = area_layout(X86_64, &seg(0x4000, 10, 4096), 48, 16).unwrap();
+        assert_eq!((l.tp % 4096, l.tp - l.block, l.block % 4096), (0, 4096, 0));
+        let l = area_layout(X86_64, &TlsSegment { image: 0, filesz: 0, memsz: 0, align: 1 }, 48, 16).unwrap();
+        assert_eq!((l.tp, l.block, l.size), (0, 0, 48));
+    }
+
+    #[test]
+    fn variant_ii_misaligned_image_keeps_congruence() {
+        // An image at 8 mod 32: the block must sit at 8 mod 32 too.
+        let l = area_layout(X86_64, &seg(0x1008, 40, 32), 48, 16).unwrap();
+        assert_eq!(l.block % 32, 8);
+        assert_eq!(l.tp % 32, 0);
+        assert!(l.tp - l.block >= 40);
+    }
+
+    #[test]
+    fn variant_i_gap_and_alignment() {
+        let l = area_layout(AARCH64, &seg(0x2000, 100, 8), 48, 16).unwrap();
+        assert_eq!(l.tp - l.tcb, 48);
+        assert_eq!(l.block - l.tp, 16);
+        assert_eq!(l.size, l.block + 100);
+        // With 64-byte alignment the gap rounds up to 64 (aarch64 ELF ABI: TLS offset is
+        // align_up(16, p_align)).
+        let l = area_layout(AARCH64, &seg(0x2000, 100, 64), 48, 16).unwrap();
+        assert_eq!((l.tp % 64, l.block - l.tp, l.block % 64), (0, 64, 0));
+        assert_eq!(tcb_offset_from_tp(AARCH64, 48), -48);
+    }
+
+    #[test]
+    fn variant_i_riscv_and_mips_bias() {
+        let l = area_layout(RISCV, &seg(0x2000, 100, 4096), 48, 16).unwrap();
+        assert_eq!((l.block, l.tp, l.tp % 4096), (4096, 4096, 0));
+        let l = area_layout(MIPS, &seg(0x2000, 100, 16), 48, 16).unwrap();
+        assert_eq!(l.tp - l.block, 0x7000);
+        assert_eq!(tcb_offset_from_tp(MIPS, 48), -(0x7000 + 48));
+        assert_eq!((l.tp as isize + tcb_offset_from_tp(MIPS, 48)) as usize, l.tcb);
+    }
+
+    #[test]
+    fn overflow_is_none() {
+        assert_eq!(area_layout(X86_64, &seg(0, usize::MAX - 8, 64), 48, 16), None);
+        assert_eq!(area_layout(AARCH64, &seg(0, usize::MAX - 8, 64), 48, 16), None);
+    }
+}

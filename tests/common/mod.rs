@@ -1,0 +1,161 @@
+//! A tiny harness for strand's freestanding test programs: runs named tests in order, prints
+//! each result, then `N passed, N failed`. A test returns `Err(Failure)` with a message.
+#![allow(dead_code)]
+
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use strand::syscall;
+
+pub struct Failure {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Failure {
+    pub fn new(args: fmt::Arguments<'_>) -> Failure {
+        let mut f = Failure { buf: [0; 512], len: 0 };
+        let _ = f.write_fmt(args);
+        f
+    }
+
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("<non-UTF-8 message>")
+    }
+}
+
+impl Write for Failure {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        // Cut at a char boundary so the message stays valid UTF-8.
+        let n = (0..=n).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+pub type TestResult = Result<(), Failure>;
+
+/// `check!(cond)` or `check!(cond, "format", args..)`: fail the test unless `cond`.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr) => {
+        if !$cond {
+            return Err($crate::common::Failure::new(format_args!(
+                "{}:{}: check failed: {}", file!(), line!(), stringify!($cond)
+            )));
+        }
+    };
+    ($cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            return Err($crate::common::Failure::new(format_args!(
+                "{}:{}: {}", file!(), line!(), format_args!($($arg)+)
+            )));
+        }
+    };
+}
+
+/// `check_eq!(left, right)`: fail with both values unless equal.
+#[macro_export]
+macro_rules! check_eq {
+    ($a:expr, $b:expr) => {{
+        let (a, b) = (&$a, &$b);
+        if a != b {
+            return Err($crate::common::Failure::new(format_args!(
+                "{}:{}: {} == {} failed: {:?} != {:?}", file!(), line!(), stringify!($a), stringify!($b), a, b
+            )));
+        }
+    }};
+}
+
+static PASSED: AtomicU32 = AtomicU32::new(0);
+static FAILED: AtomicU32 = AtomicU32::new(0);
+
+pub type Test = (&'static str, fn() -> TestResult);
+
+/// Runs the tests, printing one line each.
+pub fn run_tests(area: &str, tests: &[Test]) {
+    for (name, f) in tests {
+        record(area, name, f());
+    }
+}
+
+pub fn record(area: &str, name: &str, r: TestResult) {
+    match r {
+        Ok(()) => {
+            PASSED.fetch_add(1, Relaxed);
+            strand::println!("test {area}::{name} ... ok");
+        }
+        Err(e) => {
+            FAILED.fetch_add(1, Relaxed);
+            strand::println!("test {area}::{name} ... FAILED: {}", e.as_str());
+        }
+    }
+}
+
+/// Prints the closing line and returns the exit code.
+pub fn summary() -> i32 {
+    let (p, f) = (PASSED.load(Relaxed), FAILED.load(Relaxed));
+    strand::println!("{p} passed, {f} failed");
+    if f == 0 { 0 } else { 1 }
+}
+
+/// Runs the tests and returns the exit code for `main`.
+pub fn run(area: &str, tests: &[Test]) -> i32 {
+    run_tests(area, tests);
+    summary()
+}
+
+/// Counts the lines of a small procfs file (e.g. /proc/self/maps: one line per mapping).
+pub fn count_lines(path: &core::ffi::CStr) -> usize {
+    let fd = syscall::open(path, 0).expect("open");
+    let mut buf = [0u8; 4096];
+    let mut lines = 0;
+    loop {
+        match syscall::read(fd, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count(),
+            Err(strand::Errno::EINTR) => {}
+            Err(e) => panic!("read {path:?}: {e}"),
+        }
+    }
+    let _ = syscall::close(fd);
+    lines
+}
+
+pub fn maps_count() -> usize {
+    count_lines(c"/proc/self/maps")
+}
+
+/// Polls `f` until it returns true, for at most `secs` seconds. For waiting on things the
+/// kernel finishes asynchronously (a detached thread's munmap), never for timing.
+pub fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let start = strand::time::Instant::now();
+    loop {
+        if f() {
+            return true;
+        }
+        if start.elapsed() > core::time::Duration::from_secs(secs) {
+            return f();
+        }
+        strand::thread::sleep(core::time::Duration::from_millis(1));
+    }
+}
+
+/// A one-shot gate threads wait at until it is opened (futex based).
+pub struct Gate(AtomicU32);
+
+impl Gate {
+    pub const fn new() -> Gate {
+        Gate(AtomicU32::new(0))
+    }
+    pub fn wait(&self) {
+        while self.0.load(core::sync::atomic::Ordering::Acquire) == 0 {
+            strand::futex::wait_private(&self.0, 0, None);
+        }
+    }
+    pub fn open(&self) {
+        self.0.store(1, core::sync::atomic::Ordering::Release);
+        strand::futex::wake_private(&self.0, u32::MAX);
+    }
+}
