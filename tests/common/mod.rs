@@ -58,14 +58,17 @@ macro_rules! check {
 /// `check_eq!(left, right)`: fail with both values unless equal.
 #[macro_export]
 macro_rules! check_eq {
-    ($a:expr, $b:expr) => {{
-        let (a, b) = (&$a, &$b);
-        if a != b {
-            return Err($crate::common::Failure::new(format_args!(
-                "{}:{}: {} == {} failed: {:?} != {:?}", file!(), line!(), stringify!($a), stringify!($b), a, b
-            )));
+    ($a:expr, $b:expr) => {
+        match (&$a, &$b) {
+            (a, b) => {
+                if a != b {
+                    return Err($crate::common::Failure::new(format_args!(
+                        "{}:{}: {} == {} failed: {:?} != {:?}", file!(), line!(), stringify!($a), stringify!($b), a, b
+                    )));
+                }
+            }
         }
-    }};
+    };
 }
 
 static PASSED: AtomicU32 = AtomicU32::new(0);

@@ -1,0 +1,415 @@
+//! Threads: spawn, join, detach, scoped threads, identity, names, limits and leaks.
+#![no_std]
+#![no_main]
+
+#[macro_use]
+mod common;
+
+use common::{maps_count, Gate, Test, TestResult};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
+use core::time::Duration;
+use strand::thread::{self, Builder, ConfigError, JoinHandle, SpawnError};
+use strand::{futex, syscall, time::Instant, Errno};
+
+strand::main!(main);
+
+const TESTS: &[Test] = &[
+    ("join_returns_each_threads_value", join_returns_each_threads_value),
+    ("tids_distinct_and_equal_gettid", tids_distinct_and_equal_gettid),
+    ("two_hundred_threads_alive_at_once", two_hundred_threads_alive_at_once),
+    ("thousand_detached_threads_leave_no_mapping", thousand_detached_threads_leave_no_mapping),
+    ("detach_after_finish_frees_mapping", detach_after_finish_frees_mapping),
+    ("join_and_drop_leave_no_mapping", join_and_drop_leave_no_mapping),
+    ("names_round_trip", names_round_trip),
+    ("rename_another_thread", rename_another_thread),
+    ("bad_names_are_config_errors", bad_names_are_config_errors),
+    ("impossible_stack_is_an_error_and_leaks_nothing", impossible_stack_is_an_error_and_leaks_nothing),
+    ("stack_size_is_usable", stack_size_is_usable),
+    ("guard_page_is_prot_none", guard_page_is_prot_none),
+    ("scoped_threads_borrow_and_are_awaited", scoped_threads_borrow_and_are_awaited),
+    ("results_with_drop_are_dropped_once", results_with_drop_are_dropped_once),
+    ("sleep_sleeps_at_least", sleep_sleeps_at_least),
+    ("available_parallelism_matches_affinity", available_parallelism_matches_affinity),
+    ("signal_mask_is_inherited", signal_mask_is_inherited),
+];
+
+fn main() -> i32 {
+    common::run("threads", TESTS)
+}
+
+fn join_returns_each_threads_value() -> TestResult {
+    let mut handles: [Option<JoinHandle<u64>>; 16] = [const { None }; 16];
+    for (i, h) in handles.iter_mut().enumerate() {
+        let i = i as u64;
+        *h = Some(thread::spawn(move || i * i + 7).map_err(|e| fail(e))?);
+    }
+    for (i, h) in handles.iter_mut().enumerate() {
+        let v = h.take().unwrap().join();
+        check_eq!(v, (i * i + 7) as u64);
+    }
+    Ok(())
+}
+
+fn fail(e: SpawnError) -> common::Failure {
+    common::Failure::new(format_args!("spawn failed: {e}"))
+}
+
+fn tids_distinct_and_equal_gettid() -> TestResult {
+    const N: usize = 16;
+    let gate = &*leak_gate();
+    let mut handles: [Option<JoinHandle<(i32, i32, i32)>>; N] = [const { None }; N];
+    let mut from_handle = [0i32; N];
+    for (i, h) in handles.iter_mut().enumerate() {
+        let handle = thread::spawn(move || {
+            // Keep every thread alive until all have reported, so no tid is reused.
+            gate.wait();
+            (thread::current_tid(), syscall::gettid(), thread::current().tid())
+        })
+        .map_err(fail)?;
+        from_handle[i] = handle.thread().tid();
+        *h = Some(handle);
+    }
+    gate.open();
+    let mut tids = [0i32; N];
+    for (i, h) in handles.iter_mut().enumerate() {
+        let (cached, kernel, current) = h.take().unwrap().join();
+        check_eq!(cached, kernel);
+        check_eq!(current, kernel);
+        check_eq!(from_handle[i], kernel);
+        check!(kernel != syscall::getpid(), "thread {i} has the main thread's tid");
+        tids[i] = kernel;
+    }
+    tids.sort_unstable();
+    check!(tids.windows(2).all(|w| w[0] != w[1]), "duplicate tids: {tids:?}");
+    Ok(())
+}
+
+/// A gate that lives for the rest of the program (threads borrow it 'static).
+fn leak_gate() -> &'static Gate {
+    static GATES: [Gate; 8] = [const { Gate::new() }; 8];
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    &GATES[NEXT.fetch_add(1, SeqCst)]
+}
+
+fn two_hundred_threads_alive_at_once() -> TestResult {
+    const N: usize = 200;
+    static ALIVE: AtomicU32 = AtomicU32::new(0);
+    let gate = leak_gate();
+    let mut handles: [Option<JoinHandle<usize>>; N] = [const { None }; N];
+    for (i, h) in handles.iter_mut().enumerate() {
+        let handle = Builder::new()
+            .stack_size(64 << 10)
+            .spawn(move || {
+                ALIVE.fetch_add(1, SeqCst);
+                futex::wake_private(&ALIVE, 1);
+                gate.wait();
+                i * 3
+            })
+            .map_err(fail)?;
+        *h = Some(handle);
+    }
+    // All 200 must be running at the same time: none can pass the gate before it opens.
+    loop {
+        let n = ALIVE.load(SeqCst);
+        if n == N as u32 {
+            break;
+        }
+        futex::wait_private(&ALIVE, n, Some(Duration::from_millis(100)));
+    }
+    check!(handles.iter().all(|h| !h.as_ref().unwrap().is_finished()), "a thread finished before the gate opened");
+    gate.open();
+    for (i, h) in handles.iter_mut().enumerate() {
+        check_eq!(h.take().unwrap().join(), i * 3);
+    }
+    Ok(())
+}
+
+fn thousand_detached_threads_leave_no_mapping() -> TestResult {
+    const N: u32 = 1000;
+    static DONE: AtomicU32 = AtomicU32::new(0);
+    DONE.store(0, SeqCst);
+    let before = maps_count();
+    for _ in 0..N {
+        let h = Builder::new()
+            .stack_size(64 << 10)
+            .spawn(|| {
+                DONE.fetch_add(1, SeqCst);
+                futex::wake_private(&DONE, 1);
+            })
+            .map_err(fail)?;
+        h.detach();
+    }
+    loop {
+        let n = DONE.load(SeqCst);
+        if n == N {
+            break;
+        }
+        futex::wait_private(&DONE, n, Some(Duration::from_millis(100)));
+    }
+    // The threads unmap themselves right after counting; give the last ones time to get there.
+    let back = common::eventually(20, || maps_count() == before);
+    check!(back, "mappings: {} before, {} after 1000 detached threads", before, maps_count());
+    Ok(())
+}
+
+fn detach_after_finish_frees_mapping() -> TestResult {
+    let before = maps_count();
+    for _ in 0..20 {
+        let h = thread::spawn(|| 5u8).map_err(fail)?;
+        check!(common::eventually(10, || h.is_finished()), "thread did not finish");
+        // The thread exited first, so the detaching side must free the mapping.
+        h.detach();
+    }
+    check_eq!(maps_count(), before);
+    Ok(())
+}
+
+fn join_and_drop_leave_no_mapping() -> TestResult {
+    let before = maps_count();
+    for i in 0..50u32 {
+        let h = thread::spawn(move || i).map_err(fail)?;
+        check_eq!(h.join(), i);
+    }
+    check_eq!(maps_count(), before);
+    Ok(())
+}
+
+fn names_round_trip() -> TestResult {
+    let h = Builder::new()
+        .name("worker-1")
+        .spawn(|| {
+            let before = (thread::current().name() == Some("worker-1"), thread::kernel_name().ok());
+            let renamed = thread::set_name("renamed");
+            let after = (thread::current().name() == Some("renamed"), thread::kernel_name().ok());
+            (before, renamed, after)
+        })
+        .map_err(fail)?;
+    let ((b_ok, b_kernel), renamed, (a_ok, a_kernel)) = h.join();
+    check!(b_ok, "current().name() was not worker-1");
+    check_eq!(b_kernel.as_ref().map(|n| n.as_str()), Some("worker-1"));
+    check_eq!(renamed, Ok(()));
+    check!(a_ok, "current().name() was not renamed");
+    check_eq!(a_kernel.as_ref().map(|n| n.as_str()), Some("renamed"));
+    // An unnamed thread has no name.
+    let h = thread::spawn(|| thread::current().name().is_none()).map_err(fail)?;
+    check!(h.join(), "unnamed thread has a name");
+    // Too long for the kernel: an error, nothing truncated.
+    check_eq!(thread::set_name("sixteen-bytes-xx"), Err(Errno::ERANGE));
+    check_eq!(thread::current().name(), Some("main"));
+    Ok(())
+}
+
+fn rename_another_thread() -> TestResult {
+    let gate = leak_gate();
+    let h = Builder::new()
+        .name("before")
+        .spawn(move || {
+            gate.wait();
+            thread::kernel_name().ok()
+        })
+        .map_err(fail)?;
+    check_eq!(h.thread().name(), Some("before"));
+    check_eq!(h.set_name("after"), Ok(()));
+    check_eq!(h.thread().name(), Some("after"));
+    gate.open();
+    let seen = h.join();
+    check_eq!(seen.as_ref().map(|n| n.as_str()), Some("after"));
+    // A finished thread's tid may belong to someone else now: renaming it is ESRCH.
+    let h = thread::spawn(|| ()).map_err(fail)?;
+    check!(common::eventually(10, || h.is_finished()));
+    check_eq!(h.set_name("late"), Err(Errno::ESRCH));
+    h.join();
+    Ok(())
+}
+
+fn bad_names_are_config_errors() -> TestResult {
+    let before = maps_count();
+    let r = Builder::new().name("sixteen-bytes-xx").spawn(|| ());
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameTooLong)));
+    let r = Builder::new().name("nul\0inside").spawn(|| ());
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameContainsNul)));
+    // Exactly 15 bytes is fine.
+    let h = Builder::new().name("fifteen-bytes-x").spawn(|| thread::kernel_name().ok()).map_err(fail)?;
+    check_eq!(h.join().as_ref().map(|n| n.as_str()), Some("fifteen-bytes-x"));
+    check_eq!(maps_count(), before);
+    Ok(())
+}
+
+fn impossible_stack_is_an_error_and_leaks_nothing() -> TestResult {
+    static RAN: AtomicBool = AtomicBool::new(false);
+    let before = maps_count();
+    // Overflows the address-space arithmetic.
+    let r = Builder::new().stack_size(usize::MAX).spawn(|| RAN.store(true, SeqCst));
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::SizeOverflow)));
+    let r = Builder::new().guard_size(usize::MAX - 10).spawn(|| RAN.store(true, SeqCst));
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::SizeOverflow)));
+    // Fits the arithmetic but no address space can hold it: mmap's ENOMEM.
+    let huge = if usize::BITS == 64 { 1usize << 62 } else { (usize::MAX / 16) * 15 };
+    let r = Builder::new().stack_size(huge).spawn(|| RAN.store(true, SeqCst));
+    match r {
+        Err(SpawnError::OutOfMemory { syscall: "mmap", errno: Errno::ENOMEM }) => {}
+        Err(SpawnError::InvalidConfig(ConfigError::SizeOverflow)) if usize::BITS == 32 => {}
+        other => check!(false, "expected mmap ENOMEM, got {:?}", other.map(|_| ())),
+    }
+    check!(!RAN.load(SeqCst), "a failed spawn ran its closure");
+    check_eq!(maps_count(), before);
+    Ok(())
+}
+
+fn stack_size_is_usable() -> TestResult {
+    // Use several hundred KiB of a 1 MiB stack (frames of at least 1 KiB; unoptimised builds
+    // make them larger, hence the margin) through a recursion the optimiser cannot remove.
+    fn deep(n: u32, acc: u64) -> u64 {
+        let mut frame = [0u8; 1024];
+        frame[n as usize % 1024] = n as u8;
+        let frame = core::hint::black_box(frame);
+        if n == 0 { acc } else { deep(n - 1, acc + frame[n as usize % 1024] as u64) }
+    }
+    let h = Builder::new().stack_size(1 << 20).spawn(|| deep(300, 0)).map_err(fail)?;
+    let expected: u64 = (1..=300u64).map(|n| n % 256).sum();
+    check_eq!(h.join(), expected);
+    Ok(())
+}
+
+fn guard_page_is_prot_none() -> TestResult {
+    // /proc/self/maps shows the guard as a "---p" mapping right below the thread's stack.
+    let gate = leak_gate();
+    let h = Builder::new()
+        .stack_size(64 << 10)
+        .spawn(move || {
+            let local = 0u8;
+            let addr = core::hint::black_box(&local) as *const u8 as usize;
+            gate.wait();
+            addr
+        })
+        .map_err(fail)?;
+    let before_open = maps_count();
+    let mut buf = [0u8; 16384];
+    let maps = syscall::read_file(c"/proc/self/maps", &mut buf).map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    gate.open();
+    let stack_addr = h.join();
+    // Find the region holding the stack address and the one just below it.
+    let mut prev: Option<(usize, usize, bool)> = None;
+    let mut found = false;
+    for line in maps.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let (lo, hi, perms) = parse_maps_line(line);
+        if lo <= stack_addr && stack_addr < hi {
+            let below = prev.filter(|&(_, phi, _)| phi == lo);
+            check!(below.is_some_and(|(_, _, none)| none), "no PROT_NONE guard right below the stack ({} maps)", before_open);
+            found = true;
+        }
+        prev = Some((lo, hi, perms == b"---p"));
+    }
+    check!(found, "stack address {stack_addr:#x} not in /proc/self/maps");
+    Ok(())
+}
+
+fn parse_maps_line(line: &[u8]) -> (usize, usize, &[u8]) {
+    let mut parts = line.split(|&b| b == b' ');
+    let range = parts.next().unwrap_or(b"");
+    let perms = parts.next().unwrap_or(b"");
+    let mut ends = range.split(|&b| b == b'-').map(|h| {
+        h.iter().fold(0usize, |acc, &c| acc * 16 + (c as char).to_digit(16).unwrap_or(0) as usize)
+    });
+    (ends.next().unwrap_or(0), ends.next().unwrap_or(0), perms)
+}
+
+fn scoped_threads_borrow_and_are_awaited() -> TestResult {
+    let mut data = [0u64; 64];
+    for (i, d) in data.iter_mut().enumerate() {
+        *d = i as u64;
+    }
+    let finished_late = AtomicBool::new(false);
+    let mut sums = [0u64; 4];
+    let r: Result<(), SpawnError> = thread::scope(|s| {
+        let [s0, s1, s2, s3] = &mut sums;
+        let data = &data;
+        let h0 = s.spawn(|| data[..32].iter().sum::<u64>())?;
+        let h1 = s.spawn(|| data[32..].iter().sum::<u64>())?;
+        // Mutable borrows handed to threads.
+        s.spawn(move || *s0 = 100)?;
+        s.spawn(move || *s3 = 200)?;
+        // Not joined: the scope must wait for it.
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(30));
+            finished_late.store(true, SeqCst);
+        })?;
+        *s1 = h0.join();
+        *s2 = h1.join();
+        Ok(())
+    });
+    r.map_err(fail)?;
+    check!(finished_late.load(SeqCst), "scope returned before its unjoined thread finished");
+    check_eq!(sums, [100, (0..32).sum::<u64>(), (32..64).sum::<u64>(), 200]);
+    Ok(())
+}
+
+fn results_with_drop_are_dropped_once() -> TestResult {
+    static DROPS: AtomicU32 = AtomicU32::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+        }
+    }
+    DROPS.store(0, SeqCst);
+    // Joined: dropped by us.
+    let c = thread::spawn(|| Counted).map_err(fail)?.join();
+    drop(c);
+    check_eq!(DROPS.load(SeqCst), 1);
+    // Detached before it finishes: dropped by the thread.
+    let gate = leak_gate();
+    let h = thread::spawn(move || {
+        gate.wait();
+        Counted
+    })
+    .map_err(fail)?;
+    h.detach();
+    gate.open();
+    check!(common::eventually(10, || DROPS.load(SeqCst) == 2), "detached result dropped {} times", DROPS.load(SeqCst) - 1);
+    // Detached after it finished: dropped by the detacher.
+    let h = thread::spawn(|| Counted).map_err(fail)?;
+    check!(common::eventually(10, || h.is_finished()));
+    h.detach();
+    check_eq!(DROPS.load(SeqCst), 3);
+    // A closure that never runs (failed spawn) is dropped exactly once too.
+    let c = Counted;
+    let r = Builder::new().stack_size(usize::MAX).spawn(move || drop(c));
+    check!(r.is_err());
+    check_eq!(DROPS.load(SeqCst), 4);
+    Ok(())
+}
+
+fn sleep_sleeps_at_least() -> TestResult {
+    let start = Instant::now();
+    thread::sleep(Duration::from_millis(25));
+    let took = start.elapsed();
+    check!(took >= Duration::from_millis(25), "slept only {took:?}");
+    thread::yield_now();
+    Ok(())
+}
+
+fn available_parallelism_matches_affinity() -> TestResult {
+    let n = thread::available_parallelism().map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    let mut mask = [0usize; 128];
+    syscall::sched_getaffinity(&mut mask).map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    let cpus: usize = mask.iter().map(|w| w.count_ones() as usize).sum();
+    check!(n >= 1 && n <= cpus, "available_parallelism {n}, affinity {cpus}");
+    Ok(())
+}
+
+fn signal_mask_is_inherited() -> TestResult {
+    use linux_raw_sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK};
+    use syscall::SigSet;
+    let mut block = SigSet::EMPTY;
+    block.insert(SIGUSR1);
+    let mut old = SigSet::EMPTY;
+    syscall::sigprocmask(SIG_BLOCK, Some(&block), Some(&mut old)).map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    let h = thread::spawn(|| {
+        let mut cur = SigSet::EMPTY;
+        syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|_| cur.contains(SIGUSR1))
+    });
+    syscall::sigprocmask(SIG_SETMASK, Some(&old), None).map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    check_eq!(h.map_err(fail)?.join(), Ok(true));
+    Ok(())
+}
