@@ -167,7 +167,7 @@ impl<T: ?Sized> Mutex<T> {
 
     #[inline]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.raw.try_lock().then_some(MutexGuard { lock: self })
+        if self.raw.try_lock() { Some(MutexGuard { lock: self }) } else { None }
     }
 
     pub fn get_mut(&mut self) -> &mut T {

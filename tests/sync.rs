@@ -1,0 +1,336 @@
+//! Mutex, Condvar, Once and OnceLock under real contention, with exact totals.
+#![no_std]
+#![no_main]
+
+#[macro_use]
+mod common;
+
+use common::{Test, TestResult};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
+use core::time::Duration;
+use strand::sync::{Condvar, Mutex, Once, OnceLock};
+use strand::thread::{self, JoinHandle};
+use strand::time::Instant;
+
+strand::main!(main);
+
+const TESTS: &[Test] = &[
+    ("mutex_counter_exact", mutex_counter_exact),
+    ("mutex_try_lock_and_is_locked", mutex_try_lock_and_is_locked),
+    ("producer_consumer_accounts_every_item", producer_consumer_accounts_every_item),
+    ("condvar_wait_timeout_times_out", condvar_wait_timeout_times_out),
+    ("condvar_wait_timeout_while", condvar_wait_timeout_while),
+    ("condvar_notify_all_wakes_everyone", condvar_notify_all_wakes_everyone),
+    ("once_runs_exactly_once", once_runs_exactly_once),
+    ("once_lock_one_value", once_lock_one_value),
+    ("lock_api_mutex", lock_api_mutex),
+];
+
+fn main() -> i32 {
+    common::run("sync", TESTS)
+}
+
+fn spawn_err(e: thread::SpawnError) -> common::Failure {
+    common::Failure::new(format_args!("spawn failed: {e}"))
+}
+
+fn mutex_counter_exact() -> TestResult {
+    const THREADS: usize = 8;
+    const ITERS: u64 = 20_000;
+    static COUNTER: Mutex<(u64, u64)> = Mutex::new((0, 0));
+    let mut handles: [Option<JoinHandle<()>>; THREADS] = [const { None }; THREADS];
+    for h in handles.iter_mut() {
+        *h = Some(
+            thread::spawn(|| {
+                for i in 0..ITERS {
+                    let mut g = COUNTER.lock();
+                    // Two fields updated non-atomically: a broken lock shows up as a mismatch.
+                    g.0 += 1;
+                    if i % 64 == 0 {
+                        core::hint::spin_loop();
+                    }
+                    g.1 += 2;
+                }
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    for h in handles.iter_mut() {
+        h.take().unwrap().join();
+    }
+    let total = *COUNTER.lock();
+    check_eq!(total, (THREADS as u64 * ITERS, 2 * THREADS as u64 * ITERS));
+    check!(!COUNTER.is_locked());
+    Ok(())
+}
+
+fn mutex_try_lock_and_is_locked() -> TestResult {
+    let m = Mutex::new(5);
+    let g = m.lock();
+    check!(m.is_locked());
+    check!(m.try_lock().is_none(), "try_lock succeeded on a held lock");
+    drop(g);
+    check!(!m.is_locked());
+    let mut g = m.try_lock().ok_or_else(|| common::Failure::new(format_args!("try_lock failed on a free lock")))?;
+    *g += 1;
+    drop(g);
+    check_eq!(m.into_inner(), 6);
+    Ok(())
+}
+
+/// A bounded ring buffer guarded by one mutex and two condition variables.
+struct Queue {
+    state: Mutex<Ring>,
+    not_empty: Condvar,
+    not_full: Condvar,
+}
+
+struct Ring {
+    items: [u32; 8],
+    head: usize,
+    len: usize,
+    closed_producers: usize,
+}
+
+impl Queue {
+    const fn new() -> Queue {
+        Queue {
+            state: Mutex::new(Ring { items: [0; 8], head: 0, len: 0, closed_producers: 0 }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+        }
+    }
+
+    fn push(&self, v: u32) {
+        let mut r = self.not_full.wait_while(self.state.lock(), |r| r.len == r.items.len());
+        let at = (r.head + r.len) % r.items.len();
+        r.items[at] = v;
+        r.len += 1;
+        drop(r);
+        self.not_empty.notify_one();
+    }
+
+    /// `None` once every producer is done and the queue is empty.
+    fn pop(&self, producers: usize) -> Option<u32> {
+        let mut r = self.not_empty.wait_while(self.state.lock(), |r| r.len == 0 && r.closed_producers < producers);
+        if r.len == 0 {
+            return None;
+        }
+        let v = r.items[r.head];
+        r.head = (r.head + 1) % r.items.len();
+        r.len -= 1;
+        drop(r);
+        self.not_full.notify_one();
+        Some(v)
+    }
+
+    fn close(&self) {
+        self.state.lock().closed_producers += 1;
+        self.not_empty.notify_all();
+    }
+}
+
+fn producer_consumer_accounts_every_item() -> TestResult {
+    const PRODUCERS: usize = 3;
+    const CONSUMERS: usize = 3;
+    const PER_PRODUCER: u32 = 3000;
+    const TOTAL: usize = PRODUCERS * PER_PRODUCER as usize;
+    static QUEUE: Queue = Queue::new();
+    static SEEN: [AtomicU32; TOTAL] = [const { AtomicU32::new(0) }; TOTAL];
+    let mut producers: [Option<JoinHandle<()>>; PRODUCERS] = [const { None }; PRODUCERS];
+    let mut consumers: [Option<JoinHandle<(usize, u64)>>; CONSUMERS] = [const { None }; CONSUMERS];
+    for c in consumers.iter_mut() {
+        *c = Some(
+            thread::spawn(|| {
+                let (mut n, mut sum) = (0usize, 0u64);
+                while let Some(v) = QUEUE.pop(PRODUCERS) {
+                    SEEN[v as usize].fetch_add(1, SeqCst);
+                    n += 1;
+                    sum += v as u64;
+                }
+                (n, sum)
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    for (p, slot) in producers.iter_mut().enumerate() {
+        *slot = Some(
+            thread::spawn(move || {
+                for i in 0..PER_PRODUCER {
+                    QUEUE.push(p as u32 * PER_PRODUCER + i);
+                }
+                QUEUE.close();
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    for p in producers.iter_mut() {
+        p.take().unwrap().join();
+    }
+    let (mut n, mut sum) = (0, 0);
+    for c in consumers.iter_mut() {
+        let (cn, cs) = c.take().unwrap().join();
+        n += cn;
+        sum += cs;
+    }
+    check_eq!(n, TOTAL);
+    check_eq!(sum, (TOTAL as u64 - 1) * TOTAL as u64 / 2);
+    let bad = SEEN.iter().position(|s| s.load(SeqCst) != 1);
+    check!(bad.is_none(), "item {:?} seen {} times", bad, bad.map_or(0, |i| SEEN[i].load(SeqCst)));
+    Ok(())
+}
+
+fn condvar_wait_timeout_times_out() -> TestResult {
+    let m = Mutex::new(());
+    let cv = Condvar::new();
+    let start = Instant::now();
+    let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(30));
+    let took = start.elapsed();
+    check!(r.timed_out(), "no notify, yet not timed out");
+    check!(took >= Duration::from_millis(30), "timed out after {took:?}");
+    // The guard came back locked.
+    check!(m.is_locked());
+    drop(g);
+    check!(!m.is_locked());
+    Ok(())
+}
+
+fn condvar_wait_timeout_while() -> TestResult {
+    static STATE: Mutex<bool> = Mutex::new(false);
+    static CV: Condvar = Condvar::new();
+    // Condition never becomes false: times out, after the whole timeout.
+    let start = Instant::now();
+    let (_g, r) = CV.wait_timeout_while(STATE.lock(), Duration::from_millis(30), |ready| !*ready);
+    check!(r.timed_out());
+    check!(start.elapsed() >= Duration::from_millis(30));
+    drop(_g);
+    // Condition made false by another thread: returns not timed out.
+    let h = thread::spawn(|| {
+        thread::sleep(Duration::from_millis(10));
+        *STATE.lock() = true;
+        CV.notify_one();
+    })
+    .map_err(spawn_err)?;
+    let (g, r) = CV.wait_timeout_while(STATE.lock(), Duration::from_secs(20), |ready| !*ready);
+    check!(!r.timed_out(), "notified, yet timed out");
+    check!(*g);
+    drop(g);
+    h.join();
+    Ok(())
+}
+
+fn condvar_notify_all_wakes_everyone() -> TestResult {
+    const N: usize = 8;
+    static GO: Mutex<bool> = Mutex::new(false);
+    static CV: Condvar = Condvar::new();
+    static WAITING: AtomicUsize = AtomicUsize::new(0);
+    let mut handles: [Option<JoinHandle<bool>>; N] = [const { None }; N];
+    for h in handles.iter_mut() {
+        *h = Some(
+            thread::spawn(|| {
+                let g = GO.lock();
+                WAITING.fetch_add(1, SeqCst);
+                // Bounded so a lost notify is a failure, not a hang.
+                let (g, r) = CV.wait_timeout_while(g, Duration::from_secs(20), |go| !*go);
+                *g && !r.timed_out()
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    check!(common::eventually(10, || WAITING.load(SeqCst) == N));
+    *GO.lock() = true;
+    CV.notify_all();
+    for h in handles.iter_mut() {
+        check!(h.take().unwrap().join(), "a waiter missed notify_all");
+    }
+    Ok(())
+}
+
+fn once_runs_exactly_once() -> TestResult {
+    const N: usize = 8;
+    static ONCE: Once = Once::new();
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let mut handles: [Option<JoinHandle<bool>>; N] = [const { None }; N];
+    for h in handles.iter_mut() {
+        *h = Some(
+            thread::spawn(|| {
+                ONCE.call_once(|| {
+                    // Slow initialiser, so the others queue behind it.
+                    thread::sleep(Duration::from_millis(20));
+                    RUNS.fetch_add(1, SeqCst);
+                });
+                // Nobody returns before the initialiser finished.
+                RUNS.load(SeqCst) == 1 && ONCE.is_completed()
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    for h in handles.iter_mut() {
+        check!(h.take().unwrap().join(), "call_once returned before the initialiser finished");
+    }
+    ONCE.call_once(|| {
+        RUNS.fetch_add(1, SeqCst);
+    });
+    check_eq!(RUNS.load(SeqCst), 1);
+    Ok(())
+}
+
+fn once_lock_one_value() -> TestResult {
+    const N: usize = 8;
+    static CELL: OnceLock<u64> = OnceLock::new();
+    static INITS: AtomicU32 = AtomicU32::new(0);
+    check_eq!(CELL.get(), None);
+    let mut handles: [Option<JoinHandle<u64>>; N] = [const { None }; N];
+    for (i, h) in handles.iter_mut().enumerate() {
+        *h = Some(
+            thread::spawn(move || {
+                *CELL.get_or_init(|| {
+                    INITS.fetch_add(1, SeqCst);
+                    thread::sleep(Duration::from_millis(10));
+                    100 + i as u64
+                })
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    let mut first = None;
+    for h in handles.iter_mut() {
+        let v = h.take().unwrap().join();
+        check!(first.is_none() || first == Some(v), "threads saw different values");
+        first = Some(v);
+    }
+    check_eq!(INITS.load(SeqCst), 1);
+    check_eq!(CELL.get().copied(), first);
+    check_eq!(CELL.set(7), Err(7));
+    let local = OnceLock::new();
+    check_eq!(local.set(3u8), Ok(()));
+    check_eq!(local.into_inner(), Some(3));
+    Ok(())
+}
+
+#[cfg(feature = "lock_api")]
+fn lock_api_mutex() -> TestResult {
+    static M: lock_api::Mutex<strand::sync::RawMutex, u64> = lock_api::Mutex::const_new(strand::sync::RawMutex::new(), 0);
+    let mut handles: [Option<JoinHandle<()>>; 4] = [const { None }; 4];
+    for h in handles.iter_mut() {
+        *h = Some(
+            thread::spawn(|| {
+                for _ in 0..5000 {
+                    *M.lock() += 1;
+                }
+            })
+            .map_err(spawn_err)?,
+        );
+    }
+    for h in handles.iter_mut() {
+        h.take().unwrap().join();
+    }
+    check_eq!(*M.lock(), 20_000);
+    check!(!M.is_locked());
+    Ok(())
+}
+
+#[cfg(not(feature = "lock_api"))]
+fn lock_api_mutex() -> TestResult {
+    Err(common::Failure::new(format_args!("built without the lock_api feature: build the tests with --features lock_api")))
+}
