@@ -249,3 +249,14 @@ pub(crate) fn cstr(p: *const c_char) -> &'static CStr {
     // SAFETY: callers pass argv/envp entries: NUL-terminated strings that live forever.
     unsafe { CStr::from_ptr(p) }
 }
+
+/// The executable's program headers (from AT_PHDR / AT_PHNUM).
+pub fn program_headers() -> &'static [linux_raw_sys::elf::Elf_Phdr] {
+    let a = &process().auxv;
+    if a.phdr == 0 {
+        return &[];
+    }
+    // SAFETY: the kernel maps the program headers for the life of the process; start-up checked
+    // that AT_PHENT matches the struct size.
+    unsafe { core::slice::from_raw_parts(a.phdr as *const linux_raw_sys::elf::Elf_Phdr, a.phnum) }
+}

@@ -167,23 +167,27 @@ pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
     Errno::result(unsafe { sys!(g::__NR_prctl, option, arg, 0, 0, 0) })
 }
 
-/// A kernel signal set: `_NSIG` bits (64 on most ABIs, 128 on mips).
+/// A kernel signal set: `_NSIG` bits (64 on most ABIs, 128 on mips) in `unsigned long` words, as
+/// the kernel's `sigset_t` (include/uapi/asm-generic/signal.h); word-sized so bit n lands in the
+/// right place on big-endian ABIs too.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(C)]
-pub struct SigSet([u32; g::_NSIG as usize / 32]);
+pub struct SigSet([usize; SIGSET_WORDS]);
+
+const SIGSET_WORDS: usize = g::_NSIG as usize / usize::BITS as usize;
 
 impl SigSet {
-    pub const EMPTY: SigSet = SigSet([0; g::_NSIG as usize / 32]);
-    pub const FULL: SigSet = SigSet([!0; g::_NSIG as usize / 32]);
+    pub const EMPTY: SigSet = SigSet([0; SIGSET_WORDS]);
+    pub const FULL: SigSet = SigSet([!0; SIGSET_WORDS]);
 
     pub fn contains(&self, sig: u32) -> bool {
         let bit = sig as usize - 1;
-        self.0[bit / 32] & (1 << (bit % 32)) != 0
+        self.0[bit / usize::BITS as usize] & (1 << (bit % usize::BITS as usize)) != 0
     }
 
     pub fn insert(&mut self, sig: u32) {
         let bit = sig as usize - 1;
-        self.0[bit / 32] |= 1 << (bit % 32);
+        self.0[bit / usize::BITS as usize] |= 1 << (bit % usize::BITS as usize);
     }
 }
 

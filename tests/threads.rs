@@ -399,7 +399,7 @@ fn available_parallelism_matches_affinity() -> TestResult {
 }
 
 fn signal_mask_is_inherited() -> TestResult {
-    use linux_raw_sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK};
+    use linux_raw_sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK, __NR_rt_sigpending, __NR_tgkill};
     use syscall::SigSet;
     let mut block = SigSet::EMPTY;
     block.insert(SIGUSR1);
@@ -407,9 +407,21 @@ fn signal_mask_is_inherited() -> TestResult {
     syscall::sigprocmask(SIG_BLOCK, Some(&block), Some(&mut old)).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     let h = thread::spawn(|| {
         let mut cur = SigSet::EMPTY;
-        syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|_| cur.contains(SIGUSR1))
+        let blocked = syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|_| cur.contains(SIGUSR1));
+        // Send ourselves SIGUSR1. If the bit we blocked were not the kernel's SIGUSR1, its
+        // default action would kill the process here. A thread-directed signal still pending
+        // when the thread exits is discarded.
+        let mut pending = SigSet::EMPTY;
+        // SAFETY: tgkill and rt_sigpending with a live, kernel-sized set.
+        let (kill, sigpending) = unsafe {
+            (
+                strand::arch::syscall3(__NR_tgkill as usize, syscall::getpid() as usize, syscall::gettid() as usize, SIGUSR1 as usize),
+                strand::arch::syscall2(__NR_rt_sigpending as usize, &mut pending as *mut SigSet as usize, core::mem::size_of::<SigSet>()),
+            )
+        };
+        (blocked, kill, sigpending, pending.contains(SIGUSR1))
     });
     syscall::sigprocmask(SIG_SETMASK, Some(&old), None).map_err(|e| common::Failure::new(format_args!("{e}")))?;
-    check_eq!(h.map_err(fail)?.join(), Ok(true));
+    check_eq!(h.map_err(fail)?.join(), (Ok(true), 0, 0, true));
     Ok(())
 }

@@ -29,7 +29,7 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 use core::num::NonZeroUsize;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::AtomicU32;
-use core::sync::atomic::Ordering::{Acquire, Release};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::time::Duration;
 use layout::map_layout;
 use lifecycle::Owner;
@@ -271,7 +271,9 @@ impl Mapping {
             let ctid = (*tcb).ctid.as_ptr();
             arch::clone_thread(CLONE_FLAGS as usize, self.stack_top, ctid as *mut i32, ctid, self.tp, entry, tcb as *mut u8)
         };
-        Errno::result(r).map(drop).map_err(|e| SpawnError::from_errno("clone", e))
+        let tid = Errno::result(r).map_err(|e| SpawnError::from_errno("clone", e))?;
+        self.tcb().tid.store(tid as i32, Relaxed);
+        Ok(())
     }
 
     fn free(self) {
@@ -448,10 +450,10 @@ pub struct Thread {
 
 impl Thread {
     fn of(tcb: &Tcb) -> Thread {
-        Thread { tid: tcb.tid(), name: tcb.shared.lock().name }
+        Thread { tid: tcb.tid.load(Relaxed), name: tcb.shared.lock().name }
     }
 
-    /// The kernel thread id (0 once a spawned thread has finished).
+    /// The kernel thread id (kept after the thread has finished; the kernel may then reuse it).
     pub fn tid(&self) -> i32 {
         self.tid
     }
@@ -537,6 +539,7 @@ pub(crate) fn init_main_thread() -> Result<(), Errno> {
         // The kernel clears this word if the main thread exits alone (notes: rule 8).
         let tid = syscall::set_tid_address((*tcb).ctid.as_ptr());
         (*tcb).ctid.store(tid as u32, Release);
+        (*tcb).tid.store(tid, Relaxed);
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::lifecycle::Lifecycle;
 use crate::arch;
 use crate::sync::Mutex;
 use crate::tls;
-use core::sync::atomic::{AtomicBool, AtomicU32};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
 use static_assertions::const_assert_eq;
 
 /// A thread name as Linux keeps it: at most 15 bytes (TASK_COMM_LEN - 1, include/linux/sched.h).
@@ -69,6 +69,8 @@ pub struct Tcb {
     /// CLONE_CHILD_CLEARTID zeroes it and does a shared futex wake once the thread is gone.
     /// While the thread runs it is its tid, read with no syscall.
     pub(crate) ctid: AtomicU32,
+    /// The tid for identity: unlike `ctid` it keeps its value after the thread has exited.
+    pub(crate) tid: AtomicI32,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) panicking: AtomicBool,
     pub(crate) shared: Mutex<Shared>,
@@ -96,6 +98,7 @@ impl Tcb {
             at.write(Tcb {
                 self_ptr: at,
                 ctid: AtomicU32::new(0),
+                tid: AtomicI32::new(0),
                 lifecycle: Lifecycle::new(),
                 panicking: AtomicBool::new(false),
                 shared: Mutex::new(Shared { name, exited: false }),

@@ -1,1 +1,65 @@
-fn main() {}
+//! `cargo xtask`: strand's project commands.
+//!
+//!   cargo xtask setup [--arch LIST|all]   install the pinned nightly (rust-src) and QEMU
+//!   cargo xtask test  [--arch LIST|all]   host tests + every test program on every listed ABI
+//!   cargo xtask demo  [--arch A]          build and run examples/demo.rs
+
+mod arches;
+mod demo;
+mod setup;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<bool, String> {
+    let (cmd, rest) = args.split_first().ok_or_else(usage)?;
+    let mut arch: Option<&str> = None;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--arch" => arch = Some(it.next().ok_or("--arch needs a value")?.as_str()),
+            s if s.starts_with("--arch=") => arch = Some(&s["--arch=".len()..]),
+            other => return Err(format!("unknown option '{other}'\n{}", usage())),
+        }
+    }
+    match cmd.as_str() {
+        "setup" => {
+            let arches = arches::select(arch)?;
+            setup::ensure(&arches)?;
+            println!("setup: everything is installed for {}", names(&arches));
+            Ok(true)
+        }
+        "test" => test::run(&arches::select(arch)?),
+        "demo" => {
+            let arch = arches::select(Some(arch.unwrap_or("x86_64")))?;
+            let [arch] = arch.as_slice() else { return Err("demo takes one --arch".into()) };
+            demo::run(arch)
+        }
+        _ => Err(usage()),
+    }
+}
+
+fn names(arches: &[&arches::Arch]) -> String {
+    arches.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+}
+
+fn usage() -> String {
+    let known: Vec<_> = arches::ARCHES.iter().map(|a| a.name).collect();
+    format!(
+        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n  architectures: {}",
+        known.join(", ")
+    )
+}

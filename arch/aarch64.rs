@@ -1,0 +1,192 @@
+//! aarch64 (AAPCS64, Linux syscall convention).
+//!
+//! Syscalls: `svc 0` with the number in `x8`, arguments in `x0..x5` and the result in `x0`
+//! (arch/arm64/kernel/syscall.c: `el0_svc` passes `regs->regs[8]`, `invoke_syscall` reads
+//! `regs[0..5]` and stores the result in `regs[0]`). The kernel restores every other general
+//! register on return (arch/arm64/kernel/entry.S, `kernel_exit`), so only `x0` is clobbered.
+//! Errors come back as `-4095..=-1` in `x0`, which is already strand's convention.
+
+use super::{TlsAbi, TlsVariant};
+use core::arch::{asm, global_asm};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. aarch64 uses
+/// the asm-generic table (include/uapi/asm-generic/unistd.h), with 64-bit time and plain `mmap`.
+pub mod nr {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    pub const MMAP: usize = g::__NR_mmap as usize;
+}
+
+/// Variant I: `tpidr_el0` points at a 16-byte TCB (two words: DTV pointer and a reserved word),
+/// and the TLS block starts at TP + align_up(16, p_align) (Drepper's TLS paper, 3.4.1; AAELF64,
+/// "Thread Local Storage"; lld computes the same TP offsets for EM_AARCH64). strand keeps those
+/// 16 bytes unused and puts its own `Tcb` just below TP.
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    unsafe { asm!("svc 0", in("x8") nr, lateout("x0") r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("svc 0", in("x8") nr, inlateout("x0") a => r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("svc 0", in("x8") nr, inlateout("x0") a => r, in("x1") b, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a => r, in("x1") b, in("x2") c,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a => r, in("x1") b, in("x2") c,
+             in("x3") d, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a => r, in("x1") b, in("x2") c,
+             in("x3") d, in("x4") e, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a => r, in("x1") b, in("x2") c,
+             in("x3") d, in("x4") e, in("x5") f, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: the caller upholds mmap's contract.
+    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
+
+// The kernel enters `_start` with `sp` 16-byte aligned, pointing at argc (fs/binfmt_elf.c,
+// `create_elf_tables`: STACK_ROUND). AAPCS64 ("Universal stack constraints") wants
+// `sp mod 16 = 0` at all times, so align it again to be safe. Zero `x29` (fp) and `x30` (lr) so
+// frame walks end here (AAPCS64, "The Frame Pointer": a zero link ends the chain of frame
+// records); `bl` then sets `x30` to the `udf` below, which is never reached.
+#[cfg(not(test))]
+global_asm!(
+    ".globl _start",
+    ".type _start,%function",
+    "_start:",
+    "mov x29, xzr",
+    "mov x30, xzr",
+    "mov x0, sp",
+    "and sp, x0, #-16",
+    "bl {start}",
+    "udf #0",
+    start = sym crate::rt::__strand_start,
+);
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // SAFETY: tpidr_el0 is writable at EL0 and only holds this thread's thread pointer; the
+    // kernel saves and restores it per task (arch/arm64/kernel/process.c, tls_thread_switch).
+    unsafe { asm!("msr tpidr_el0, {}", in(reg) tp, options(nostack, preserves_flags)) };
+    0
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: reading tpidr_el0 (Arm ARM, "TPIDR_EL0, EL0 Read/Write Software Thread ID
+    // Register") touches no memory; start-up and clone set it before any thread reads it.
+    unsafe { asm!("mrs {}, tpidr_el0", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+/// aarch64 clone argument order is (flags, stack, ptid, tls, ctid): arch/arm64/Kconfig selects
+/// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
+/// CLONE_SETTLS `tls` becomes the child's `tpidr_el0` (arch/arm64/kernel/process.c,
+/// `copy_thread`).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let r;
+    // SAFETY: the child starts on `stack_top` (16-byte aligned by the caller, as AAPCS64
+    // requires) with `x0 = 0` and every other register a copy of the parent's (copy_thread), so
+    // `x9`/`x10` still hold entry/arg. `x29 = 0` ends frame walks, `blr` gives `entry` a return
+    // address pointing at the `udf`, never reached. The child never comes back into this
+    // function; the parent only sees `x0`.
+    unsafe {
+        asm!(
+            "svc 0",
+            "cbnz x0, 2f",
+            "mov x29, xzr",
+            "mov x30, xzr",
+            "mov x0, x10",
+            "blr x9",
+            "udf #0",
+            "2:",
+            in("x8") __NR_clone as usize,
+            inlateout("x0") flags => r, in("x1") stack_top, in("x2") ptid, in("x3") tp, in("x4") ctid,
+            in("x9") entry, in("x10") arg,
+            options(nostack)
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
+    // argument a register.
+    unsafe {
+        asm!(
+            "svc 0",
+            "mov x0, xzr",
+            "mov x8, #{exit}",
+            "svc 0",
+            "udf #0",
+            exit = const __NR_exit,
+            in("x8") __NR_munmap as usize,
+            in("x0") base, in("x1") len,
+            options(noreturn, nostack)
+        )
+    }
+}

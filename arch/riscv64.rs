@@ -1,0 +1,193 @@
+//! riscv64 (RISC-V ELF psABI, LP64D; Linux syscall convention).
+//!
+//! Syscalls: `ecall` with the number in `a7`, arguments in `a0..a5`, the result in `a0` (man 2
+//! syscall; arch/riscv/include/asm/syscall.h). The kernel saves every register on entry and
+//! restores all but `a0` on return (arch/riscv/kernel/entry.S), so nothing else is clobbered.
+//! Errors come back as `-4095..=-1` in `a0`, which is already strand's convention.
+
+use super::{TlsAbi, TlsVariant};
+use core::arch::{asm, global_asm};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. riscv64 uses
+/// the asm-generic table (include/uapi/asm-generic/unistd.h), where the plain names are 64-bit.
+pub mod nr {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    pub const MMAP: usize = g::__NR_mmap as usize;
+}
+
+/// Variant I with neither gap nor bias: `tp` holds the address one past the end of the TCB, which
+/// is where the first TLS block starts (RISC-V ELF psABI, "Thread Local Storage"). strand's Tcb
+/// sits right below `tp`.
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    unsafe { asm!("ecall", in("a7") nr, lateout("a0") r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("ecall", in("a7") nr, inlateout("a0") a => r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("ecall", in("a7") nr, inlateout("a0") a => r, in("a1") b, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("ecall", in("a7") nr, inlateout("a0") a => r, in("a1") b, in("a2") c, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("ecall", in("a7") nr, inlateout("a0") a => r, in("a1") b, in("a2") c, in("a3") d,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("ecall", in("a7") nr, inlateout("a0") a => r, in("a1") b, in("a2") c, in("a3") d,
+             in("a4") e, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("ecall", in("a7") nr, inlateout("a0") a => r, in("a1") b, in("a2") c, in("a3") d,
+             in("a4") e, in("a5") f, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: the caller upholds mmap's contract.
+    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
+
+// The kernel enters `_start` with `sp` pointing at argc. `gp` must hold `__global_pointer$`
+// before any code the linker may have relaxed to gp-relative addressing runs; the `lla` itself
+// must not be relaxed, or it would become `addi gp, gp, ...` on the still-unset `gp` (RISC-V ELF
+// psABI, "Global-pointer relaxation"; measured: shared notes/toolchain.md). The psABI wants `sp`
+// 16-byte aligned at calls ("Integer Calling Convention"). `fp` and `ra` are zeroed and the jump
+// leaves `ra` at 0, so frame walks and unwinders stop at `__strand_start`.
+#[cfg(not(test))]
+global_asm!(
+    ".globl _start",
+    ".type _start,@function",
+    "_start:",
+    ".option push",
+    ".option norelax",
+    "lla gp, __global_pointer$",
+    ".option pop",
+    "mv fp, zero",
+    "mv ra, zero",
+    "mv a0, sp",
+    "andi sp, sp, -16",
+    "tail {start}",
+    "unimp",
+    start = sym crate::rt::__strand_start,
+);
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // SAFETY: `tp` is reserved for the thread pointer (RISC-V ELF psABI, "Register Convention";
+    // LLVM never allocates it) and only this thread reads it; no syscall is needed. Not `nomem`:
+    // TLS accesses must not move across the change.
+    unsafe { asm!("mv tp, {}", in(reg) tp, options(nostack, preserves_flags)) };
+    0
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: reading `tp` touches no memory; it was set before any caller can run.
+    unsafe { asm!("mv {}, tp", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+/// riscv selects CONFIG_CLONE_BACKWARDS (arch/riscv/Kconfig), so the raw clone argument order is
+/// (flags, stack, ptid, tls, ctid) (kernel/fork.c); with CLONE_SETTLS `tls` becomes the child's
+/// `tp` (arch/riscv/kernel/process.c, copy_thread).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let r;
+    // SAFETY: the child starts on `stack_top` (16-byte aligned by the caller, as the psABI
+    // wants) with the parent's registers except `a0 = 0` and `tp` (copy_thread), so `a5`/`a6`
+    // still hold entry/arg. `fp = 0` ends frame walks and the jump leaves `ra = 0`, so nothing
+    // unwinds past `entry`. The child never comes back into this function; the parent only sees
+    // `a0`.
+    unsafe {
+        asm!(
+            "ecall",
+            "bnez a0, 2f",
+            "mv fp, zero",
+            "mv ra, zero",
+            "mv a0, a6",
+            "jr a5",
+            "unimp",
+            "2:",
+            in("a7") __NR_clone as usize,
+            inlateout("a0") flags => r, in("a1") stack_top, in("a2") ptid, in("a3") tp, in("a4") ctid,
+            in("a5") entry, in("a6") arg,
+            options(nostack)
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
+    // argument a register.
+    unsafe {
+        asm!(
+            "ecall",
+            "mv a0, zero",
+            "li a7, {exit}",
+            "ecall",
+            "unimp",
+            exit = const __NR_exit,
+            in("a7") __NR_munmap as usize,
+            in("a0") base, in("a1") len,
+            options(noreturn, nostack)
+        )
+    }
+}

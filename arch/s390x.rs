@@ -1,0 +1,209 @@
+//! s390x (z/Architecture ELF ABI supplement, Linux syscall convention), big-endian.
+//!
+//! Syscalls: `svc 0` with the number in `r1` (the kernel takes it from `r1` when the `svc`
+//! immediate is 0, arch/s390/kernel/syscall.c `__do_syscall`), arguments in `r2..r7`
+//! (arch/s390/include/asm/syscall_wrapper.h reads `orig_gpr2, gprs[3..7]`), the result in `r2`;
+//! every other general register comes back unchanged. Errors come back as `-4095..=-1` in `r2`,
+//! which is already strand's convention. `r6` and `r7` are callee-saved in the C ABI; Rust lets
+//! them be named as operands and saves them itself.
+
+use super::{TlsAbi, TlsVariant};
+use core::arch::{asm, global_asm};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
+pub mod nr {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    /// Number 90 is `sys_old_mmap` on s390x, which takes one pointer to six words
+    /// (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
+    pub const MMAP: usize = g::__NR_mmap as usize;
+}
+
+/// Variant II: the thread pointer (access registers `a0:a1`) points at the TCB, whose first
+/// word is a pointer to itself; the TLS block lies below (Drepper's TLS paper, 3.4.2, which
+/// lists S/390 with variant II; the s390x ELF ABI supplement, "Thread-Local Storage").
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    unsafe { asm!("svc 0", in("r1") nr, lateout("r2") r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("svc 0", in("r1") nr, inlateout("r2") a => r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("svc 0", in("r1") nr, inlateout("r2") a => r, in("r3") b, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a => r, in("r3") b, in("r4") c, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a => r, in("r3") b, in("r4") c, in("r5") d,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a => r, in("r3") b, in("r4") c, in("r5") d,
+             in("r6") e, options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("svc 0", in("r1") nr, inlateout("r2") a => r, in("r3") b, in("r4") c, in("r5") d,
+             in("r6") e, in("r7") f, options(nostack))
+    };
+    r
+}
+
+/// s390x has no six-register `mmap`: number 90 is `old_mmap`, whose one argument points at
+/// `struct mmap_arg_struct { addr, len, prot, flags, fd, offset }`, six `unsigned long`s
+/// (mm/mmap.c under `__ARCH_WANT_SYS_OLD_MMAP`; arch/s390/kernel/syscalls/syscall.tbl).
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    let args: [usize; 6] = [addr, len, prot, flags, fd, 0];
+    // SAFETY: the caller upholds mmap's contract; the kernel only reads the six words, which
+    // live until the syscall returns (the asm may read through the pointer it is given).
+    unsafe { syscall1(nr::MMAP, args.as_ptr() as usize) }
+}
+
+// The kernel enters `_start` with `r15` pointing at argc (s390x ELF ABI supplement, "Process
+// Initialization"). Pass that in `r2`, keep `r15` 8-byte aligned, and give the callee the
+// 160-byte register save area every frame owes its callees, with a zero back chain at 0(%r15)
+// so backtraces stop here (ABI supplement, "Stack Frame"). `brasl` puts the return address in
+// `r14`; it is never used. `.2byte 0` is an invalid opcode: a trap if `__strand_start` returned.
+#[cfg(not(test))]
+global_asm!(
+    ".globl _start",
+    ".type _start,@function",
+    "_start:",
+    "lgr %r2, %r15",
+    "nill %r15, 0xfff8",
+    "aghi %r15, -160",
+    "xc 0(8,%r15), 0(%r15)",
+    "brasl %r14, {start}",
+    ".2byte 0",
+    start = sym crate::rt::__strand_start,
+);
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    let tp = tp as usize;
+    // The thread pointer is `a0` (high 32 bits) : `a1` (low 32 bits); `sar` copies the low 32
+    // bits of a general register into an access register (z/Architecture Principles of
+    // Operation; arch/s390/kernel/process.c splits CLONE_SETTLS's value the same way).
+    // SAFETY: a0/a1 hold only this thread's thread pointer; nothing reads TLS through the old
+    // value afterwards (start-up sets it before any TLS access).
+    unsafe {
+        asm!("sar %a0, {hi}", "sar %a1, {lo}", hi = in(reg) tp >> 32, lo = in(reg) tp,
+             options(nostack, preserves_flags))
+    };
+    0
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp: usize;
+    // `ear` replaces only the low 32 bits of the target register: read a0, shift it up, then
+    // read a1 below it (as GCC's `__builtin_thread_pointer` does on s390x).
+    // SAFETY: reading access registers touches no memory and changes no flags.
+    unsafe {
+        asm!("ear {0}, %a0", "sllg {0}, {0}, 32", "ear {0}, %a1", out(reg) tp,
+             options(nomem, nostack, preserves_flags))
+    };
+    tp as *mut u8
+}
+
+/// s390x clone argument order is (stack, flags, ptid, ctid, tls) (kernel/fork.c,
+/// CONFIG_CLONE_BACKWARDS2, selected by arch/s390/Kconfig; man 2 clone, NOTES). With
+/// CLONE_SETTLS the kernel loads `tls` into a0:a1 (arch/s390/kernel/process.c, copy_thread).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let r;
+    // SAFETY: the child starts with `r15 = stack_top` (16-byte aligned by the caller) and every
+    // register but `r2` (0) copied from the parent (copy_thread), so `r7`/`r8` still hold
+    // entry/arg. It reserves the 160-byte register save area with a zero back chain (ABI
+    // supplement, "Stack Frame"; 160 keeps the 8-byte alignment the ABI wants), and `basr` sets
+    // the return address in `r14`. The child never comes back into this function; the parent
+    // only sees `r2`.
+    unsafe {
+        asm!(
+            "svc 0",
+            "ltgr %r2, %r2",
+            "jnz 2f",
+            "aghi %r15, -160",
+            "xc 0(8,%r15), 0(%r15)",
+            "lgr %r2, %r8",
+            "basr %r14, %r7",
+            ".2byte 0",
+            "2:",
+            in("r1") __NR_clone as usize,
+            inlateout("r2") stack_top => r, in("r3") flags, in("r4") ptid, in("r5") ctid,
+            in("r6") tp, in("r7") entry, in("r8") arg,
+            options(nostack)
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
+    // argument a register.
+    unsafe {
+        asm!(
+            "svc 0",
+            "lghi %r2, 0",
+            "lghi %r1, {exit}",
+            "svc 0",
+            ".2byte 0",
+            exit = const __NR_exit,
+            in("r1") __NR_munmap as usize,
+            in("r2") base, in("r3") len,
+            options(noreturn, nostack)
+        )
+    }
+}

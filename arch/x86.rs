@@ -1,0 +1,297 @@
+//! x86 (i386 System V psABI, Linux `int $0x80` syscall convention).
+//!
+//! Syscalls: `int $0x80` with the number in `eax`, arguments in `ebx, ecx, edx, esi, edi, ebp`;
+//! the result comes back in `eax` and every other register is preserved
+//! (arch/x86/entry/entry_32.S, and entry_64_compat.S when a 64-bit kernel runs the task). Errors
+//! come back as `-4095..=-1` in `eax`, which is already strand's convention. strand never uses
+//! the vDSO's `__kernel_vsyscall`: `clone` and the final munmap+exit must not return through, or
+//! touch, a stack (notes: child stack rules), and one instruction keeps one convention.
+//!
+//! Rust reserves `esi` (LLVM's base pointer) and `ebp` (frame pointer) as asm operands on
+//! x86-32, so the 4th to 6th arguments are moved into them by hand inside each asm block and the
+//! old values restored before it ends.
+
+use super::{TlsAbi, TlsVariant};
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicU32, Ordering};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_set_thread_area};
+
+/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. A 32-bit ABI
+/// needs the 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and
+/// `mmap2`, whose offset counts pages (arch/x86/entry/syscalls/syscall_32.tbl).
+pub mod nr {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+    pub const MMAP: usize = g::__NR_mmap2 as usize;
+}
+
+/// Variant II: `%gs` selects a segment based at the TCB, whose first word is a pointer to itself;
+/// the TLS block lies below (i386 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    unsafe { asm!("int 0x80", inlateout("eax") nr => r, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("int 0x80", inlateout("eax") nr => r, in("ebx") a, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe { asm!("int 0x80", inlateout("eax") nr => r, in("ebx") a, in("ecx") b, options(nostack)) };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("int 0x80", inlateout("eax") nr => r, in("ebx") a, in("ecx") b, in("edx") c,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0. `esi` is swapped with the operand holding `d` around the
+    // instruction, which the kernel leaves alone, so it is back to its old value at the end.
+    // Four named registers leave `edi` at least for `{d}`; when LLVM has `esi` free it may pick
+    // `esi` itself, and both exchanges are no-ops.
+    unsafe {
+        asm!("xchg esi, {d}", "int 0x80", "xchg esi, {d}",
+             d = inout(reg) d => _,
+             inlateout("eax") nr => r, in("ebx") a, in("ecx") b, in("edx") c,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    // eax, ebx, ecx, edx and edi are the only registers an operand is sure to get (esi is not
+    // allocatable when LLVM needs it as the base pointer), so `eax` carries a pointer to [nr, d]
+    // and the number is loaded last, over the pointer.
+    let block = [nr, d];
+    let r;
+    // SAFETY: as for syscall0. `block` lives across the asm; `esi` is pushed before it is loaded
+    // and popped after the instruction, so the stack is balanced at the end.
+    unsafe {
+        asm!(
+            "push esi",
+            "mov esi, dword ptr [eax + 4]",
+            "mov eax, dword ptr [eax]",
+            "int 0x80",
+            "pop esi",
+            inlateout("eax") block.as_ptr() => r,
+            in("ebx") a, in("ecx") b, in("edx") c, in("edi") e,
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    // As for syscall5, with seven values for five registers: `eax` carries a pointer to
+    // [nr, d, f].
+    let block = [nr, d, f];
+    let r;
+    // SAFETY: as for syscall0. `block` lives across the asm; `ebp` and `esi` are pushed before
+    // they are loaded and popped after the instruction, so the stack is balanced at the end.
+    unsafe {
+        asm!(
+            "push ebp",
+            "push esi",
+            "mov esi, dword ptr [eax + 4]",
+            "mov ebp, dword ptr [eax + 8]",
+            "mov eax, dword ptr [eax]",
+            "int 0x80",
+            "pop esi",
+            "pop ebp",
+            inlateout("eax") block.as_ptr() => r,
+            in("ebx") a, in("ecx") b, in("edx") c, in("edi") e,
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: the caller upholds mmap's contract; mmap2's offset is in pages, and 0 is 0 either
+    // way (mm/mmap.c, ksys_mmap_pgoff).
+    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
+
+// The kernel enters `_start` with `esp` pointing at argc (i386 psABI, "Process Initialization").
+// Zero `ebp` to end frame-pointer walks, pass the initial `esp` as the one cdecl stack argument,
+// and align so that `esp` is a multiple of 16 at the `call` (i386 psABI 1.1, 2.2.2 "The Stack
+// Frame": the end of the argument area is 16-byte aligned); the callee sees `esp ≡ 12 (mod 16)`.
+#[cfg(not(test))]
+global_asm!(
+    ".globl _start",
+    ".type _start,@function",
+    "_start:",
+    "xor ebp, ebp",
+    "mov eax, esp",
+    "and esp, -16",
+    "sub esp, 12",
+    "push eax",
+    "call {start}",
+    "ud2",
+    start = sym crate::rt::__strand_start,
+);
+
+/// `struct user_desc` from arch/x86/include/uapi/asm/ldt.h, with its bitfields as one word
+/// (allocated from bit 0 up: seg_32bit:1, contents:2, read_exec_only:1, limit_in_pages:1,
+/// seg_not_present:1, useable:1).
+#[repr(C)]
+struct UserDesc {
+    entry_number: u32,
+    base_addr: u32,
+    limit: u32,
+    flags: u32,
+}
+
+static_assertions::const_assert_eq!(core::mem::size_of::<UserDesc>(), 16);
+
+impl UserDesc {
+    /// A flat 4 GiB data segment based at `tp`: limit 0xfffff in pages, 32-bit, contents 0
+    /// (data), writable, present, usable (man 2 set_thread_area).
+    fn tls(entry_number: u32, tp: *mut u8) -> UserDesc {
+        const SEG_32BIT: u32 = 1 << 0;
+        const LIMIT_IN_PAGES: u32 = 1 << 4;
+        const USEABLE: u32 = 1 << 6;
+        UserDesc { entry_number, base_addr: tp as u32, limit: 0xfffff, flags: SEG_32BIT | LIMIT_IN_PAGES | USEABLE }
+    }
+}
+
+/// The GDT TLS slot `set_thread_area` gave the main thread; every thread uses the same slot, with
+/// its own base (arch/x86/kernel/tls.c keeps the descriptors per thread). Written once at
+/// start-up, before any other thread exists, so Relaxed is enough.
+static TLS_ENTRY: AtomicU32 = AtomicU32::new(u32::MAX);
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // entry_number -1: the kernel picks a free TLS slot and writes its index back
+    // (arch/x86/kernel/tls.c, do_set_thread_area / get_free_idx).
+    let mut desc = UserDesc::tls(u32::MAX, tp);
+    // SAFETY: set_thread_area reads and writes the one live user_desc, and only changes this
+    // thread's TLS descriptors.
+    let r = unsafe { syscall1(__NR_set_thread_area as usize, &mut desc as *mut UserDesc as usize) };
+    if r == 0 {
+        TLS_ENTRY.store(desc.entry_number, Ordering::Relaxed);
+        // A selector is index << 3 | table indicator (0: GDT) | requested privilege level 3
+        // (Intel SDM vol. 3A, 3.4.2 "Segment Selectors"; arch/x86/include/asm/segment.h).
+        let selector = desc.entry_number << 3 | 3;
+        // SAFETY: the descriptor was just installed for this thread, so loading it cannot fault;
+        // nothing strand generates uses %gs before this point.
+        unsafe { asm!("mov gs, {0:x}", in(reg) selector, options(nostack, preserves_flags)) };
+    }
+    r
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: in variant II the word at %gs:0 is the TCB's self-pointer, written before %gs is set.
+    unsafe { asm!("mov {}, dword ptr gs:0", out(reg) tp, options(nostack, readonly, preserves_flags)) };
+    tp
+}
+
+/// What the parent leaves at the bottom of the child's first frame, 16-byte aligned: the cdecl
+/// argument for `entry`, `entry` itself, and the user_desc for CLONE_SETTLS, which the kernel
+/// copies during `clone` (arch/x86/kernel/process.c, set_new_tls -> do_set_thread_area).
+#[repr(C, align(16))]
+struct ChildFrame {
+    arg: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    _pad: [u32; 2],
+    desc: UserDesc,
+}
+
+static_assertions::const_assert_eq!(core::mem::size_of::<ChildFrame>(), 32);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, entry), 4);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, desc), 16);
+
+/// i386 clone argument order is (flags, stack, ptid, tls, ctid) (kernel/fork.c with
+/// CONFIG_CLONE_BACKWARDS, selected for X86_32 in arch/x86/Kconfig; a 64-bit kernel keeps the
+/// order in arch/x86/kernel/sys_ia32.c, ia32_clone); with CLONE_SETTLS `tls` points at a
+/// user_desc for the thread's TLS slot (man 2 clone).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let frame = stack_top.wrapping_sub(core::mem::size_of::<ChildFrame>()) as *mut ChildFrame;
+    // SAFETY: the caller gives a 16-byte aligned top of a fresh stack that nothing uses yet, so
+    // its top 32 bytes are ours to write.
+    unsafe {
+        frame.write(ChildFrame {
+            arg,
+            entry,
+            _pad: [0; 2],
+            desc: UserDesc::tls(TLS_ENTRY.load(Ordering::Relaxed), tp),
+        })
+    };
+    let r;
+    // SAFETY: `esi` (4th argument: &frame.desc = new stack + 16) is pushed first and popped on
+    // the parent path, the only one that comes back. The child starts with `esp` at the frame,
+    // a multiple of 16, and every register but `eax` as the parent had it; with `ebp = 0` to end
+    // frame walks it calls `entry`, whose cdecl argument is the word at `esp` and whose address
+    // is the next word (i386 psABI, 2.2.2), with `esp` 16-byte aligned at the `call`. The
+    // frame's words lie above `esp`, so signal frames cannot overwrite them. `entry` never
+    // returns.
+    unsafe {
+        asm!(
+            "push esi",
+            "lea esi, [ecx + 16]",
+            "int 0x80",
+            "test eax, eax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "call dword ptr [esp + 4]",
+            "ud2",
+            "2:",
+            "pop esi",
+            inlateout("eax") __NR_clone as usize => r,
+            in("ebx") flags, in("ecx") frame, in("edx") ptid, in("edi") ctid,
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
+    // argument a register, and `int 0x80` needs no stack of ours.
+    unsafe {
+        asm!(
+            "int 0x80",
+            "xor ebx, ebx",
+            "mov eax, {exit}",
+            "int 0x80",
+            "ud2",
+            exit = const __NR_exit,
+            in("eax") __NR_munmap as usize,
+            in("ebx") base, in("ecx") len,
+            options(noreturn, nostack)
+        )
+    }
+}

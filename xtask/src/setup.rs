@@ -1,0 +1,82 @@
+//! Installs what a fresh machine lacks: the pinned nightly with `rust-src` (strand builds `core`
+//! from source for every target) and QEMU user mode for the ABIs this machine cannot run.
+
+use crate::arches::Arch;
+use crate::util::{command_exists, run_status};
+use std::process::Command;
+
+/// The nightly every target build uses. `rust-toolchain.toml` names plain `nightly` so that
+/// `cargo xtask` starts even where this one is not installed yet (RUSTUP_AUTO_INSTALL=0).
+pub const TOOLCHAIN: &str = "nightly-2026-05-20";
+
+/// Makes sure everything the given ABIs need is installed; says what it does.
+pub fn ensure(arches: &[&Arch]) -> Result<(), String> {
+    ensure_toolchain()?;
+    let mut packages: Vec<&str> = Vec::new();
+    for a in arches {
+        if let Some(q) = a.qemu {
+            if !command_exists(q) && !packages.contains(&a.qemu_package) {
+                packages.push(a.qemu_package);
+            }
+        }
+    }
+    if !packages.is_empty() {
+        install_debian_packages(&packages)?;
+    }
+    for a in arches {
+        if let Some(q) = a.qemu {
+            if !command_exists(q) {
+                return Err(format!("{q} is still missing after installing {}", a.qemu_package));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ensure_toolchain() -> Result<(), String> {
+    if !command_exists("rustup") {
+        return Err("rustup is not installed: strand needs rustup to install its pinned nightly".into());
+    }
+    let installed = output(Command::new("rustup").args(["toolchain", "list"]))?;
+    if !installed.lines().any(|l| l.starts_with(TOOLCHAIN)) {
+        eprintln!("setup: installing toolchain {TOOLCHAIN} with rust-src");
+        run_status(Command::new("rustup").args([
+            "toolchain", "install", TOOLCHAIN, "--profile", "minimal", "--component", "rust-src",
+        ]))?;
+    }
+    let components = output(Command::new("rustup").args(["component", "list", "--installed", "--toolchain", TOOLCHAIN]))?;
+    if !components.lines().any(|l| l.trim() == "rust-src") {
+        eprintln!("setup: adding rust-src to {TOOLCHAIN}");
+        run_status(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", TOOLCHAIN]))?;
+    }
+    Ok(())
+}
+
+fn install_debian_packages(packages: &[&str]) -> Result<(), String> {
+    if !command_exists("apt-get") {
+        return Err(format!("cannot install {}: no apt-get on this machine; install them by hand", packages.join(" ")));
+    }
+    // Root runs apt-get directly; anyone else goes through sudo.
+    let is_root = output(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| -> Command {
+        let mut c = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    eprintln!("setup: installing Debian packages: {}", packages.join(" "));
+    run_status(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(packages);
+    run_status(&mut install)
+}
+
+fn output(c: &mut Command) -> Result<String, String> {
+    let out = c.output().map_err(|e| format!("{c:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{c:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

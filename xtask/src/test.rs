@@ -1,0 +1,220 @@
+//! `cargo xtask test`: host unit tests, then every freestanding test program on every listed
+//! ABI (natively or under QEMU), a per-ABI table, and one closing `N passed, N failed` line.
+
+use crate::arches::Arch;
+use crate::setup;
+use crate::util::{cargo, json_str, root, run_limited, BUILD_STD};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Generous: QEMU on a loaded 2-core machine. A program that hangs is killed and counted failed.
+const PROGRAM_LIMIT: Duration = Duration::from_secs(600);
+
+/// The arguments and environment every test program gets; tests/startup.rs checks them.
+const ARGS: [&str; 3] = ["--strand-args", "alpha", "beta gamma"];
+const ENV: (&str, &str) = ("STRAND_TEST_ENV", "from-xtask");
+
+struct Row {
+    name: String,
+    passed: u32,
+    failed: u32,
+    secs: f64,
+}
+
+pub fn run(arches: &[&Arch]) -> Result<bool, String> {
+    setup::ensure(arches)?;
+    let mut rows = vec![host_tests()?];
+    for arch in arches {
+        rows.push(arch_tests(arch)?);
+    }
+    println!();
+    println!("{:<10} {:>7} {:>7} {:>9}", "ABI", "passed", "failed", "seconds");
+    for r in &rows {
+        println!("{:<10} {:>7} {:>7} {:>9.1}", r.name, r.passed, r.failed, r.secs);
+    }
+    let passed: u32 = rows.iter().map(|r| r.passed).sum();
+    let failed: u32 = rows.iter().map(|r| r.failed).sum();
+    println!("{passed} passed, {failed} failed");
+    Ok(failed == 0)
+}
+
+/// The library's pure logic (layouts, parsers, the lifecycle state machine) on the host.
+fn host_tests() -> Result<Row, String> {
+    println!("== host: cargo test --lib");
+    let start = Instant::now();
+    let mut c = cargo();
+    c.args(["test", "--lib", "--features", "lock_api"]);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    print!("{}", indent(&out.stdout));
+    let (mut passed, mut failed) = (0, 0);
+    for line in out.stdout.lines() {
+        // "test result: ok. 21 passed; 0 failed; ..."
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let num = |word: &str| {
+                rest.split("; ")
+                    .find_map(|part| part.trim_start_matches(|c: char| !c.is_ascii_digit()).strip_suffix(word))
+                    .and_then(|n| n.trim().parse::<u32>().ok())
+            };
+            passed += num(" passed").unwrap_or(0);
+            failed += num(" failed").unwrap_or(0);
+        }
+    }
+    if out.status.is_none_or(|s| !s.success()) {
+        eprint!("{}", indent(&out.stderr));
+        failed = failed.max(1);
+    }
+    Ok(Row { name: "host".into(), passed, failed, secs: start.elapsed().as_secs_f64() })
+}
+
+/// The freestanding test programs: tests/*.rs.
+fn programs() -> Result<Vec<String>, String> {
+    let dir = root().join("tests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".rs")).map(String::from))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn arch_tests(arch: &Arch) -> Result<Row, String> {
+    let start = Instant::now();
+    let mut row = Row { name: arch.name.into(), passed: 0, failed: 0, secs: 0.0 };
+    println!("== {}: building test programs for {}", arch.name, arch.triple);
+    let programs = programs()?;
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
+        .args(["--target", arch.triple])
+        .args(BUILD_STD);
+    for p in &programs {
+        c.args(["--test", p]);
+    }
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    if out.status.is_none_or(|s| !s.success()) {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: the test programs did not build for {}", arch.triple);
+        row.failed = 1;
+        row.secs = start.elapsed().as_secs_f64();
+        return Ok(row);
+    }
+    let mut exes = Vec::new();
+    for line in out.stdout.lines().filter(|l| l.contains("\"reason\":\"compiler-artifact\"")) {
+        if let (Some(exe), Some(target)) = (json_str(line, "executable"), line.split("\"target\":").nth(1)) {
+            if let Some(name) = json_str(target, "name") {
+                exes.push((name.to_string(), exe.to_string()));
+            }
+        }
+    }
+    for p in &programs {
+        let Some((_, exe)) = exes.iter().find(|(n, _)| n == p) else {
+            println!("   FAILED: cargo built no executable for test program {p}");
+            row.failed += 1;
+            continue;
+        };
+        let (passed, failed) = run_program(arch, p, exe)?;
+        row.passed += passed;
+        row.failed += failed;
+        if p == "startup" {
+            for check in EXPECTED_ABORTS {
+                match expected_abort(arch, exe, check)? {
+                    Ok(()) => {
+                        row.passed += 1;
+                        println!("   test startup::{} ... ok", check.name);
+                    }
+                    Err(why) => {
+                        row.failed += 1;
+                        println!("   test startup::{} ... FAILED: {why}", check.name);
+                    }
+                }
+            }
+        }
+    }
+    row.secs = start.elapsed().as_secs_f64();
+    Ok(row)
+}
+
+fn command(arch: &Arch, exe: &str) -> Command {
+    let mut c = match arch.qemu {
+        Some(q) => {
+            let mut c = Command::new(q);
+            c.arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    c.env(ENV.0, ENV.1);
+    c
+}
+
+/// Runs one test program; its own closing line gives the counts.
+fn run_program(arch: &Arch, name: &str, exe: &str) -> Result<(u32, u32), String> {
+    println!("== {}: {name}", arch.name);
+    let mut c = command(arch, exe);
+    c.args(ARGS);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    print!("{}", indent(&out.stdout));
+    print!("{}", indent(&out.stderr));
+    let summary = out.stdout.lines().rev().find_map(parse_summary);
+    Ok(match (out.status, summary) {
+        (None, s) => {
+            println!("   FAILED: {name} was killed after {}s (hung?)", PROGRAM_LIMIT.as_secs());
+            let (p, f) = s.unwrap_or((0, 0));
+            (p, f + 1)
+        }
+        (Some(st), Some((p, f))) if st.success() || f > 0 => (p, f),
+        (Some(st), Some((p, f))) => {
+            println!("   FAILED: {name} reported {f} failures but exited with {st}");
+            (p, f + 1)
+        }
+        (Some(st), None) => {
+            println!("   FAILED: {name} ended ({st}) without its closing line");
+            (0, 1)
+        }
+    })
+}
+
+fn parse_summary(line: &str) -> Option<(u32, u32)> {
+    let (p, rest) = line.trim().split_once(" passed, ")?;
+    let f = rest.strip_suffix(" failed")?;
+    Some((p.parse().ok()?, f.parse().ok()?))
+}
+
+/// A run of the startup program that must end the process the way strand's panic handler does.
+struct ExpectedAbort {
+    name: &'static str,
+    arg: &'static str,
+    /// Every fragment must appear in one stderr line.
+    fragments: &'static [&'static str],
+}
+
+const EXPECTED_ABORTS: &[ExpectedAbort] = &[
+    ExpectedAbort {
+        name: "panic_in_thread_prints_name_tid_location_and_exits_101",
+        arg: "--panic-in-thread",
+        fragments: &["thread 'worker-7' (tid ", ") panicked at tests/startup.rs:", ": boom 42"],
+    },
+    ExpectedAbort {
+        name: "unlock_of_unlocked_mutex_is_reported",
+        arg: "--unlock-unlocked",
+        fragments: &["thread 'main' (tid ", "unlock of a mutex that was not locked"],
+    },
+];
+
+fn expected_abort(arch: &Arch, exe: &str, check: &ExpectedAbort) -> Result<Result<(), String>, String> {
+    let mut c = command(arch, exe);
+    c.arg(check.arg);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let code = out.status.and_then(|s| s.code());
+    if code != Some(101) {
+        return Ok(Err(format!("exit status {:?}, expected 101; stderr: {}", out.status, out.stderr.trim())));
+    }
+    if !out.stderr.lines().any(|l| check.fragments.iter().all(|f| l.contains(f))) {
+        return Ok(Err(format!("stderr lacks {:?}: {}", check.fragments, out.stderr.trim())));
+    }
+    Ok(Ok(()))
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("   {l}\n")).collect()
+}
