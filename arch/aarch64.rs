@@ -190,3 +190,8 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
         )
     }
 }
+
+/// Without SA_RESTORER the kernel returns a handler through the vDSO's `__kernel_rt_sigreturn`
+/// (arch/arm64/kernel/signal.c, setup_return), which every process has mapped.
+pub type KernelSigaction = super::SigactionWithRestorer;
+pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;

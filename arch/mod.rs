@@ -24,6 +24,11 @@
 //!   never returns. The arch file puts `tp` into the form its `CLONE_SETTLS` wants.
 //! - `unmap_and_exit(base, len) -> !`: `munmap` the calling thread's own mapping, then `exit(0)`,
 //!   with no memory access in between (the stack is gone).
+//! - `KernelSigaction`: the `struct sigaction` layout `rt_sigaction` reads on this ABI (one of the
+//!   layouts below), and `SIGRETURN_TRAMPOLINE`: the `rt_sigreturn` code a handler returns into
+//!   where the ABI needs the caller to provide one (SA_RESTORER), or `None` where the kernel
+//!   supplies its own (vDSO or signal frame). strand always passes SA_SIGINFO, so it is always
+//!   the rt frame a trampoline returns from.
 
 /// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
 /// Storage", Drepper, section 3.4).
@@ -44,6 +49,62 @@ pub enum TlsVariant {
     I,
     /// The TLS block sits below the thread pointer, whose first word points at itself.
     II,
+}
+
+use crate::syscall::SigSet;
+
+/// How strand builds the kernel's `struct sigaction` for any layout.
+pub trait SigactionLayout: Sized {
+    fn new(handler: usize, flags: usize, mask: SigSet) -> Self;
+    fn handler(&self) -> usize;
+}
+
+/// The flag saying `sa_restorer` is set: 0x04000000 on every ABI that has the field
+/// (arch/{x86,arm64,s390,powerpc}/include/uapi/asm/signal.h).
+const SA_RESTORER: usize = 0x0400_0000;
+
+/// `{handler, flags, restorer, mask}`: x86, arm, aarch64, powerpc, s390 (each kernel's
+/// arch/*/include/uapi/asm/signal.h or include/linux/signal_types.h with `__ARCH_HAS_SA_RESTORER`).
+#[repr(C)]
+pub struct SigactionWithRestorer {
+    handler: usize,
+    flags: usize,
+    restorer: usize,
+    mask: SigSet,
+}
+
+impl SigactionLayout for SigactionWithRestorer {
+    fn new(handler: usize, flags: usize, mask: SigSet) -> Self {
+        match imp::SIGRETURN_TRAMPOLINE {
+            Some(t) => SigactionWithRestorer {
+                handler,
+                flags: flags | SA_RESTORER,
+                restorer: t as usize,
+                mask,
+            },
+            None => SigactionWithRestorer { handler, flags, restorer: 0, mask },
+        }
+    }
+    fn handler(&self) -> usize {
+        self.handler
+    }
+}
+
+/// `{handler, flags, mask}`: ABIs without `sa_restorer` (riscv, loongarch; include/linux/signal_types.h).
+#[repr(C)]
+pub struct SigactionNoRestorer {
+    handler: usize,
+    flags: usize,
+    mask: SigSet,
+}
+
+impl SigactionLayout for SigactionNoRestorer {
+    fn new(handler: usize, flags: usize, mask: SigSet) -> Self {
+        SigactionNoRestorer { handler, flags, mask }
+    }
+    fn handler(&self) -> usize {
+        self.handler
+    }
 }
 
 #[cfg(not(any(

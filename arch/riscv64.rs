@@ -191,3 +191,8 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
         )
     }
 }
+
+/// riscv's `struct sigaction` has no `sa_restorer`; the kernel returns a handler through the
+/// vDSO's `__vdso_rt_sigreturn` (arch/riscv/kernel/signal.c, setup_rt_frame).
+pub type KernelSigaction = super::SigactionNoRestorer;
+pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;

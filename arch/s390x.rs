@@ -207,3 +207,8 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
         )
     }
 }
+
+/// Without SA_RESTORER the kernel returns a handler through the vDSO's rt_sigreturn (older
+/// kernels: an `svc` it writes into the signal frame) (arch/s390/kernel/signal.c, setup_rt_frame).
+pub type KernelSigaction = super::SigactionWithRestorer;
+pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;

@@ -14,7 +14,7 @@
 use super::{TlsAbi, TlsVariant};
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicU32, Ordering};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_set_thread_area};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area};
 
 /// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. A 32-bit ABI
 /// needs the 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and
@@ -294,4 +294,25 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
             options(noreturn, nostack)
         )
     }
+}
+
+/// Without SA_RESTORER the kernel returns a handler through the vDSO's `__kernel_rt_sigreturn`
+/// (arch/x86/kernel/signal_32.c, ia32_setup_rt_frame); strand passes its own trampoline so a
+/// handler's return never depends on the vDSO being mapped.
+pub type KernelSigaction = super::SigactionWithRestorer;
+pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = Some(__strand_restore_rt);
+
+// The handler's `ret` pops this address with `esp` at the kernel's rt signal frame.
+global_asm!(
+    ".globl __strand_restore_rt",
+    ".type __strand_restore_rt,@function",
+    "__strand_restore_rt:",
+    "mov eax, {nr}",
+    "int 0x80",
+    "ud2",
+    nr = const __NR_rt_sigreturn,
+);
+
+extern "C" {
+    fn __strand_restore_rt();
 }

@@ -6,7 +6,7 @@
 
 use super::{TlsAbi, TlsVariant};
 use core::arch::{asm, global_asm};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn};
 
 /// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
 pub mod nr {
@@ -184,4 +184,26 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
             options(noreturn, nostack)
         )
     }
+}
+
+/// x86_64 has no kernel-provided return path from a handler: every `rt_sigaction` must pass
+/// SA_RESTORER and a trampoline that calls `rt_sigreturn` (arch/x86/kernel/signal_64.c,
+/// x64_setup_rt_frame: "x86-64 should always use SA_RESTORER").
+pub type KernelSigaction = super::SigactionWithRestorer;
+pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = Some(__strand_restore_rt);
+
+// The handler's `ret` pops this address with `rsp` at the kernel's signal frame; rt_sigreturn
+// reads the frame from there, so the trampoline must not touch the stack.
+global_asm!(
+    ".globl __strand_restore_rt",
+    ".type __strand_restore_rt,@function",
+    "__strand_restore_rt:",
+    "mov eax, {nr}",
+    "syscall",
+    "ud2",
+    nr = const __NR_rt_sigreturn,
+);
+
+extern "C" {
+    fn __strand_restore_rt();
 }

@@ -17,6 +17,7 @@ pub mod io;
 #[cfg(all(feature = "panic-handler", not(test)))]
 mod panic;
 pub mod rt;
+pub mod signal;
 pub mod startup;
 pub mod sync;
 pub mod syscall;

@@ -387,6 +387,18 @@ impl<T> JoinHandle<T> {
         Thread::of(self.tcb())
     }
 
+    /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to
+    /// another thread by then.
+    pub fn signal(&self, sig: u32) -> Result<(), Errno> {
+        let tcb = self.tcb();
+        let shared = tcb.shared.lock();
+        if shared.exited {
+            return Err(Errno::ESRCH);
+        }
+        // Holding the lock keeps the thread from exiting, so the tid still names it.
+        crate::signal::send_to_thread(tcb.tid(), sig)
+    }
+
     /// Renames the thread (through /proc/self/task/<tid>/comm). `ESRCH` once it has finished.
     pub fn set_name(&self, name: &str) -> Result<(), Errno> {
         let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
