@@ -68,7 +68,7 @@ fn worker() -> u32 {
 
 fn main() -> Result<(), SpawnError> {
     let start = Instant::now();
-    println!("strand demo: {} CPUs available", thread::available_parallelism().unwrap_or(1));
+    println!("strand demo: {} CPUs available", thread::available_parallelism().map_or(1, |n| n.get()));
 
     // A worker pool over a Mutex + Condvar queue.
     let mut pool: [Option<JoinHandle<u32>>; WORKERS] = [const { None }; WORKERS];

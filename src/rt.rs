@@ -1,6 +1,9 @@
 //! Program start and exit for a static executable: the code between the kernel's `execve` and
 //! the user's `main`, and between `main`'s return and `exit_group`.
 
+// Start-up runs only in a real executable; host unit tests build this module without it.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
 use crate::startup::{Auxv, Program};
 use crate::sync::Mutex;
 use crate::syscall;

@@ -37,6 +37,7 @@ fn main() -> i32 {
     match env::args().nth(1).map(|a| a.to_bytes()) {
         Some(b"--panic-in-thread") => panic_in_thread(),
         Some(b"--unlock-unlocked") => unlock_unlocked(),
+        Some(b"--reentrant-once") => reentrant_once(),
         _ => {}
     }
     // The at-exit test finishes in the handlers: B runs first, then A, which records the result
@@ -147,5 +148,12 @@ fn unlock_unlocked() -> ! {
     let m = strand::sync::RawMutex::new();
     // SAFETY: deliberately wrong: the mutex is not locked. strand must detect it.
     unsafe { m.unlock() };
+    syscall::exit_group(0)
+}
+
+fn reentrant_once() -> ! {
+    static ONCE: strand::sync::Once = strand::sync::Once::new();
+    // Deliberately wrong: a deadlock strand must report instead.
+    ONCE.call_once(|| ONCE.call_once(|| {}));
     syscall::exit_group(0)
 }

@@ -390,7 +390,7 @@ fn sleep_sleeps_at_least() -> TestResult {
 }
 
 fn available_parallelism_matches_affinity() -> TestResult {
-    let n = thread::available_parallelism().map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    let n = thread::available_parallelism().map_err(|e| common::Failure::new(format_args!("{e}")))?.get();
     let mut mask = [0usize; 128];
     syscall::sched_getaffinity(&mut mask).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     let cpus: usize = mask.iter().map(|w| w.count_ones() as usize).sum();

@@ -26,7 +26,6 @@ use core::alloc::Layout;
 use core::fmt;
 use core::marker::PhantomData;
 use core::mem::{ManuallyDrop, MaybeUninit};
-use core::num::NonZeroUsize;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -531,12 +530,8 @@ pub fn sleep(d: Duration) {
     }
 }
 
-/// The number of CPUs this thread may run on, as a `NonZeroUsize` like std's.
-pub fn available_parallelism_nonzero() -> Result<NonZeroUsize, Errno> {
-    available_parallelism().and_then(|n| NonZeroUsize::new(n).ok_or(Errno::EINVAL))
-}
-
 /// Sets up the main thread's TLS area and control block. Called once by start-up.
+#[cfg_attr(test, allow(dead_code))]
 pub(crate) fn init_main_thread() -> Result<(), Errno> {
     let p = rt::process();
     let area_len = p.area.size + p.area.align;

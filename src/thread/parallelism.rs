@@ -3,22 +3,24 @@
 use super::PathBuf;
 use crate::errno::Errno;
 use crate::syscall;
+use core::num::NonZeroUsize;
 
 /// The CPUs in the calling thread's affinity mask (`sched_getaffinity`), lowered to
 /// `quota / period` (at least 1) when the process's cgroup v2 `cpu.max`, or an ancestor's, sets
 /// a quota. The cgroup hierarchy is looked for where systemd and containers mount it,
 /// `/sys/fs/cgroup`.
-pub fn available_parallelism() -> Result<usize, Errno> {
+pub fn available_parallelism() -> Result<NonZeroUsize, Errno> {
     // Room for 8192 CPUs; the kernel fails with EINVAL only if its mask is larger.
     let mut mask = [0usize; 8192 / usize::BITS as usize];
     let bytes = syscall::sched_getaffinity(&mut mask)?;
     let words = bytes.div_ceil(core::mem::size_of::<usize>()).min(mask.len());
     let cpus: usize = mask[..words].iter().map(|w| w.count_ones() as usize).sum();
-    let cpus = cpus.max(1);
-    Ok(match cgroup_quota() {
+    let cpus = match cgroup_quota() {
         Some(q) => cpus.min(q),
         None => cpus,
-    })
+    };
+    // An empty affinity mask cannot be (the thread runs somewhere); a quota is at least 1.
+    NonZeroUsize::new(cpus).ok_or(Errno::EINVAL)
 }
 
 /// The smallest CPU quota on the path from the process's cgroup to the root, in whole CPUs.

@@ -199,6 +199,11 @@ const EXPECTED_ABORTS: &[ExpectedAbort] = &[
         arg: "--unlock-unlocked",
         fragments: &["thread 'main' (tid ", "unlock of a mutex that was not locked"],
     },
+    ExpectedAbort {
+        name: "reentrant_once_is_reported",
+        arg: "--reentrant-once",
+        fragments: &["thread 'main' (tid ", "Once::call_once called re-entrantly"],
+    },
 ];
 
 fn expected_abort(arch: &Arch, exe: &str, check: &ExpectedAbort) -> Result<Result<(), String>, String> {
