@@ -176,6 +176,12 @@ pub struct SigSet([usize; SIGSET_WORDS]);
 
 const SIGSET_WORDS: usize = g::_NSIG as usize / usize::BITS as usize;
 
+// rt_sigprocmask and rt_sigaction take the set's size and insist on exactly _NSIG / 8 bytes
+// (kernel/signal.c).
+static_assertions::const_assert_eq!(core::mem::size_of::<SigSet>(), g::_NSIG as usize / 8);
+// The time64 syscalls read 64-bit seconds and nanoseconds on every ABI.
+static_assertions::const_assert_eq!(core::mem::size_of::<Timespec>(), 16);
+
 impl SigSet {
     pub const EMPTY: SigSet = SigSet([0; SIGSET_WORDS]);
     pub const FULL: SigSet = SigSet([!0; SIGSET_WORDS]);
