@@ -40,8 +40,9 @@ fn main() -> i32 {
         Some(b"--reentrant-once") => reentrant_once(),
         _ => {}
     }
-    // The at-exit test finishes in the handlers: B runs first, then A, which records the result
-    // and prints the summary. If handlers never ran, the process exits with 42 and no summary.
+    // The at-exit tests finish after main: B runs first, then A, then the .fini_array entry,
+    // which records the results and prints the summary. If they never ran, the process exits
+    // with 42 and no summary line.
     rt::at_exit(handler_a).expect("register a");
     rt::at_exit(handler_b).expect("register b");
     common::run_tests("startup", TESTS);
@@ -55,14 +56,28 @@ fn handler_b() {
 }
 
 fn handler_a() {
-    let order = AT_EXIT_ORDER.load(SeqCst) * 10 + 1;
+    AT_EXIT_ORDER.store(AT_EXIT_ORDER.load(SeqCst) * 10 + 1, SeqCst);
+}
+
+extern "C" fn fini_entry() {
+    let order = AT_EXIT_ORDER.load(SeqCst);
     let r: TestResult = (|| {
         check_eq!(order, 21);
         Ok(())
     })();
     common::record("startup", "at_exit_handlers_run_newest_first", r);
+    // Reaching this line at all means .fini_array ran, after the handlers (order is complete).
+    let r: TestResult = (|| {
+        check!(order != 0, ".fini_array ran before the at-exit handlers");
+        Ok(())
+    })();
+    common::record("startup", "fini_array_runs_after_at_exit_handlers", r);
     syscall::exit_group(common::summary());
 }
+
+#[used]
+#[link_section = ".fini_array"]
+static FINI_ARRAY_ENTRY: extern "C" fn() = fini_entry;
 
 fn args_match_proc_cmdline() -> TestResult {
     let mut buf = [0u8; 4096];
