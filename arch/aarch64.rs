@@ -10,15 +10,8 @@ use super::{TlsAbi, TlsVariant};
 use core::arch::{asm, global_asm};
 use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
-/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. aarch64 uses
-/// the asm-generic table (include/uapi/asm-generic/unistd.h), with 64-bit time and plain `mmap`.
-pub mod nr {
-    use linux_raw_sys::general as g;
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    pub const MMAP: usize = g::__NR_mmap as usize;
-}
+/// 64-bit time and a register-argument `mmap`: the plain syscall names.
+pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 
 /// Variant I: `tpidr_el0` points at a 16-byte TCB (two words: DTV pointer and a reserved word),
 /// and the TLS block starts at TP + align_up(16, p_align) (Drepper's TLS paper, 3.4.1; AAELF64,
@@ -92,12 +85,6 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
              in("x3") d, in("x4") e, in("x5") f, options(nostack))
     };
     r
-}
-
-#[inline]
-pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
-    // SAFETY: the caller upholds mmap's contract.
-    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
 // The kernel enters `_start` with `sp` 16-byte aligned, pointing at argc (fs/binfmt_elf.c,

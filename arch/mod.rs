@@ -9,7 +9,8 @@
 //!   sparc carry) convert here.
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
 //!   `CLOCK_NANOSLEEP` (the 64-bit-time variants on 32-bit ABIs) and `MMAP` (with `mmap_raw`).
-//!   Numbers with one name everywhere come straight from `linux_raw_sys::general`.
+//!   Numbers with one name everywhere come straight from `linux_raw_sys::general`; 64-bit ABIs
+//!   re-export `nr_native` and, for a register-argument `mmap`, `mmap_six_args`.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, i386 uses `mmap2`).
 //! - `_start`: the program entry (a `global_asm!`, left out of host unit tests), which calls
@@ -52,6 +53,28 @@ pub enum TlsVariant {
 }
 
 use crate::syscall::SigSet;
+
+/// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
+/// register arguments (every 64-bit ABI; each ABI's own numbers come from linux_raw_sys). An
+/// arch file uses it with `pub use super::nr_native as nr;`.
+pub mod nr_native {
+    use linux_raw_sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    pub const MMAP: usize = g::__NR_mmap as usize;
+}
+
+/// `mmap` as a plain six-argument syscall (offset 0), for the ABIs whose `nr::MMAP` takes its
+/// arguments in registers.
+///
+/// # Safety
+/// The caller upholds mmap's contract.
+#[inline]
+pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: per the function's contract.
+    unsafe { imp::syscall6(imp::nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
 
 /// How strand builds the kernel's `struct sigaction` for any layout.
 pub trait SigactionLayout: Sized {

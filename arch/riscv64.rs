@@ -9,15 +9,8 @@ use super::{TlsAbi, TlsVariant};
 use core::arch::{asm, global_asm};
 use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
-/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. riscv64 uses
-/// the asm-generic table (include/uapi/asm-generic/unistd.h), where the plain names are 64-bit.
-pub mod nr {
-    use linux_raw_sys::general as g;
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    pub const MMAP: usize = g::__NR_mmap as usize;
-}
+/// 64-bit time and a register-argument `mmap`: the plain syscall names.
+pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 
 /// Variant I with neither gap nor bias: `tp` holds the address one past the end of the TCB, which
 /// is where the first TLS block starts (RISC-V ELF psABI, "Thread Local Storage"). strand's Tcb
@@ -89,12 +82,6 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
              in("a4") e, in("a5") f, options(nostack))
     };
     r
-}
-
-#[inline]
-pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
-    // SAFETY: the caller upholds mmap's contract.
-    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
 // The kernel enters `_start` with `sp` pointing at argc. `gp` must hold `__global_pointer$`

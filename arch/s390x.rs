@@ -12,15 +12,9 @@ use core::arch::{asm, global_asm};
 use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 /// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
-pub mod nr {
-    use linux_raw_sys::general as g;
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    /// Number 90 is `sys_old_mmap` on s390x, which takes one pointer to six words
-    /// (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
-    pub const MMAP: usize = g::__NR_mmap as usize;
-}
+/// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
+/// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
+pub use super::nr_native as nr;
 
 /// Variant II: the thread pointer (access registers `a0:a1`) points at the TCB, whose first
 /// word is a pointer to itself; the TLS block lies below (Drepper's TLS paper, 3.4.2, which

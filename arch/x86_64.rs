@@ -8,14 +8,8 @@ use super::{TlsAbi, TlsVariant};
 use core::arch::{asm, global_asm};
 use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn};
 
-/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
-pub mod nr {
-    use linux_raw_sys::general as g;
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    pub const MMAP: usize = g::__NR_mmap as usize;
-}
+/// 64-bit time and a register-argument `mmap`: the plain syscall names.
+pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 
 /// Variant II: `%fs` points at the TCB, whose first word is a pointer to itself; the TLS block
 /// lies below (x86-64 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
@@ -93,12 +87,6 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
              in("r10") d, in("r8") e, in("r9") f, lateout("rcx") _, lateout("r11") _, options(nostack))
     };
     r
-}
-
-#[inline]
-pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
-    // SAFETY: the caller upholds mmap's contract.
-    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
 // The kernel enters `_start` with `rsp` 16-byte aligned, pointing at argc (psABI 3.4.1). Zero
