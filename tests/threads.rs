@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use common::{maps_count, Gate, Test, TestResult};
+use common::{maps_count, settled_maps_count, Gate, Test, TestResult};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use core::time::Duration;
 use strand::thread::{self, Builder, ConfigError, JoinHandle, SpawnError};
@@ -20,6 +20,7 @@ const TESTS: &[Test] = &[
     ("thousand_detached_threads_leave_no_mapping", thousand_detached_threads_leave_no_mapping),
     ("detach_after_finish_frees_mapping", detach_after_finish_frees_mapping),
     ("join_and_drop_leave_no_mapping", join_and_drop_leave_no_mapping),
+    ("finished_stacks_are_reused", finished_stacks_are_reused),
     ("names_round_trip", names_round_trip),
     ("rename_another_thread", rename_another_thread),
     ("bad_names_are_config_errors", bad_names_are_config_errors),
@@ -128,7 +129,7 @@ fn thousand_detached_threads_leave_no_mapping() -> TestResult {
     const N: u32 = 1000;
     static DONE: AtomicU32 = AtomicU32::new(0);
     DONE.store(0, SeqCst);
-    let before = maps_count();
+    let before = settled_maps_count();
     for _ in 0..N {
         let h = Builder::new()
             .stack_size(64 << 10)
@@ -147,29 +148,66 @@ fn thousand_detached_threads_leave_no_mapping() -> TestResult {
         futex::wait_private(&DONE, n, Some(Duration::from_millis(100)));
     }
     // The threads unmap themselves right after counting; give the last ones time to get there.
-    let back = common::eventually(20, || maps_count() == before);
-    check!(back, "mappings: {} before, {} after 1000 detached threads", before, maps_count());
+    // The threads cache or unmap their stacks right after counting: give the last ones time to
+    // get there (releasing the cache waits for the cached ones still on their way out).
+    let back = common::eventually(20, || settled_maps_count() == before);
+    check!(back, "mappings: {} before, {} after 1000 detached threads", before, settled_maps_count());
     Ok(())
 }
 
 fn detach_after_finish_frees_mapping() -> TestResult {
-    let before = maps_count();
+    let before = settled_maps_count();
     for _ in 0..20 {
         let h = thread::spawn(|| 5u8).map_err(fail)?;
         check!(common::eventually(10, || h.is_finished()), "thread did not finish");
         // The thread exited first, so the detaching side must free the mapping.
         h.detach();
     }
-    check_eq!(maps_count(), before);
+    check_eq!(settled_maps_count(), before);
     Ok(())
 }
 
 fn join_and_drop_leave_no_mapping() -> TestResult {
-    let before = maps_count();
+    let before = settled_maps_count();
     for i in 0..50u32 {
         let h = thread::spawn(move || i).map_err(fail)?;
         check_eq!(h.join(), i);
     }
+    check_eq!(settled_maps_count(), before);
+    Ok(())
+}
+
+fn finished_stacks_are_reused() -> TestResult {
+    fn stack_address() -> usize {
+        let local = 0u8;
+        core::hint::black_box(&local) as *const u8 as usize
+    }
+    thread::release_cached_stacks();
+    let before = maps_count();
+    let first = thread::spawn(stack_address).map_err(fail)?.join();
+    // The joined thread's mapping waits in the cache...
+    check_eq!(maps_count(), before + 2);
+    // ...and the next thread of the same shape runs on it.
+    let second = thread::spawn(stack_address).map_err(fail)?.join();
+    check_eq!(second, first);
+    // A detached thread hands its own mapping back once the kernel is done with it.
+    let h = thread::spawn(stack_address).map_err(fail)?;
+    check!(common::eventually(10, || h.is_finished()));
+    h.detach();
+    let third = thread::spawn(stack_address).map_err(fail)?.join();
+    check_eq!(third, first);
+    check_eq!(thread::release_cached_stacks(), 1);
+    check_eq!(maps_count(), before);
+    // Detached while running: the thread puts its own mapping in the cache as it exits.
+    let gate = leak_gate();
+    let h = thread::spawn(move || gate.wait()).map_err(fail)?;
+    h.detach();
+    gate.open();
+    let mut released = 0;
+    check!(common::eventually(10, || {
+        released += thread::release_cached_stacks();
+        released == 1
+    }), "the detached thread's mapping never reached the cache ({released})");
     check_eq!(maps_count(), before);
     Ok(())
 }
@@ -223,7 +261,7 @@ fn rename_another_thread() -> TestResult {
 }
 
 fn bad_names_are_config_errors() -> TestResult {
-    let before = maps_count();
+    let before = settled_maps_count();
     let r = Builder::new().name("sixteen-bytes-xx").spawn(|| ());
     check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameTooLong)));
     let r = Builder::new().name("nul\0inside").spawn(|| ());
@@ -231,13 +269,13 @@ fn bad_names_are_config_errors() -> TestResult {
     // Exactly 15 bytes is fine.
     let h = Builder::new().name("fifteen-bytes-x").spawn(|| thread::kernel_name().ok()).map_err(fail)?;
     check_eq!(h.join().as_ref().map(|n| n.as_str()), Some("fifteen-bytes-x"));
-    check_eq!(maps_count(), before);
+    check_eq!(settled_maps_count(), before);
     Ok(())
 }
 
 fn impossible_stack_is_an_error_and_leaks_nothing() -> TestResult {
     static RAN: AtomicBool = AtomicBool::new(false);
-    let before = maps_count();
+    let before = settled_maps_count();
     // Overflows the address-space arithmetic.
     let r = Builder::new().stack_size(usize::MAX).spawn(|| RAN.store(true, SeqCst));
     check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::SizeOverflow)));
@@ -252,7 +290,7 @@ fn impossible_stack_is_an_error_and_leaks_nothing() -> TestResult {
         other => check!(false, "expected mmap ENOMEM, got {:?}", other.map(|_| ())),
     }
     check!(!RAN.load(SeqCst), "a failed spawn ran its closure");
-    check_eq!(maps_count(), before);
+    check_eq!(settled_maps_count(), before);
     Ok(())
 }
 

@@ -5,12 +5,14 @@
 //! CLONE_CHILD_CLEARTID word tells a joiner when the thread is gone, and one atomic swap decides
 //! whether the thread or its handle frees the mapping (`lifecycle`).
 
+mod cache;
 mod layout;
 mod lifecycle;
 mod parallelism;
 mod scope;
 mod tcb;
 
+pub use cache::release_cached_stacks;
 pub use parallelism::available_parallelism;
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use tcb::ThreadName;
@@ -229,20 +231,13 @@ impl Mapping {
         let guard = b.guard_size.unwrap_or(page);
         let l = map_layout(page, guard, stack, packet, &p.area).ok_or(SpawnError::InvalidConfig(ConfigError::SizeOverflow))?;
 
-        // MAP_NORESERVE: untouched stack pages cost nothing, as with any stack. MAP_STACK
-        // documents the use (man 2 mmap).
-        let base = syscall::mmap_anon(l.map_len, g::PROT_READ | g::PROT_WRITE, g::MAP_NORESERVE | g::MAP_STACK)
-            .map_err(|e| SpawnError::from_errno("mmap", e))?;
-        let origin = base.wrapping_add((l.origin_align - (base as usize & (l.origin_align - 1))) & (l.origin_align - 1));
-        if l.guard != 0 {
-            // SAFETY: the guard lies inside the fresh mapping that nothing else uses.
-            if let Err(e) = unsafe { syscall::mprotect(origin, l.guard, g::PROT_NONE) } {
-                // SAFETY: the mapping is ours and unused.
-                let _ = unsafe { syscall::munmap(base, l.map_len) };
-                return Err(SpawnError::from_errno("mprotect", e));
-            }
-        }
-        // SAFETY: all offsets lie inside the mapping (map_layout), which is fresh and ours.
+        let base = match cache::take(l.map_len, l.guard, l.origin_align) {
+            Some(base) => base,
+            None => Self::map(l.map_len, l.origin_align, l.guard)?,
+        };
+        let origin = origin_of(base, l.origin_align);
+        // SAFETY: all offsets lie inside the mapping (map_layout), which is ours and which no
+        // thread runs on.
         unsafe {
             let area = origin.add(l.area);
             tls::init_block(area, &p.area, &p.program.tls);
@@ -250,10 +245,34 @@ impl Mapping {
             Tcb::init(tcb, name);
             (*tcb).map_base = base;
             (*tcb).map_len = l.map_len;
+            (*tcb).map_guard = l.guard;
+            (*tcb).map_origin_align = l.origin_align;
             (*tcb).packet = origin.add(l.packet);
             (*tcb).scope = scope;
             Ok(Mapping { tcb: NonNull::new_unchecked(tcb), tp: area.add(p.area.tp), stack_top: origin.add(l.stack_top) })
         }
+    }
+
+    /// A fresh mapping with its guard page. Under memory pressure, cached stacks are given back
+    /// first and the mapping tried once more.
+    fn map(len: usize, origin_align: usize, guard: usize) -> Result<*mut u8, SpawnError> {
+        // MAP_NORESERVE: untouched stack pages cost nothing, as with any stack. MAP_STACK
+        // documents the use (man 2 mmap).
+        let mmap = || syscall::mmap_anon(len, g::PROT_READ | g::PROT_WRITE, g::MAP_NORESERVE | g::MAP_STACK);
+        let base = match mmap() {
+            Err(Errno::ENOMEM) if release_cached_stacks() > 0 => mmap(),
+            r => r,
+        }
+        .map_err(|e| SpawnError::from_errno("mmap", e))?;
+        if guard != 0 {
+            // SAFETY: the guard lies inside the fresh mapping that nothing else uses.
+            if let Err(e) = unsafe { syscall::mprotect(origin_of(base, origin_align), guard, g::PROT_NONE) } {
+                // SAFETY: the mapping is ours and unused.
+                let _ = unsafe { syscall::munmap(base, len) };
+                return Err(SpawnError::from_errno("mprotect", e));
+            }
+        }
+        Ok(base)
     }
 
     fn tcb(&self) -> &Tcb {
@@ -276,10 +295,13 @@ impl Mapping {
     }
 
     fn free(self) {
-        let (base, len) = (self.tcb().map_base, self.tcb().map_len);
-        // SAFETY: no thread runs on this mapping and nothing refers to it any more.
-        let _ = unsafe { syscall::munmap(base, len) };
+        free_mapping(self.tcb());
     }
+}
+
+/// The first address at or above `base` aligned to `align`.
+fn origin_of(base: *mut u8, align: usize) -> *mut u8 {
+    base.wrapping_add(base.align_offset(align))
 }
 
 /// The first Rust code of every spawned thread.
@@ -308,11 +330,18 @@ unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) -> ! {
         // SAFETY: the scope waits for this count to reach zero before it ends, so it is alive.
         unsafe { scope::thread_done(tcb.scope) };
     }
-    match owner {
-        Owner::Handle => syscall::exit_thread(0),
-        // SAFETY: the thread was detached and has finished; nothing else refers to its mapping.
-        Owner::Thread => unsafe { exit_and_free(tcb) },
+    if owner == Owner::Thread {
+        // Detached and finished: hand the mapping to the cache, to be reused once the kernel has
+        // cleared our tid word (that is, once we no longer run on it). If it is full, unmap it
+        // ourselves.
+        // SAFETY: nothing else refers to the mapping; the word is the kernel's CLEARTID word.
+        let cached = unsafe { cache::put(tcb.map_base, tcb.map_len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) };
+        if !cached {
+            // SAFETY: as above.
+            unsafe { exit_and_free(tcb) }
+        }
     }
+    syscall::exit_thread(0)
 }
 
 /// The end of a detached thread: free the mapping we run on, and exit.
@@ -437,10 +466,14 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
+/// Gives back the mapping of a thread that has exited (or never ran): to the cache, or unmapped.
 fn free_mapping(tcb: &Tcb) {
     let (base, len) = (tcb.map_base, tcb.map_len);
-    // SAFETY: the thread has exited (its ctid is clear) and we own the mapping.
-    let _ = unsafe { syscall::munmap(base, len) };
+    // SAFETY: the thread's tid word is clear and we own the mapping.
+    if !unsafe { cache::put(base, len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) } {
+        // SAFETY: as above.
+        let _ = unsafe { syscall::munmap(base, len) };
+    }
 }
 
 /// Spawns a thread with the default settings.
@@ -536,7 +569,7 @@ pub(crate) fn init_main_thread() -> Result<(), Errno> {
     let p = rt::process();
     let area_len = p.area.size + p.area.align;
     let base = syscall::mmap_anon(area_len, g::PROT_READ | g::PROT_WRITE, 0)?;
-    let area = base.wrapping_add((p.area.align - (base as usize & (p.area.align - 1))) & (p.area.align - 1));
+    let area = origin_of(base, p.area.align);
     // SAFETY: the area fits in the fresh mapping (size + alignment slack).
     unsafe {
         tls::init_block(area, &p.area, &p.program.tls);

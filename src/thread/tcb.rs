@@ -78,6 +78,9 @@ pub struct Tcb {
     /// which is never freed.
     pub(crate) map_base: *mut u8,
     pub(crate) map_len: usize,
+    /// How the mapping was laid out, for reusing it (see `cache`).
+    pub(crate) map_guard: usize,
+    pub(crate) map_origin_align: usize,
     /// The closure, then its result (a `Packet<F, T>`).
     pub(crate) packet: *mut u8,
     /// A scoped thread's count of running threads in its scope, else null.
@@ -104,6 +107,8 @@ impl Tcb {
                 shared: Mutex::new(Shared { name, exited: false }),
                 map_base: core::ptr::null_mut(),
                 map_len: 0,
+                map_guard: 0,
+                map_origin_align: 0,
                 packet: core::ptr::null_mut(),
                 scope: core::ptr::null(),
             })

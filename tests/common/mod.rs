@@ -130,6 +130,13 @@ pub fn maps_count() -> usize {
     count_lines(c"/proc/self/maps")
 }
 
+/// The mapping count once strand's cache of finished threads' stacks is given back, so that
+/// counts taken before and after some spawning compare what was leaked, not what was cached.
+pub fn settled_maps_count() -> usize {
+    strand::thread::release_cached_stacks();
+    maps_count()
+}
+
 /// Polls `f` until it returns true, for at most `secs` seconds. For waiting on things the
 /// kernel finishes asynchronously (a detached thread's munmap), never for timing.
 pub fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
