@@ -39,7 +39,10 @@ impl Auxv {
         let mut pairs = words.chunks_exact(2);
         loop {
             let Some(&[key, val]) = pairs.next() else { return Err(StartupError::UnterminatedAuxv) };
-            match key as u32 {
+            // Keys are whole words: one with bits above the low 32 is no key strand knows (it
+            // must not be truncated into AT_NULL or AT_PAGESZ), so it is skipped.
+            let Ok(key) = u32::try_from(key) else { continue };
+            match key {
                 at::AT_NULL => break,
                 at::AT_PHDR => a.phdr = val,
                 at::AT_PHENT => a.phent = val,
@@ -148,6 +151,21 @@ mod tests {
         let a = Auxv::parse(&words).unwrap();
         assert_eq!((a.phdr, a.phnum, a.pagesz, a.random, a.minsigstksz), (0x40_0040, 9, 4096, 0x7fff_0000, 3440));
         assert_eq!(a.hwcap, 0);
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn auxv_key_with_high_bits_is_not_truncated() {
+        // Found by the property tests (check/tests/parsers.rs): `key as u32` read 1 << 32 as
+        // AT_NULL, and (1 << 32) + AT_PAGESZ as AT_PAGESZ.
+        let words = [
+            1 << 32, 0,
+            (1 << 32) + at::AT_PAGESZ as usize, 3,
+            at::AT_PAGESZ as usize, 4096,
+            at::AT_NULL as usize, 0,
+        ];
+        assert_eq!(Auxv::parse(&words).unwrap().pagesz, 4096);
+        assert_eq!(Auxv::parse(&words[..4]), Err(StartupError::UnterminatedAuxv));
     }
 
     #[test]

@@ -27,13 +27,17 @@ pub const fn align_up(x: usize, align: usize) -> Option<usize> {
     }
 }
 
-/// Lays out a TLS area. `None` if the sizes overflow. `tcb_align` must be a power of two.
+/// Lays out a TLS area. `None` if the sizes overflow, or if `seg.align` or `tcb_align` is not a
+/// power of two (`Program::scan` never yields such a segment).
 ///
 /// The block is placed so that its address is congruent to the image's address modulo the
 /// segment alignment, which is what the linker assumed when it computed TP-relative offsets
 /// (musl does the same; with lld the image is aligned and this is plain rounding).
 pub fn area_layout(abi: TlsAbi, seg: &TlsSegment, tcb_size: usize, tcb_align: usize) -> Option<AreaLayout> {
     let a = seg.align;
+    if !a.is_power_of_two() || !tcb_align.is_power_of_two() {
+        return None;
+    }
     let align = a.max(tcb_align);
     match abi.variant {
         TlsVariant::II => {
@@ -46,13 +50,13 @@ pub fn area_layout(abi: TlsAbi, seg: &TlsSegment, tcb_size: usize, tcb_align: us
         TlsVariant::I => {
             // [Tcb][base: TP - bias][gap][block]
             let base = align_up(tcb_size, align)?;
-            let gap = abi.gap + (seg.image.wrapping_sub(abi.gap) & (a - 1));
+            let gap = abi.gap.checked_add(seg.image.wrapping_sub(abi.gap) & (a - 1))?;
             let block = base.checked_add(gap)?;
             Some(AreaLayout {
                 size: block.checked_add(seg.memsz)?,
                 align,
                 tcb: base - tcb_size,
-                tp: base + abi.bias,
+                tp: base.checked_add(abi.bias)?,
                 block,
             })
         }
@@ -150,5 +154,19 @@ mod tests {
     fn overflow_is_none() {
         assert_eq!(area_layout(X86_64, &seg(0, usize::MAX - 8, 64), 48, 16), None);
         assert_eq!(area_layout(AARCH64, &seg(0, usize::MAX - 8, 64), 48, 16), None);
+    }
+
+    #[test]
+    fn malformed_input_is_none_not_a_panic() {
+        // Cases from the property tests (check/tests/parsers.rs): an alignment of 0 underflowed
+        // `a - 1`, and a bias or gap near usize::MAX overflowed the thread pointer.
+        let zero_align = TlsSegment { image: 0, filesz: 0, memsz: 8, align: 0 };
+        assert_eq!(area_layout(X86_64, &zero_align, 48, 16), None);
+        assert_eq!(area_layout(AARCH64, &seg(0, 8, 24), 48, 16), None);
+        assert_eq!(area_layout(X86_64, &seg(0, 8, 8), 48, 0), None);
+        let huge_bias = TlsAbi { variant: TlsVariant::I, gap: 0, bias: usize::MAX };
+        assert_eq!(area_layout(huge_bias, &seg(0, 8, 8), 48, 16), None);
+        let huge_gap = TlsAbi { variant: TlsVariant::I, gap: usize::MAX, bias: 0 };
+        assert_eq!(area_layout(huge_gap, &seg(1, 8, 8), 48, 16), None);
     }
 }

@@ -1,10 +1,10 @@
 //! A futex condition variable: a sequence word that every notify bumps, so a waiter that read
 //! the word before unlocking cannot miss a notify that comes after.
 
+use super::atomic_wait::futex::{self, WaitResult};
+use super::atomic_wait::AtomicU32;
 use super::mutex::MutexGuard;
-use crate::futex::{self, WaitResult};
 use crate::time::Instant;
-use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 

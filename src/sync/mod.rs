@@ -1,5 +1,6 @@
 //! Locks built on futexes: `Mutex`, `Condvar`, `Once`, `OnceLock`.
 
+pub(crate) mod atomic_wait;
 mod condvar;
 mod mutex;
 mod once;

@@ -3,11 +3,10 @@
 //! States: 0 unlocked, 1 locked, 2 locked with (possibly) sleeping waiters. Unlock wakes one
 //! waiter only if the word said 2 (the algorithm of Drepper's "Futexes Are Tricky", mutex3).
 
-use crate::futex;
+use super::atomic_wait::{futex, spin_limit, spin_loop, AtomicU32};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 const UNLOCKED: u32 = 0;
@@ -60,13 +59,13 @@ impl RawMutex {
     }
 
     fn spin(&self) -> u32 {
-        let mut n = SPIN_LIMIT;
+        let mut n = spin_limit(SPIN_LIMIT);
         loop {
             let state = self.state.load(Relaxed);
             if state != LOCKED || n == 0 {
                 return state;
             }
-            core::hint::spin_loop();
+            spin_loop();
             n -= 1;
         }
     }

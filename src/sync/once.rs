@@ -1,12 +1,10 @@
 //! `Once` and `OnceLock`: run an initialiser exactly once; later callers wait for it.
 
-use crate::futex;
-use crate::thread;
+use super::atomic_wait::{current_tid, futex, AtomicI32, AtomicU32};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use core::sync::atomic::{AtomicI32, AtomicU32};
 
 const INCOMPLETE: u32 = 0;
 const RUNNING: u32 = 1;
@@ -50,7 +48,7 @@ impl Once {
                 COMPLETE => return,
                 INCOMPLETE => match self.state.compare_exchange(INCOMPLETE, RUNNING, Acquire, Acquire) {
                     Ok(_) => {
-                        self.runner.store(thread::current_tid(), Relaxed);
+                        self.runner.store(current_tid(), Relaxed);
                         (f.take().expect("Once initialiser taken twice"))();
                         self.runner.store(0, Relaxed);
                         if self.state.swap(COMPLETE, Release) == QUEUED {
@@ -61,7 +59,7 @@ impl Once {
                     Err(s) => state = s,
                 },
                 _ => {
-                    if self.runner.load(Relaxed) == thread::current_tid() {
+                    if self.runner.load(Relaxed) == current_tid() {
                         panic!("strand: Once::call_once called re-entrantly from its own initialiser");
                     }
                     if state == RUNNING {

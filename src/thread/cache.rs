@@ -7,7 +7,6 @@
 //! detached thread puts its own mapping here just before it exits, and the word tells a later
 //! spawn when the kernel is done with it.
 
-use crate::futex::{self, Scope};
 use crate::sync::Mutex;
 use crate::syscall;
 use core::sync::atomic::AtomicU32;
@@ -82,14 +81,7 @@ pub fn release_cached_stacks() -> usize {
     let mut n = 0;
     for e in taken.into_iter().flatten() {
         // SAFETY: the cache owned the mapping, so the word is alive until we unmap it.
-        let ctid = unsafe { &*e.ctid };
-        loop {
-            let v = ctid.load(Acquire);
-            if v == 0 {
-                break;
-            }
-            futex::wait(ctid, v, None, Scope::Shared);
-        }
+        super::lifecycle::wait_for_exit(unsafe { &*e.ctid });
         // SAFETY: its thread is gone and nothing else refers to the mapping.
         let _ = unsafe { syscall::munmap(e.base, e.len) };
         n += 1;

@@ -1,8 +1,12 @@
 //! The one atomic decision between a thread's exit and its handle's detach: whoever comes
-//! second owns the thread's mapping and frees it (notes: "Thread exit and join", rule 1).
+//! second owns the thread's mapping and frees it (notes: "Thread exit and join", rule 1); and
+//! the handle's wait for the kernel's CLONE_CHILD_CLEARTID clear, after which the thread no
+//! longer runs on its mapping. Both are model-checked on the host (`check/`, loom), so they
+//! take their atomics and futex from `sync::atomic_wait` only.
 
-use core::sync::atomic::AtomicU32;
-use core::sync::atomic::Ordering::AcqRel;
+use crate::sync::atomic_wait::futex::{self, Scope};
+use crate::sync::atomic_wait::AtomicU32;
+use core::sync::atomic::Ordering::{AcqRel, Acquire};
 
 const JOINABLE: u32 = 0;
 const DETACHED: u32 = 1;
@@ -38,6 +42,21 @@ impl Lifecycle {
             EXITED => Owner::Handle,
             _ => Owner::Thread,
         }
+    }
+}
+
+/// Sleeps until the kernel has cleared a thread's CLEARTID word `ctid`: from then on the thread
+/// is gone and no longer touches its stack or control block. Shared futex, because the kernel's
+/// wake is shared (notes: rule 2). Acquire pairs with the clear, so everything the thread wrote
+/// (its result) is visible once this returns.
+pub fn wait_for_exit(ctid: &AtomicU32) {
+    loop {
+        let tid = ctid.load(Acquire);
+        if tid == 0 {
+            return;
+        }
+        // Woken, EINTR, EAGAIN: all go round and re-read.
+        futex::wait(ctid, tid, None, Scope::Shared);
     }
 }
 

@@ -20,7 +20,7 @@ pub(crate) use tcb::Tcb;
 
 use crate::arch;
 use crate::errno::Errno;
-use crate::futex::{self, Scope as FutexScope};
+use crate::futex;
 use crate::rt;
 use crate::syscall::{self, SigSet};
 use crate::tls;
@@ -357,16 +357,9 @@ unsafe fn exit_and_free(tcb: &Tcb) -> ! {
 }
 
 /// Sleeps until the kernel has cleared the thread's tid word: the thread is gone, its stack no
-/// longer in use. Shared futex, because the kernel's wake is shared (notes: rule 2).
+/// longer in use. The loop lives in `lifecycle`, where the host model checker covers it.
 fn wait_for_exit(tcb: &Tcb) {
-    loop {
-        let tid = tcb.ctid.load(Acquire);
-        if tid == 0 {
-            return;
-        }
-        // Woken, EINTR, EAGAIN: all go round and re-read.
-        futex::wait(&tcb.ctid, tid, None, FutexScope::Shared);
-    }
+    lifecycle::wait_for_exit(&tcb.ctid)
 }
 
 /// Owns a joinable thread. Dropping it detaches the thread.

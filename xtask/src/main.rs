@@ -3,10 +3,14 @@
 //!   cargo xtask setup [--arch LIST|all]   install the pinned nightly (rust-src) and QEMU
 //!   cargo xtask test  [--arch LIST|all]   host tests + every test program on every listed ABI
 //!   cargo xtask demo  [--arch A]          build and run examples/demo.rs
+//!   cargo xtask bench [--quick]           strand beside glibc, std, parking_lot, spin and origin
+//!   cargo xtask stress [--arch LIST|all] [--quick]   the stress programs (stress/*.rs)
 
 mod arches;
+mod bench;
 mod demo;
 mod setup;
+mod stress;
 mod test;
 mod util;
 
@@ -27,11 +31,13 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<bool, String> {
     let (cmd, rest) = args.split_first().ok_or_else(usage)?;
     let mut arch: Option<&str> = None;
+    let mut quick = false;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--arch" => arch = Some(it.next().ok_or("--arch needs a value")?.as_str()),
             s if s.starts_with("--arch=") => arch = Some(&s["--arch=".len()..]),
+            "--quick" if cmd == "bench" || cmd == "stress" => quick = true,
             other => return Err(format!("unknown option '{other}'\n{}", usage())),
         }
     }
@@ -43,11 +49,14 @@ fn run(args: &[String]) -> Result<bool, String> {
             Ok(true)
         }
         "test" => test::run(&arches::select(arch)?),
+        "stress" => stress::run(&arches::select(arch)?, quick),
         "demo" => {
             let arch = arches::select(Some(arch.unwrap_or("x86_64")))?;
             let [arch] = arch.as_slice() else { return Err("demo takes one --arch".into()) };
             demo::run(arch)
         }
+        "bench" if arch.is_none() => bench::run(quick),
+        "bench" => Err("bench runs on x86_64 only and takes no --arch".into()),
         _ => Err(usage()),
     }
 }
@@ -59,7 +68,7 @@ fn names(arches: &[&arches::Arch]) -> String {
 fn usage() -> String {
     let known: Vec<_> = arches::ARCHES.iter().map(|a| a.name).collect();
     format!(
-        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n  architectures: {}",
+        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n  architectures: {}",
         known.join(", ")
     )
 }

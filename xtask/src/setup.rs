@@ -52,7 +52,7 @@ fn ensure_toolchain() -> Result<(), String> {
     Ok(())
 }
 
-fn install_debian_packages(packages: &[&str]) -> Result<(), String> {
+pub fn install_debian_packages(packages: &[&str]) -> Result<(), String> {
     if !command_exists("apt-get") {
         return Err(format!("cannot install {}: no apt-get on this machine; install them by hand", packages.join(" ")));
     }
@@ -73,7 +73,7 @@ fn install_debian_packages(packages: &[&str]) -> Result<(), String> {
     run_status(&mut install)
 }
 
-fn output(c: &mut Command) -> Result<String, String> {
+pub fn output(c: &mut Command) -> Result<String, String> {
     let out = c.output().map_err(|e| format!("{c:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!("{c:?} failed: {}", String::from_utf8_lossy(&out.stderr)));

@@ -38,13 +38,50 @@ pub fn run(arches: &[&Arch]) -> Result<bool, String> {
     Ok(failed == 0)
 }
 
-/// The library's pure logic (layouts, parsers, the lifecycle state machine) on the host.
+/// The release profile for `check/`, given through cargo's environment so that it touches no
+/// other build: unwinding (proptest shrinks a failing case by catching its panic), overflow
+/// checks and debug assertions on (an overflow in a parser must fail, as in strand's dev
+/// builds), and no LTO (slow to link, nothing gained). Its own target directory keeps these
+/// artifacts from replacing anyone else's release ones.
+const CHECK_PROFILE: [(&str, &str); 5] = [
+    ("CARGO_PROFILE_RELEASE_PANIC", "unwind"),
+    ("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true"),
+    ("CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS", "true"),
+    ("CARGO_PROFILE_RELEASE_LTO", "false"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+];
+
+/// On the host: the library's pure logic (layouts, parsers, the lifecycle state machine) as unit
+/// tests, then `check/`, which compiles strand's own lock, lifecycle, parser and layout files
+/// for loom models and property tests (release: loom explores far faster optimised).
 fn host_tests() -> Result<Row, String> {
-    println!("== host: cargo test --lib");
     let start = Instant::now();
-    let mut c = cargo();
-    c.args(["test", "--lib", "--features", "lock_api"]);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let (mut passed, mut failed) = (0, 0);
+
+    println!("== host: cargo test --lib");
+    let mut lib = cargo();
+    lib.args(["test", "--lib", "--features", "lock_api"]);
+    let (p, f) = libtest(&mut lib)?;
+    (passed, failed) = (passed + p, failed + f);
+
+    println!("== host: cargo test --release -p strand-check (loom models, property tests)");
+    let part = Instant::now();
+    let mut check = cargo();
+    check
+        .args(["test", "--release", "--no-fail-fast", "-p", "strand-check"])
+        .env("CARGO_TARGET_DIR", root().join("target").join("check"))
+        .envs(CHECK_PROFILE);
+    let (p, f) = libtest(&mut check)?;
+    (passed, failed) = (passed + p, failed + f);
+    println!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+
+    Ok(Row { name: "host".into(), passed, failed, secs: start.elapsed().as_secs_f64() })
+}
+
+/// Runs a `cargo test` and adds up libtest's "test result:" lines; a run that fails without
+/// reporting a failed test (a build error, an abort, the time limit) counts as one failure.
+fn libtest(c: &mut Command) -> Result<(u32, u32), String> {
+    let out = run_limited(c, PROGRAM_LIMIT)?;
     print!("{}", indent(&out.stdout));
     let (mut passed, mut failed) = (0, 0);
     for line in out.stdout.lines() {
@@ -63,7 +100,7 @@ fn host_tests() -> Result<Row, String> {
         eprint!("{}", indent(&out.stderr));
         failed = failed.max(1);
     }
-    Ok(Row { name: "host".into(), passed, failed, secs: start.elapsed().as_secs_f64() })
+    Ok((passed, failed))
 }
 
 /// The freestanding test programs: tests/*.rs.
@@ -134,7 +171,7 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
     Ok(row)
 }
 
-fn command(arch: &Arch, exe: &str) -> Command {
+pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
     let mut c = match arch.qemu {
         Some(q) => {
             let mut c = Command::new(q);
@@ -174,7 +211,7 @@ fn run_program(arch: &Arch, name: &str, exe: &str) -> Result<(u32, u32), String>
     })
 }
 
-fn parse_summary(line: &str) -> Option<(u32, u32)> {
+pub(crate) fn parse_summary(line: &str) -> Option<(u32, u32)> {
     let (p, rest) = line.trim().split_once(" passed, ")?;
     let f = rest.strip_suffix(" failed")?;
     Some((p.parse().ok()?, f.parse().ok()?))
@@ -220,6 +257,6 @@ fn expected_abort(arch: &Arch, exe: &str, check: &ExpectedAbort) -> Result<Resul
     Ok(Ok(()))
 }
 
-fn indent(s: &str) -> String {
+pub(crate) fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
 }

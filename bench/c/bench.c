@@ -1,0 +1,453 @@
+/* The workloads of `cargo xtask bench` on glibc's pthreads, built with `gcc -O2 -pthread`.
+ * Each workload mirrors the Rust one in bench/common/src/lib.rs statement for statement, with
+ * pthread_create/join/detach, pthread_mutex, pthread_cond and `__thread`.
+ *
+ * Two extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong) and
+ * `launch` (the launcher that times whole processes: posix_spawn + waitpid).
+ *
+ * Protocol as in bench/common: `bench-glibc <workload> [key=value ...]`, printing `RESULT name
+ * value`, `NOTE text` and `PROGRESS n` lines; `ERROR text` and exit status 1 on a failed check. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int g_argc;
+static char **g_argv;
+
+/* `key=value` from the command line, or `def`. */
+static unsigned long long num(const char *key, unsigned long long def) {
+    size_t k = strlen(key);
+    for (int i = 2; i < g_argc; i++) {
+        if (strcmp(g_argv[i], "--") == 0) break;
+        if (strncmp(g_argv[i], key, k) == 0 && g_argv[i][k] == '=') return strtoull(g_argv[i] + k + 1, NULL, 10);
+    }
+    return def;
+}
+
+static unsigned long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+static void futex_wait(atomic_uint *word, unsigned expected) {
+    syscall(SYS_futex, word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, expected, NULL);
+}
+
+static void futex_wake(atomic_uint *word, unsigned n) {
+    syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n);
+}
+
+static void result(const char *name, double value) {
+    printf("RESULT %s %.3f\n", name, value);
+}
+
+static int error(const char *what, int err) {
+    printf("ERROR %s: %s (errno %d)\n", what, strerror(err), err);
+    return 1;
+}
+
+/* `stack=<bytes>` as thread attributes; NULL for the default. */
+static pthread_attr_t attr_storage;
+static pthread_attr_t *stack_attr(unsigned long long stack) {
+    if (stack == 0) return NULL;
+    pthread_attr_init(&attr_storage);
+    pthread_attr_setstacksize(&attr_storage, stack);
+    return &attr_storage;
+}
+
+/* ---- threads ------------------------------------------------------------------------------ */
+
+static void *noop(void *arg) { return arg; }
+
+static atomic_uint idle_started;
+static atomic_uint idle_stop;
+
+static void *idle_body(void *arg) {
+    atomic_fetch_add(&idle_started, 1);
+    futex_wake(&idle_started, 1);
+    while (atomic_load(&idle_stop) == 0) futex_wait(&idle_stop, 0);
+    return arg;
+}
+
+static void wait_idle_started(unsigned n) {
+    for (;;) {
+        unsigned s = atomic_load(&idle_started);
+        if (s >= n) return;
+        futex_wait(&idle_started, s);
+    }
+}
+
+static void stop_idle(pthread_t *slots, size_t n) {
+    atomic_store(&idle_stop, 1);
+    futex_wake(&idle_stop, 0x7fffffff);
+    for (size_t i = 0; i < n; i++) pthread_join(slots[i], NULL);
+}
+
+static pthread_t *handle_slots(size_t n) {
+    pthread_t *p = calloc(n ? n : 1, sizeof(pthread_t));
+    memset(p, 0, (n ? n : 1) * sizeof(pthread_t));
+    return p;
+}
+
+static int start_idle(pthread_t *slots, size_t n, pthread_attr_t *attr) {
+    for (size_t i = 0; i < n; i++) {
+        int e = pthread_create(&slots[i], attr, idle_body, NULL);
+        if (e) return error("spawning an idle thread failed", e);
+    }
+    wait_idle_started((unsigned)n);
+    return 0;
+}
+
+static int spawn_join_once(pthread_attr_t *attr) {
+    pthread_t t;
+    int e = pthread_create(&t, attr, noop, NULL);
+    if (e) return error("spawn failed", e);
+    pthread_join(t, NULL);
+    return 0;
+}
+
+/* 1 and 9: spawn+join of a no-op thread, with `others` idle threads alive. */
+static int spawn_join(unsigned long long iters, unsigned long long stack, size_t others) {
+    pthread_t *idle = handle_slots(others);
+    pthread_attr_t idle_attr;
+    pthread_attr_init(&idle_attr);
+    pthread_attr_setstacksize(&idle_attr, 64 << 10);
+    if (start_idle(idle, others, &idle_attr)) return 1;
+    pthread_attr_t *attr = stack_attr(stack);
+    unsigned long long warm = iters / 10 + 1;
+    for (unsigned long long i = 0; i < warm; i++)
+        if (spawn_join_once(attr)) return 1;
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++)
+        if (spawn_join_once(attr)) return 1;
+    unsigned long long t1 = now_ns();
+    result("ns_per_op", (double)(t1 - t0) / (double)iters);
+    stop_idle(idle, others);
+    return 0;
+}
+
+static atomic_ullong detached_done;
+static atomic_ullong detached_target;
+static atomic_uint detached_all;
+
+static void *bump(void *arg) {
+    if (atomic_fetch_add(&detached_done, 1) + 1 == atomic_load(&detached_target)) {
+        atomic_store(&detached_all, 1);
+        futex_wake(&detached_all, 1);
+    }
+    return arg;
+}
+
+/* 2: detached threads that each bump an atomic and exit; until the last one has bumped. */
+static int detached(unsigned long long iters) {
+    atomic_store(&detached_target, iters);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) {
+        pthread_t t;
+        int e = pthread_create(&t, NULL, bump, NULL);
+        if (e) return error("spawn failed", e);
+        pthread_detach(t);
+    }
+    while (atomic_load(&detached_all) == 0) futex_wait(&detached_all, 0);
+    unsigned long long t1 = now_ns();
+    result("ns_per_thread", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+/* 3: the whole process is what the launcher times (`nothing`: start and exit only). */
+static int one_thread(void) {
+    return spawn_join_once(NULL);
+}
+
+static void rss_and_maps(unsigned long long *rss, unsigned long long *maps) {
+    char line[256];
+    *rss = 0;
+    *maps = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "VmRSS:", 6) == 0) *rss = strtoull(line + 6, NULL, 10) * 1024;
+        fclose(f);
+    }
+    f = fopen("/proc/self/maps", "r");
+    if (f) {
+        int c;
+        while ((c = getc(f)) != EOF)
+            if (c == '\n') ++*maps;
+        fclose(f);
+    }
+}
+
+/* 7: RSS and mappings per idle thread. */
+static int idle_memory(size_t n, unsigned long long stack) {
+    pthread_t *slots = handle_slots(n);
+    pthread_attr_t *attr = stack_attr(stack);
+    unsigned long long rss0, maps0, rss1, maps1;
+    rss_and_maps(&rss0, &maps0);
+    for (size_t i = 0; i < n; i++) {
+        int e = pthread_create(&slots[i], attr, idle_body, NULL);
+        if (e) return error("spawning an idle thread failed", e);
+    }
+    wait_idle_started((unsigned)n);
+    rss_and_maps(&rss1, &maps1);
+    result("rss_bytes_per_thread", (double)(rss1 > rss0 ? rss1 - rss0 : 0) / (double)n);
+    result("maps_per_thread", (double)(maps1 > maps0 ? maps1 - maps0 : 0) / (double)n);
+    stop_idle(slots, n);
+    return 0;
+}
+
+/* 7: as many idle threads as will start, up to `limit`; says why it stopped. */
+static int max_threads(size_t limit, unsigned long long stack) {
+    pthread_t *slots = handle_slots(limit);
+    pthread_attr_t *attr = stack_attr(stack);
+    size_t n = 0;
+    while (n < limit) {
+        int e = pthread_create(&slots[n], attr, idle_body, NULL);
+        if (e == 0) {
+            n++;
+            if (n % 10 == 0) printf("PROGRESS %zu\n", n);
+        } else {
+            printf("NOTE spawn %zu returned an error: pthread_create returned %d (%s)\n", n + 1, e, strerror(e));
+            break;
+        }
+    }
+    wait_idle_started((unsigned)n);
+    result("threads", (double)n);
+    stop_idle(slots, n);
+    return 0;
+}
+
+static __thread unsigned long long tls_counter;
+
+/* 8: read+write of a thread-local counter. */
+static int tls(unsigned long long iters) {
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) {
+        tls_counter += 1;
+        __asm__ volatile("" ::: "memory");
+    }
+    unsigned long long t1 = now_ns();
+    if (tls_counter != iters) {
+        printf("ERROR thread-local counter is %llu after %llu increments\n", tls_counter, iters);
+        return 1;
+    }
+    result("ns_per_iter", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+/* ---- locks -------------------------------------------------------------------------------- */
+
+struct counter_lock {
+    pthread_mutex_t m;
+    unsigned long long v;
+};
+
+static inline void incr(struct counter_lock *l) {
+    pthread_mutex_lock(&l->m);
+    l->v += 1;
+    pthread_mutex_unlock(&l->m);
+}
+
+static unsigned long long get(struct counter_lock *l) {
+    pthread_mutex_lock(&l->m);
+    unsigned long long v = l->v;
+    pthread_mutex_unlock(&l->m);
+    return v;
+}
+
+/* 4: lock, increment, unlock on one thread. */
+static int uncontended(unsigned long long iters) {
+    struct counter_lock l = {PTHREAD_MUTEX_INITIALIZER, 0};
+    unsigned long long warm = iters / 10 + 1;
+    for (unsigned long long i = 0; i < warm; i++) incr(&l);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) incr(&l);
+    unsigned long long t1 = now_ns();
+    if (get(&l) != warm + iters) {
+        printf("ERROR counter is %llu, expected %llu\n", get(&l), warm + iters);
+        return 1;
+    }
+    result("ns_per_op", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+struct contended_state {
+    struct counter_lock lock;
+    atomic_uint go;
+    unsigned long long iters;
+};
+
+static void *contender(void *arg) {
+    struct contended_state *c = arg;
+    while (atomic_load(&c->go) == 0) futex_wait(&c->go, 0);
+    for (unsigned long long i = 0; i < c->iters; i++) incr(&c->lock);
+    return NULL;
+}
+
+/* 5: `threads` threads each do `iters` lock/increment/unlock on one counter. */
+static int contended(size_t threads, unsigned long long iters) {
+    struct contended_state c = {{PTHREAD_MUTEX_INITIALIZER, 0}, 0, iters};
+    pthread_t *slots = handle_slots(threads);
+    for (size_t i = 0; i < threads; i++) {
+        int e = pthread_create(&slots[i], NULL, contender, &c);
+        if (e) return error("spawn failed", e);
+    }
+    unsigned long long t0 = now_ns();
+    atomic_store(&c.go, 1);
+    futex_wake(&c.go, 0x7fffffff);
+    for (size_t i = 0; i < threads; i++) pthread_join(slots[i], NULL);
+    unsigned long long t1 = now_ns();
+    unsigned long long expected = threads * iters;
+    if (get(&c.lock) != expected) {
+        printf("ERROR counter is %llu, expected %llu\n", get(&c.lock), expected);
+        return 1;
+    }
+    result("ms", (double)(t1 - t0) / 1e6);
+    return 0;
+}
+
+struct pingpong_state {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    unsigned turn;
+    unsigned long long rounds;
+};
+
+/* One side of the ping-pong: wait for my turn, hand the turn over, notify. */
+static void side(struct pingpong_state *p, unsigned me, unsigned long long rounds) {
+    pthread_mutex_lock(&p->m);
+    for (unsigned long long i = 0; i < rounds; i++) {
+        while (p->turn != me) pthread_cond_wait(&p->cv, &p->m);
+        p->turn = 1 - me;
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->m);
+}
+
+static void *pong(void *arg) {
+    struct pingpong_state *p = arg;
+    side(p, 1, p->rounds);
+    return NULL;
+}
+
+/* 6: condition-variable ping-pong between two threads; ns per round trip. */
+static int pingpong(unsigned long long rounds) {
+    struct pingpong_state p = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, rounds};
+    pthread_t t;
+    int e = pthread_create(&t, NULL, pong, &p);
+    if (e) return error("spawn failed", e);
+    unsigned long long t0 = now_ns();
+    side(&p, 0, rounds);
+    pthread_join(t, NULL);
+    unsigned long long t1 = now_ns();
+    result("ns_per_round_trip", (double)(t1 - t0) / (double)rounds);
+    return 0;
+}
+
+struct futex_pingpong_state {
+    atomic_uint turn;
+    unsigned long long rounds;
+};
+
+/* The floor: the same hand-over with nothing but a futex word. */
+static void futex_side(struct futex_pingpong_state *p, unsigned me, unsigned long long rounds) {
+    for (unsigned long long i = 0; i < rounds; i++) {
+        unsigned v;
+        while ((v = atomic_load(&p->turn)) != me) futex_wait(&p->turn, v);
+        atomic_store(&p->turn, 1 - me);
+        futex_wake(&p->turn, 1);
+    }
+}
+
+static void *futex_pong(void *arg) {
+    struct futex_pingpong_state *p = arg;
+    futex_side(p, 1, p->rounds);
+    return NULL;
+}
+
+static int futex_pingpong(unsigned long long rounds) {
+    struct futex_pingpong_state p = {0, rounds};
+    pthread_t t;
+    int e = pthread_create(&t, NULL, futex_pong, &p);
+    if (e) return error("spawn failed", e);
+    unsigned long long t0 = now_ns();
+    futex_side(&p, 0, rounds);
+    pthread_join(t, NULL);
+    unsigned long long t1 = now_ns();
+    result("ns_per_round_trip", (double)(t1 - t0) / (double)rounds);
+    return 0;
+}
+
+/* ---- the launcher ------------------------------------------------------------------------- */
+
+static int cmp_ull(const void *a, const void *b) {
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 3: `launch iters=N -- prog args...`: times N whole runs of a program (posix_spawn to waitpid),
+ * after a few warm-up runs; prints the median in microseconds. */
+static int launch(unsigned long long iters) {
+    int at = 2;
+    while (at < g_argc && strcmp(g_argv[at], "--") != 0) at++;
+    if (at + 1 >= g_argc) {
+        printf("ERROR launch needs -- <program> [args]\n");
+        return 1;
+    }
+    char **child = g_argv + at + 1;
+    unsigned long long *times = calloc(iters, sizeof *times);
+    unsigned long long warm = iters / 10 + 2;
+    for (unsigned long long i = 0; i < warm + iters; i++) {
+        pid_t pid;
+        int status;
+        unsigned long long t0 = now_ns();
+        int e = posix_spawn(&pid, child[0], NULL, NULL, child, environ);
+        if (e) return error("posix_spawn failed", e);
+        if (waitpid(pid, &status, 0) < 0) return error("waitpid failed", errno);
+        unsigned long long t1 = now_ns();
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("ERROR %s ended with status %#x\n", child[0], status);
+            return 1;
+        }
+        if (i >= warm) times[i - warm] = t1 - t0;
+    }
+    qsort(times, iters, sizeof *times, cmp_ull);
+    result("us_per_process", (double)times[iters / 2] / 1e3);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    g_argc = argc;
+    g_argv = argv;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *w = argc > 1 ? argv[1] : "";
+    unsigned long long iters = num("iters", 1000);
+    if (strcmp(w, "spawn_join") == 0) return spawn_join(iters, num("stack", 0), num("others", 0));
+    if (strcmp(w, "detached") == 0) return detached(iters);
+    if (strcmp(w, "one_thread") == 0) return one_thread();
+    if (strcmp(w, "nothing") == 0) return 0;
+    if (strcmp(w, "idle") == 0) return idle_memory(num("threads", 1000), num("stack", 0));
+    if (strcmp(w, "max_threads") == 0) return max_threads(num("limit", 30000), num("stack", 0));
+    if (strcmp(w, "tls") == 0) return tls(iters);
+    if (strcmp(w, "lock") == 0) return uncontended(iters);
+    if (strcmp(w, "contended") == 0) return contended(num("threads", 2), iters);
+    if (strcmp(w, "pingpong") == 0) return pingpong(iters);
+    if (strcmp(w, "futex_pingpong") == 0) return futex_pingpong(iters);
+    if (strcmp(w, "launch") == 0) return launch(iters);
+    printf("ERROR unknown workload '%s'\n", w);
+    return 1;
+}

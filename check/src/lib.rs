@@ -1,0 +1,27 @@
+//! strand's own source files, built for the host with std so that they can be checked there:
+//! the locks and the thread lifecycle under the `loom` model checker (tests/loom_*.rs), the
+//! start-up parsers and layouts under `proptest` (tests/parsers.rs).
+//!
+//! Nothing here re-implements an algorithm: each module below is the library's file, included
+//! by path. What differs is what those files reach through `sync::atomic_wait`, which here is
+//! this crate's loom-backed version (src/sync/atomic_wait.rs), and two small host stand-ins:
+//! `arch` (the TLS ABI description only) and `time` (std's clock).
+// `const_eval_select` lets the loom words keep strand's `const fn new` (see sync/atomic_wait.rs).
+#![feature(core_intrinsics, const_eval_select)]
+#![allow(internal_features)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+pub mod arch;
+pub mod sync;
+pub mod thread;
+
+#[path = "../../src/startup.rs"]
+pub mod startup;
+#[path = "../../src/tls.rs"]
+pub mod tls;
+
+/// strand's `time::Instant` has the same `now` and `elapsed` as std's; the condition variable's
+/// timed waits use nothing else.
+pub mod time {
+    pub use std::time::Instant;
+}

@@ -1,0 +1,207 @@
+//! The loom side of strand's seam: the names `src/sync/atomic_wait.rs` exports, backed by loom's
+//! atomics and a futex that loom schedules, so that strand's unchanged lock and lifecycle files
+//! run inside `loom::model`.
+//!
+//! The futex keeps the one property the algorithms rely on: a wait checks the word and goes to
+//! sleep as one step with respect to wakes, so a wake that comes after the word changed cannot
+//! be lost; and a sleeper without a timeout stays asleep until a wake picks it (there are no
+//! spurious returns), so a lost wake-up shows up as a loom deadlock.
+//!
+//! Like the kernel, which checks the word and queues the sleeper under a hash-bucket lock that
+//! the waker takes too, every word has a loom mutex for its futex: waiting and waking take it.
+//! That lock is what makes a waker's earlier store visible to a later check in loom's weak
+//! memory model (a bare load may return an older store, and would invent a sleep the kernel
+//! refuses), and its ordering edges are the ones the kernel's lock gives. The check is a plain
+//! load: a read-modify-write would add a store of the emulation's own that loom does not always
+//! order before the waker's, and the model could then read a value the real word never held.
+
+use loom::thread::Thread;
+use std::collections::VecDeque;
+use std::intrinsics::const_eval_select;
+use std::ops::Deref;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Mutex as HostMutex;
+
+pub use loom::hint::spin_loop;
+
+/// Loom ids its threads from 0 (the model's main thread); strand's tids are never 0, and `Once`
+/// uses 0 for "nobody".
+pub fn current_tid() -> i32 {
+    let id = format!("{:?}", loom::thread::current().id());
+    let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+    digits.parse::<i32>().expect("loom ThreadId(n)") + 1
+}
+
+/// One extra read before sleeping is enough to reach both "the spin saw the lock go" and "the
+/// spin gave up"; the real count only repeats those states.
+pub const fn spin_limit(_tuned: u32) -> u32 {
+    1
+}
+
+/// A word strand's code can build in a `const fn`, as it does with core's atomics.
+///
+/// Loom's atomics must be created inside a running model, and their creation counts as a
+/// write that every later access must happen after, so they cannot be made lazily on first use
+/// by whichever thread comes first. `const_eval_select` makes the run-time `new` (the only one
+/// a model calls) create the loom atomic on the spot, in the thread that builds the lock; a
+/// compile-time `new` (a `static`) gets an empty word that panics when used.
+pub struct AtomicU32 {
+    word: Option<Word>,
+}
+
+struct Word {
+    value: loom::sync::atomic::AtomicU32,
+    /// The futex's lock: held while checking the word and queueing, and while waking.
+    bucket: loom::sync::Mutex<()>,
+    sleepers: HostMutex<Sleepers>,
+}
+
+/// The sleepers on one word. Changed only under `bucket`; the host mutex around it is held only
+/// between loom operations (loom runs one model thread at a time and switches only inside its
+/// own operations), so it is never contended.
+#[derive(Default)]
+struct Sleepers {
+    next_ticket: u64,
+    queue: VecDeque<(u64, Thread)>,
+}
+
+impl AtomicU32 {
+    pub const fn new(v: u32) -> AtomicU32 {
+        const fn in_const(_v: u32) -> AtomicU32 {
+            AtomicU32 { word: None }
+        }
+        fn at_run_time(v: u32) -> AtomicU32 {
+            AtomicU32 {
+                word: Some(Word {
+                    value: loom::sync::atomic::AtomicU32::new(v),
+                    bucket: loom::sync::Mutex::new(()),
+                    sleepers: HostMutex::default(),
+                }),
+            }
+        }
+        const_eval_select((v,), in_const, at_run_time)
+    }
+
+    fn word(&self) -> &Word {
+        self.word.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
+    }
+}
+
+impl Deref for AtomicU32 {
+    type Target = loom::sync::atomic::AtomicU32;
+    fn deref(&self) -> &Self::Target {
+        &self.word().value
+    }
+}
+
+/// Only `Once` uses one, with no futex on it.
+pub struct AtomicI32 {
+    value: Option<loom::sync::atomic::AtomicI32>,
+}
+
+impl AtomicI32 {
+    pub const fn new(v: i32) -> AtomicI32 {
+        const fn in_const(_v: i32) -> AtomicI32 {
+            AtomicI32 { value: None }
+        }
+        fn at_run_time(v: i32) -> AtomicI32 {
+            AtomicI32 { value: Some(loom::sync::atomic::AtomicI32::new(v)) }
+        }
+        const_eval_select((v,), in_const, at_run_time)
+    }
+}
+
+impl Deref for AtomicI32 {
+    type Target = loom::sync::atomic::AtomicI32;
+    fn deref(&self) -> &Self::Target {
+        self.value.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
+    }
+}
+
+/// The futex calls strand's `crate::futex` offers, over the words above.
+pub mod futex {
+    use super::AtomicU32;
+    use super::Relaxed;
+    use core::time::Duration;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum WaitResult {
+        Woken,
+        ValueChanged,
+        TimedOut,
+        Interrupted,
+    }
+
+    /// Private and shared waits behave the same inside one model.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Scope {
+        Private,
+        Shared,
+    }
+
+    /// Sleeps while the word holds `expected`. With a timeout, the wait may end either way: the
+    /// sleeper lets every other thread take a step first and then gives up if nobody woke it,
+    /// so both outcomes are explored.
+    pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>, _scope: Scope) -> WaitResult {
+        let w = word.word();
+        let bucket = w.bucket.lock().unwrap();
+        if w.value.load(Relaxed) != expected {
+            return WaitResult::ValueChanged;
+        }
+        let ticket = {
+            let mut s = w.sleepers.lock().unwrap();
+            let t = s.next_ticket;
+            s.next_ticket += 1;
+            s.queue.push_back((t, loom::thread::current()));
+            t
+        };
+        // A wake between this unlock and `park` finds us queued and leaves an unpark token, so
+        // `park` then returns at once.
+        drop(bucket);
+        let queued = || w.sleepers.lock().unwrap().queue.iter().any(|(t, _)| *t == ticket);
+        match timeout {
+            None => {
+                while queued() {
+                    loom::thread::park();
+                }
+                WaitResult::Woken
+            }
+            Some(_) => {
+                // Every other thread may take steps (and wake us) before the time runs out.
+                loom::thread::yield_now();
+                let _bucket = w.bucket.lock().unwrap();
+                let mut s = w.sleepers.lock().unwrap();
+                match s.queue.iter().position(|(t, _)| *t == ticket) {
+                    Some(i) => {
+                        s.queue.remove(i);
+                        WaitResult::TimedOut
+                    }
+                    None => WaitResult::Woken,
+                }
+            }
+        }
+    }
+
+    /// Wakes up to `n` sleepers, oldest first; returns how many.
+    pub fn wake(word: &AtomicU32, n: u32, _scope: Scope) -> usize {
+        let w = word.word();
+        let _bucket = w.bucket.lock().unwrap();
+        let woken: Vec<_> = {
+            let mut s = w.sleepers.lock().unwrap();
+            let k = s.queue.len().min(n as usize);
+            s.queue.drain(..k).map(|(_, thread)| thread).collect()
+        };
+        for thread in &woken {
+            thread.unpark();
+        }
+        woken.len()
+    }
+
+    pub fn wait_private(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
+        wait(word, expected, timeout, Scope::Private)
+    }
+
+    pub fn wake_private(word: &AtomicU32, n: u32) -> usize {
+        wake(word, n, Scope::Private)
+    }
+}

@@ -1,0 +1,291 @@
+//! Loom models of strand's `Mutex`, `Condvar`, `Once` and `OnceLock`: the library's own files
+//! (see src/lib.rs), run under every interleaving loom can reach and every value its weak
+//! memory model lets a load return.
+//!
+//! Shared data lives in `loom::cell::UnsafeCell`, so loom also reports any access that is not
+//! ordered after the previous one by happens-before: that is what "the lock hands the data over
+//! correctly" means, beyond the final counts. A thread that sleeps and is never woken makes
+//! loom report a deadlock, so every model that ends at all is free of lost wake-ups.
+//!
+//! Two-thread models are exhaustive. Three-thread ones bound the number of forced thread
+//! switches per execution (loom's preemption bound, 3 or 4 here) so that the whole file runs in
+//! about a minute in release mode; the known bugs these models are meant to catch (a missing
+//! Acquire/Release, a lost "contended" mark, a wake of one sleeper where all must go) need at
+//! most two.
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::Arc;
+use loom::thread;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+use strand_check::sync::{Condvar, Mutex, Once, OnceLock};
+
+mod common;
+use common::model as check;
+
+
+/// A counter that is not atomic: every access is checked for a happens-before order with the
+/// previous one.
+struct Counter(UnsafeCell<u32>);
+
+// SAFETY: only touched through the lock (or a `Once`) under test; loom reports any access that
+// the primitive failed to order, which is the property being checked.
+unsafe impl Sync for Counter {}
+
+impl Counter {
+    fn new(v: u32) -> Counter {
+        Counter(UnsafeCell::new(v))
+    }
+
+    fn get(&self) -> u32 {
+        // SAFETY: loom checks this read against every write (see the type).
+        self.0.with(|p| unsafe { *p })
+    }
+
+    fn set(&self, v: u32) {
+        // SAFETY: as in `get`.
+        self.0.with_mut(|p| unsafe { *p = v })
+    }
+
+    /// A read, a point where any other thread may run, then the write: two threads in here at
+    /// once would lose an increment.
+    fn increment_slowly(&self) {
+        let v = self.get();
+        thread::yield_now();
+        self.set(v + 1);
+    }
+}
+
+/// Three threads (two waiting at once is what exercises the contended state and its one-wake
+/// hand-over) each add one under the lock: the total is exact and no thread sleeps forever.
+#[test]
+fn mutex_three_threads_exclude_each_other() {
+    check(Some(4), || {
+        let m = Arc::new(Mutex::new(Counter::new(0)));
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || m.lock().increment_slowly())
+            })
+            .collect();
+        m.lock().increment_slowly();
+        for t in others {
+            t.join().unwrap();
+        }
+        assert_eq!(m.lock().get(), 3);
+        assert!(!m.is_locked());
+    });
+}
+
+/// Two threads, no preemption bound: every interleaving of lock, spin, sleep and unlock.
+#[test]
+fn mutex_two_threads_exhaustive() {
+    check(None, || {
+        let m = Arc::new(Mutex::new(Counter::new(0)));
+        let m2 = m.clone();
+        let t = thread::spawn(move || {
+            m2.lock().increment_slowly();
+            m2.lock().increment_slowly();
+        });
+        m.lock().increment_slowly();
+        t.join().unwrap();
+        assert_eq!(m.lock().get(), 3);
+    });
+}
+
+/// `try_lock` only succeeds on a free lock, and then sees everything the last holder wrote.
+#[test]
+fn mutex_try_lock_excludes() {
+    check(None, || {
+        let m = Arc::new(Mutex::new(Counter::new(0)));
+        let m2 = m.clone();
+        let t = thread::spawn(move || m2.lock().increment_slowly());
+        let took = match m.try_lock() {
+            Some(g) => {
+                g.increment_slowly();
+                1
+            }
+            None => 0,
+        };
+        t.join().unwrap();
+        assert_eq!(m.lock().get(), 1 + took);
+    });
+}
+
+/// A waiter always sees a notify that follows a change of its condition, whether the notifier
+/// signals while holding the lock or after releasing it.
+#[test]
+fn condvar_no_lost_wakeup() {
+    for notify_under_lock in [false, true] {
+        check(None, move || {
+            let pair = Arc::new((Mutex::new(false), Condvar::new()));
+            let p2 = pair.clone();
+            let t = thread::spawn(move || {
+                let (m, cv) = &*p2;
+                let mut ready = m.lock();
+                *ready = true;
+                if notify_under_lock {
+                    cv.notify_one();
+                    drop(ready);
+                } else {
+                    drop(ready);
+                    cv.notify_one();
+                }
+            });
+            let (m, cv) = &*pair;
+            let ready = cv.wait_while(m.lock(), |ready| !*ready);
+            assert!(*ready);
+            drop(ready);
+            t.join().unwrap();
+        });
+    }
+}
+
+/// Two consumers, one producer that hands out two items with one `notify_one` each: both
+/// consumers get an item, so no notify was spent on nobody while someone slept.
+#[test]
+fn condvar_notify_one_wakes_each_consumer() {
+    check(Some(4), || {
+        let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let p = pair.clone();
+                thread::spawn(move || {
+                    let (m, cv) = &*p;
+                    let mut items = cv.wait_while(m.lock(), |n| *n == 0);
+                    *items -= 1;
+                })
+            })
+            .collect();
+        let (m, cv) = &*pair;
+        for _ in 0..2 {
+            *m.lock() += 1;
+            cv.notify_one();
+        }
+        for c in consumers {
+            c.join().unwrap();
+        }
+        assert_eq!(*m.lock(), 0);
+    });
+}
+
+/// One `notify_all` releases every waiter.
+#[test]
+fn condvar_notify_all_wakes_every_waiter() {
+    check(Some(4), || {
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let p = pair.clone();
+                thread::spawn(move || {
+                    let (m, cv) = &*p;
+                    drop(cv.wait_while(m.lock(), |go| !*go));
+                })
+            })
+            .collect();
+        let (m, cv) = &*pair;
+        *m.lock() = true;
+        cv.notify_all();
+        for w in waiters {
+            w.join().unwrap();
+        }
+    });
+}
+
+/// A timed wait ends, with the lock held again, whether the notify comes before, during or not
+/// at all before its time runs out; and a wait that was not notified reports the timeout.
+#[test]
+fn condvar_wait_timeout_returns_relocked() {
+    check(None, || {
+        let pair = Arc::new((Mutex::new(Counter::new(0)), Condvar::new()));
+        let notified = Arc::new(AtomicUsize::new(0));
+        let (p2, n2) = (pair.clone(), notified.clone());
+        let t = thread::spawn(move || {
+            let (m, cv) = &*p2;
+            m.lock().increment_slowly();
+            n2.store(1, Relaxed);
+            cv.notify_one();
+        });
+        let (m, cv) = &*pair;
+        let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+        assert!(m.is_locked());
+        // Holding the lock again: the data is ours to touch.
+        g.increment_slowly();
+        if !r.timed_out() {
+            // Only a notify (there are no spurious wakes in the model) ends the wait early.
+            assert_eq!(notified.load(Relaxed), 1);
+        }
+        drop(g);
+        t.join().unwrap();
+        assert_eq!(m.lock().get(), 2);
+    });
+}
+
+/// Three threads race to `call_once`: the initialiser runs exactly once, and every caller,
+/// including those that slept while it ran, returns only after its write is visible.
+#[test]
+fn once_runs_exactly_once_and_publishes() {
+    check(Some(3), || {
+        let once = Arc::new(Once::new());
+        let data = Arc::new(Counter::new(0));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let call = {
+            let (once, data, runs) = (once.clone(), data.clone(), runs.clone());
+            move || {
+                once.call_once(|| {
+                    runs.fetch_add(1, Relaxed);
+                    data.set(42);
+                });
+                assert!(once.is_completed());
+                assert_eq!(data.get(), 42);
+            }
+        };
+        let others: Vec<_> = (0..2).map(|_| thread::spawn(call.clone())).collect();
+        call();
+        for t in others {
+            t.join().unwrap();
+        }
+        assert_eq!(runs.load(Relaxed), 1);
+    });
+}
+
+/// Two threads, unbounded: every interleaving of the INCOMPLETE/RUNNING/QUEUED/COMPLETE states.
+#[test]
+fn once_two_threads_exhaustive() {
+    check(None, || {
+        let once = Arc::new(Once::new());
+        let data = Arc::new(Counter::new(0));
+        let call = {
+            let (once, data) = (once.clone(), data.clone());
+            move || {
+                once.call_once(|| data.increment_slowly());
+                assert_eq!(data.get(), 1);
+            }
+        };
+        let t = thread::spawn(call.clone());
+        call();
+        t.join().unwrap();
+    });
+}
+
+/// `get_or_init` and `set` racing on one `OnceLock`: one value wins, every caller sees that
+/// same value fully written, and `set` says truthfully whether it was the one.
+#[test]
+fn oncelock_one_value_wins() {
+    check(None, || {
+        let cell = Arc::new(OnceLock::<Counter>::new());
+        let c2 = cell.clone();
+        let t = thread::spawn(move || match c2.set(Counter::new(1)) {
+            Ok(()) => 1,
+            Err(rejected) => {
+                assert_eq!(rejected.get(), 1);
+                0
+            }
+        });
+        let seen = cell.get_or_init(|| Counter::new(2)).get();
+        let set_won = t.join().unwrap();
+        assert_eq!(seen, if set_won == 1 { 1 } else { 2 });
+        assert_eq!(cell.get().map(Counter::get), Some(seen));
+    });
+}

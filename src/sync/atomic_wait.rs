@@ -1,0 +1,29 @@
+//! Everything the lock algorithms (`mutex`, `condvar`, `once`) and the thread lifecycle
+//! (`thread::lifecycle`) take from the machine: atomic words, the spin hint, futex wait and wake
+//! on those words, and the caller's thread id.
+//!
+//! They name these only through this module, so the host model checker (`check/`, with the
+//! `loom` crate) compiles the very same algorithm files against its own `atomic_wait` module,
+//! whose words and futex are loom's and whose scheduler tries every interleaving. Keep this the
+//! only place those files reach the machine: a direct `core::sync::atomic` or `crate::futex`
+//! in them would escape the model.
+
+pub use core::hint::spin_loop;
+pub use core::sync::atomic::{AtomicI32, AtomicU32};
+
+/// `wait`, `wake`, their private shorthands, `Scope` and `WaitResult`, as in `crate::futex`.
+pub use crate::futex;
+
+/// The calling thread's kernel tid (never 0).
+#[inline]
+pub fn current_tid() -> i32 {
+    crate::thread::current_tid()
+}
+
+/// How many times a lock re-reads a held word before it sleeps, given the tuned count. The
+/// real build spins the full count; the model lowers it, since every extra read multiplies
+/// the interleavings it explores without adding a new kind of one.
+#[inline]
+pub const fn spin_limit(tuned: u32) -> u32 {
+    tuned
+}

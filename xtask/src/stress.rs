@@ -1,0 +1,202 @@
+//! `cargo xtask stress [--arch LIST|all] [--quick]`: the stress programs (stress/*.rs, built as
+//! the `stress_*` test targets) on every listed ABI, a per-ABI table and one closing line.
+//!
+//! Each program gets its size from the command line: `--quick` for the CI size, and
+//! `--scale native|qemu`, because only xtask knows whether it runs the program under QEMU (the
+//! programs never guess from their architecture). A program's own watchdog turns a hang into a
+//! named failure; a program that outlives the hard limit here is killed and counted failed.
+
+use crate::arches::Arch;
+use crate::setup;
+use crate::test::{command, indent, parse_summary};
+use crate::util::{cargo, json_str, root, run_limited, BUILD_STD};
+use std::time::{Duration, Instant};
+
+/// Per program. The programs' watchdogs give up on a single test well before this (at most
+/// 150 s quick, 600 s full, under QEMU), so a hang is normally reported by name first.
+fn hard_limit(quick: bool) -> Duration {
+    Duration::from_secs(if quick { 300 } else { 1800 })
+}
+
+/// The program whose `--watchdog-selftest` run checks that the watchdog works.
+const SELFTEST_PROGRAM: &str = "stress_locks";
+const SELFTEST_WAIT: &str = "waiting for: a futex wake that never comes";
+
+#[derive(Default)]
+struct Row {
+    passed: u32,
+    failed: u32,
+    skipped: u32,
+    secs: f64,
+}
+
+pub fn run(arches: &[&Arch], quick: bool) -> Result<bool, String> {
+    setup::ensure(arches)?;
+    let programs = programs()?;
+    let mut rows = Vec::new();
+    for arch in arches {
+        rows.push((arch.name, arch_stress(arch, &programs, quick)?));
+    }
+    println!();
+    println!("{:<10} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
+    for (name, r) in &rows {
+        println!("{:<10} {:>7} {:>7} {:>8} {:>9.1}", name, r.passed, r.failed, r.skipped, r.secs);
+    }
+    let passed: u32 = rows.iter().map(|(_, r)| r.passed).sum();
+    let failed: u32 = rows.iter().map(|(_, r)| r.failed).sum();
+    let skipped: u32 = rows.iter().map(|(_, r)| r.skipped).sum();
+    println!("{}", closing_line(passed, failed, skipped));
+    Ok(failed == 0)
+}
+
+/// `N passed, N failed`, with `, N skipped` when something was skipped (as the programs print).
+fn closing_line(passed: u32, failed: u32, skipped: u32) -> String {
+    if skipped == 0 {
+        format!("{passed} passed, {failed} failed")
+    } else {
+        format!("{passed} passed, {failed} failed, {skipped} skipped")
+    }
+}
+
+/// A program's closing line: `N passed, N failed` or `N passed, N failed, N skipped`.
+fn parse_closing_line(line: &str) -> Option<(u32, u32, u32)> {
+    let line = line.trim();
+    let (head, skipped) = match line.rsplit_once(", ") {
+        Some((head, tail)) if tail.ends_with(" skipped") => (head, tail.strip_suffix(" skipped")?.parse().ok()?),
+        _ => (line, 0),
+    };
+    let (p, f) = parse_summary(head)?;
+    Some((p, f, skipped))
+}
+
+/// The stress programs' target names: `stress_<file stem>` for every stress/*.rs.
+fn programs() -> Result<Vec<String>, String> {
+    let dir = root().join("stress");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".rs")).map(|n| format!("stress_{n}")))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Builds the programs for `arch`; `None` (after printing why) if that fails.
+fn build(arch: &Arch, programs: &[String]) -> Result<Option<Vec<(String, String)>>, String> {
+    println!("== {}: building stress programs for {}", arch.name, arch.triple);
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
+        .args(["--target", arch.triple])
+        .args(BUILD_STD);
+    for p in programs {
+        c.args(["--test", p]);
+    }
+    let out = run_limited(&mut c, Duration::from_secs(1800))?;
+    if out.status.is_none_or(|s| !s.success()) {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: the stress programs did not build for {}", arch.triple);
+        return Ok(None);
+    }
+    let mut exes = Vec::new();
+    for line in out.stdout.lines().filter(|l| l.contains("\"reason\":\"compiler-artifact\"")) {
+        if let (Some(exe), Some(target)) = (json_str(line, "executable"), line.split("\"target\":").nth(1)) {
+            if let Some(name) = json_str(target, "name") {
+                exes.push((name.to_string(), exe.to_string()));
+            }
+        }
+    }
+    Ok(Some(exes))
+}
+
+fn scale(arch: &Arch) -> &'static str {
+    if arch.qemu.is_some() { "qemu" } else { "native" }
+}
+
+fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, String> {
+    let start = Instant::now();
+    let mut row = Row::default();
+    let Some(exes) = build(arch, programs)? else {
+        row.failed = 1;
+        row.secs = start.elapsed().as_secs_f64();
+        return Ok(row);
+    };
+    for p in programs {
+        let Some((_, exe)) = exes.iter().find(|(n, _)| n == p) else {
+            println!("   FAILED: cargo built no executable for stress program {p}");
+            row.failed += 1;
+            continue;
+        };
+        let (passed, failed, skipped) = run_program(arch, p, exe, quick)?;
+        row.passed += passed;
+        row.failed += failed;
+        row.skipped += skipped;
+        if p == SELFTEST_PROGRAM {
+            match watchdog_selftest(arch, exe)? {
+                Ok(()) => {
+                    row.passed += 1;
+                    println!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... ok");
+                }
+                Err(why) => {
+                    row.failed += 1;
+                    println!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... FAILED: {why}");
+                }
+            }
+        }
+    }
+    row.secs = start.elapsed().as_secs_f64();
+    Ok(row)
+}
+
+fn run_program(arch: &Arch, name: &str, exe: &str, quick: bool) -> Result<(u32, u32, u32), String> {
+    println!("== {}: {name}{}", arch.name, if quick { " --quick" } else { "" });
+    let mut c = command(arch, exe);
+    c.args(["--scale", scale(arch)]);
+    if quick {
+        c.arg("--quick");
+    }
+    let limit = hard_limit(quick);
+    let start = Instant::now();
+    let out = run_limited(&mut c, limit)?;
+    print!("{}", indent(&out.stdout));
+    print!("{}", indent(&out.stderr));
+    println!("   ({name} on {}: {:.1} s)", arch.name, start.elapsed().as_secs_f64());
+    let summary = out.stdout.lines().rev().find_map(parse_closing_line);
+    Ok(match (out.status, summary) {
+        (None, s) => {
+            println!("   FAILED: {name} was killed after the hard limit of {} s", limit.as_secs());
+            let (p, f, k) = s.unwrap_or((0, 0, 0));
+            (p, f + 1, k)
+        }
+        (Some(st), Some((p, f, k))) if st.success() || f > 0 => (p, f, k),
+        (Some(st), Some((p, f, k))) => {
+            println!("   FAILED: {name} reported {f} failures but exited with {st}");
+            (p, f + 1, k)
+        }
+        (Some(st), None) => {
+            println!("   FAILED: {name} ended ({st}) without its closing line");
+            (0, 1, 0)
+        }
+    })
+}
+
+/// Runs a program whose only test hangs: its watchdog must end it with status 3 after printing
+/// a failure that names the test and what it waited for, and a closing line counting it.
+fn watchdog_selftest(arch: &Arch, exe: &str) -> Result<Result<(), String>, String> {
+    let mut c = command(arch, exe);
+    c.args(["--scale", scale(arch), "--quick", "--watchdog-selftest"]);
+    let out = run_limited(&mut c, Duration::from_secs(120))?;
+    let code = out.status.and_then(|s| s.code());
+    if code != Some(3) {
+        return Ok(Err(format!("exit status {:?}, expected 3 from the watchdog; stdout: {}", out.status, out.stdout.trim())));
+    }
+    let named = out.stdout.lines().any(|l| {
+        l.contains("::watchdog_selftest ... FAILED: watchdog: ") && l.contains(SELFTEST_WAIT)
+    });
+    if !named {
+        return Ok(Err(format!("no failure line naming the test and '{SELFTEST_WAIT}': {}", out.stdout.trim())));
+    }
+    if out.stdout.lines().rev().find_map(parse_closing_line) != Some((0, 1, 0)) {
+        return Ok(Err(format!("the closing line does not count the hang as a failure: {}", out.stdout.trim())));
+    }
+    Ok(Ok(()))
+}
