@@ -7,7 +7,7 @@ use crate::errno::Errno;
 use crate::syscall::{sys, Timespec};
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
-use linux_raw_sys::general::{FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+use linux_raw_sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
 
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +72,26 @@ pub(crate) fn wake_addr(addr: *const u32, n: u32, scope: Scope) -> usize {
     // SAFETY: FUTEX_WAKE only uses the address as a key.
     let r = unsafe { sys!(nr::FUTEX, addr, FUTEX_WAKE | scope.flag(), n) };
     Errno::result(r).unwrap_or(0)
+}
+
+/// Wakes up to `wake` waiters on `from` and moves up to `requeue` more, still asleep, onto `to`
+/// (FUTEX_CMP_REQUEUE, man 2 futex), provided `from` still holds `expected`. Returns how many
+/// were woken or moved, or `None` if `from` had changed (or the kernel refused the call: a
+/// caller then falls back to a plain `wake`, which is always correct).
+pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32, scope: Scope) -> Option<usize> {
+    let (wake, requeue) = (wake.min(i32::MAX as u32), requeue.min(i32::MAX as u32));
+    // SAFETY: both words are live AtomicU32s; FUTEX_CMP_REQUEUE takes the requeue count in the
+    // timeout argument's place, by value (kernel/futex/syscalls.c).
+    let r = unsafe {
+        sys!(nr::FUTEX, from.as_ptr(), FUTEX_CMP_REQUEUE | scope.flag(), wake, requeue, to.as_ptr(), expected)
+    };
+    Errno::result(r).ok()
+}
+
+/// Private requeue.
+#[inline]
+pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32) -> Option<usize> {
+    self::requeue(from, to, wake, requeue, expected, Scope::Private)
 }
 
 /// Private wait: the common case for locks inside one process.

@@ -21,6 +21,8 @@ const TESTS: &[Test] = &[
     ("condvar_wait_timeout_times_out", condvar_wait_timeout_times_out),
     ("condvar_wait_timeout_while", condvar_wait_timeout_while),
     ("condvar_notify_all_wakes_everyone", condvar_notify_all_wakes_everyone),
+    ("condvar_notify_all_under_lock_wakes_everyone", condvar_notify_all_under_lock_wakes_everyone),
+    ("condvar_ping_pong_under_lock_counts_every_turn", condvar_ping_pong_under_lock_counts_every_turn),
     ("once_runs_exactly_once", once_runs_exactly_once),
     ("once_lock_one_value", once_lock_one_value),
     ("lock_api_mutex", lock_api_mutex),
@@ -243,6 +245,70 @@ fn condvar_notify_all_wakes_everyone() -> TestResult {
     for h in handles.iter_mut() {
         check!(h.take().unwrap().join(), "a waiter missed notify_all");
     }
+    Ok(())
+}
+
+/// `notify_all` while holding the mutex moves the waiters onto the mutex's word; each unlock
+/// must then wake the next, so every waiter gets out (bounded: a stranded one fails the test).
+fn condvar_notify_all_under_lock_wakes_everyone() -> TestResult {
+    const N: usize = 8;
+    let go = Mutex::new(false);
+    let cv = Condvar::new();
+    let waiting = AtomicUsize::new(0);
+    let woke = AtomicUsize::new(0);
+    let r: Result<(), thread::SpawnError> = thread::scope(|s| {
+        for _ in 0..N {
+            s.spawn(|| {
+                let g = go.lock();
+                waiting.fetch_add(1, SeqCst);
+                let (g, r) = cv.wait_timeout_while(g, Duration::from_secs(20), |go| !*go);
+                if *g && !r.timed_out() {
+                    woke.fetch_add(1, SeqCst);
+                }
+            })?;
+        }
+        common::eventually(10, || waiting.load(SeqCst) == N);
+        // Let the last one get from its increment into the futex wait.
+        thread::sleep(Duration::from_millis(20));
+        let mut g = go.lock();
+        *g = true;
+        cv.notify_all();
+        drop(g);
+        Ok(())
+    });
+    r.map_err(spawn_err)?;
+    check_eq!(woke.load(SeqCst), N);
+    Ok(())
+}
+
+/// Two threads hand a turn back and forth, each notifying while it holds the mutex (the
+/// requeue path), many times: every turn is taken exactly once and nobody is left asleep.
+fn condvar_ping_pong_under_lock_counts_every_turn() -> TestResult {
+    const ROUNDS: u32 = 2_000;
+    let turn = Mutex::new((0u32, 0u32)); // (whose turn, turns taken)
+    let cv = Condvar::new();
+    let side = |me: u32| -> bool {
+        let mut g = turn.lock();
+        for _ in 0..ROUNDS {
+            let (g2, r) = cv.wait_timeout_while(g, Duration::from_secs(20), |t| t.0 != me);
+            g = g2;
+            if r.timed_out() {
+                return false;
+            }
+            g.0 = 1 - me;
+            g.1 += 1;
+            cv.notify_one();
+        }
+        true
+    };
+    let r: Result<(bool, bool), thread::SpawnError> = thread::scope(|s| {
+        let other = s.spawn(|| side(1))?;
+        let mine = side(0);
+        Ok((mine, other.join()))
+    });
+    let (a, b) = r.map_err(spawn_err)?;
+    check!(a && b, "a side waited 20 s for its turn: a notify was lost");
+    check_eq!(turn.lock().1, 2 * ROUNDS);
     Ok(())
 }
 

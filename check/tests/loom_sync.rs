@@ -24,7 +24,6 @@ use strand_check::sync::{Condvar, Mutex, Once, OnceLock};
 mod common;
 use common::model as check;
 
-
 /// A counter that is not atomic: every access is checked for a happens-before order with the
 /// previous one.
 struct Counter(UnsafeCell<u32>);
@@ -146,7 +145,7 @@ fn condvar_no_lost_wakeup() {
 /// consumers get an item, so no notify was spent on nobody while someone slept.
 #[test]
 fn condvar_notify_one_wakes_each_consumer() {
-    check(Some(4), || {
+    check(Some(3), || {
         let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
         let consumers: Vec<_> = (0..2)
             .map(|_| {
@@ -170,56 +169,105 @@ fn condvar_notify_one_wakes_each_consumer() {
     });
 }
 
-/// One `notify_all` releases every waiter.
+/// As above with each `notify_one` made under the lock, which moves a sleeping consumer onto
+/// the mutex's word instead of waking it: the mutex's unlock must wake it, and the second
+/// consumer must still get the second item.
 #[test]
-fn condvar_notify_all_wakes_every_waiter() {
-    check(Some(4), || {
-        let pair = Arc::new((Mutex::new(false), Condvar::new()));
-        let waiters: Vec<_> = (0..2)
+fn condvar_notify_one_under_lock_moves_and_wakes() {
+    check(Some(3), || {
+        let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
+        let consumers: Vec<_> = (0..2)
             .map(|_| {
                 let p = pair.clone();
                 thread::spawn(move || {
                     let (m, cv) = &*p;
-                    drop(cv.wait_while(m.lock(), |go| !*go));
+                    let mut items = cv.wait_while(m.lock(), |n| *n == 0);
+                    *items -= 1;
                 })
             })
             .collect();
         let (m, cv) = &*pair;
-        *m.lock() = true;
-        cv.notify_all();
-        for w in waiters {
-            w.join().unwrap();
+        for _ in 0..2 {
+            let mut items = m.lock();
+            *items += 1;
+            cv.notify_one();
         }
+        for c in consumers {
+            c.join().unwrap();
+        }
+        assert_eq!(*m.lock(), 0);
     });
+}
+
+/// One `notify_all` releases every waiter, made under the lock or after it.
+#[test]
+fn condvar_notify_all_wakes_every_waiter() {
+    for under_lock in [false, true] {
+        check(Some(3), move || {
+            let pair = Arc::new((Mutex::new(false), Condvar::new()));
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let p = pair.clone();
+                    thread::spawn(move || {
+                        let (m, cv) = &*p;
+                        drop(cv.wait_while(m.lock(), |go| !*go));
+                    })
+                })
+                .collect();
+            let (m, cv) = &*pair;
+            if under_lock {
+                // The waiters are moved onto the mutex's word; each unlock wakes the next.
+                let mut go = m.lock();
+                *go = true;
+                cv.notify_all();
+            } else {
+                *m.lock() = true;
+                cv.notify_all();
+            }
+            for w in waiters {
+                w.join().unwrap();
+            }
+        });
+    }
 }
 
 /// A timed wait ends, with the lock held again, whether the notify comes before, during or not
 /// at all before its time runs out; and a wait that was not notified reports the timeout.
 #[test]
 fn condvar_wait_timeout_returns_relocked() {
-    check(None, || {
-        let pair = Arc::new((Mutex::new(Counter::new(0)), Condvar::new()));
-        let notified = Arc::new(AtomicUsize::new(0));
-        let (p2, n2) = (pair.clone(), notified.clone());
-        let t = thread::spawn(move || {
-            let (m, cv) = &*p2;
-            m.lock().increment_slowly();
-            n2.store(1, Relaxed);
-            cv.notify_one();
+    for under_lock in [false, true] {
+        check(None, move || {
+            let pair = Arc::new((Mutex::new(Counter::new(0)), Condvar::new()));
+            let notified = Arc::new(AtomicUsize::new(0));
+            let (p2, n2) = (pair.clone(), notified.clone());
+            let t = thread::spawn(move || {
+                let (m, cv) = &*p2;
+                let g = m.lock();
+                g.increment_slowly();
+                n2.store(1, Relaxed);
+                if under_lock {
+                    // Moves the waiter onto the mutex's word, where its time may also run out.
+                    cv.notify_one();
+                    drop(g);
+                } else {
+                    drop(g);
+                    cv.notify_one();
+                }
+            });
+            let (m, cv) = &*pair;
+            let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+            assert!(m.is_locked());
+            // Holding the lock again: the data is ours to touch.
+            g.increment_slowly();
+            if !r.timed_out() {
+                // Only a notify (there are no spurious wakes in the model) ends the wait early.
+                assert_eq!(notified.load(Relaxed), 1);
+            }
+            drop(g);
+            t.join().unwrap();
+            assert_eq!(m.lock().get(), 2);
         });
-        let (m, cv) = &*pair;
-        let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
-        assert!(m.is_locked());
-        // Holding the lock again: the data is ours to touch.
-        g.increment_slowly();
-        if !r.timed_out() {
-            // Only a notify (there are no spurious wakes in the model) ends the wait early.
-            assert_eq!(notified.load(Relaxed), 1);
-        }
-        drop(g);
-        t.join().unwrap();
-        assert_eq!(m.lock().get(), 2);
-    });
+    }
 }
 
 /// Three threads race to `call_once`: the initialiser runs exactly once, and every caller,

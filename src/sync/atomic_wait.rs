@@ -9,9 +9,10 @@
 //! in them would escape the model.
 
 pub use core::hint::spin_loop;
-pub use core::sync::atomic::{AtomicI32, AtomicU32};
+pub use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize};
 
-/// `wait`, `wake`, their private shorthands, `Scope` and `WaitResult`, as in `crate::futex`.
+/// `wait`, `wake`, `requeue`, their private shorthands, `Scope` and `WaitResult`, as in
+/// `crate::futex`.
 pub use crate::futex;
 
 /// The calling thread's kernel tid (never 0).

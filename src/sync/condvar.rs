@@ -1,15 +1,33 @@
-//! A futex condition variable: a sequence word that every notify bumps, so a waiter that read
-//! the word before unlocking cannot miss a notify that comes after.
+//! A futex condition variable.
+//!
+//! A sequence word that every notify bumps, so a waiter that read the word before unlocking
+//! cannot miss a notify that comes after. A notify while the mutex is held does not wake the
+//! waiter into a mutex it cannot take: it moves it, still asleep, onto the mutex's word
+//! (FUTEX_CMP_REQUEUE), and the mutex's unlock wakes it. That halves the context switches of a
+//! notify-under-lock hand-over.
+//!
+//! To touch the mutex, the notifier must know it is still alive. The waiters register it under
+//! a small internal lock and deregister under the same lock, so while a notifier holds that lock
+//! and sees a waiter registered, that waiter is inside `wait` with a guard of the mutex.
 
 use super::atomic_wait::futex::{self, WaitResult};
-use super::atomic_wait::AtomicU32;
-use super::mutex::MutexGuard;
+use super::atomic_wait::{AtomicU32, AtomicUsize};
+use super::mutex::{MutexGuard, RawMutex};
 use crate::time::Instant;
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 
 pub struct Condvar {
+    /// The futex word: bumped by every notify.
     seq: AtomicU32,
+    /// Threads inside `wait`. Changed only under `registry`; read without it to skip a notify
+    /// that has nobody to wake.
+    waiters: AtomicU32,
+    /// The address of the `RawMutex` every current waiter uses (meaningful while `waiters > 0`).
+    mutex: AtomicUsize,
+    /// Guards `waiters` and `mutex`, and keeps registered waiters (hence their mutex) in place
+    /// while a notifier uses the mutex.
+    registry: RawMutex,
 }
 
 /// Whether a timed wait returned because its time ran out.
@@ -24,17 +42,67 @@ impl WaitTimeoutResult {
 
 impl Condvar {
     pub const fn new() -> Condvar {
-        Condvar { seq: AtomicU32::new(0) }
+        Condvar { seq: AtomicU32::new(0), waiters: AtomicU32::new(0), mutex: AtomicUsize::new(0), registry: RawMutex::new() }
     }
 
+    /// Wakes one waiter (if any).
     pub fn notify_one(&self) {
-        self.seq.fetch_add(1, Relaxed);
-        futex::wake_private(&self.seq, 1);
+        self.notify(false);
     }
 
+    /// Wakes every waiter.
     pub fn notify_all(&self) {
+        self.notify(true);
+    }
+
+    #[inline]
+    fn notify(&self, all: bool) {
         self.seq.fetch_add(1, Relaxed);
-        futex::wake_private(&self.seq, i32::MAX as u32);
+        // A waiter registers while holding its mutex, before it unlocks; a notifier that changed
+        // the condition under that mutex therefore sees the registration here.
+        if self.waiters.load(Relaxed) != 0 {
+            self.notify_waiters(all);
+        }
+    }
+
+    #[cold]
+    fn notify_waiters(&self, all: bool) {
+        self.registry.lock();
+        if self.waiters.load(Relaxed) != 0 {
+            // SAFETY: a waiter is registered with this mutex and cannot deregister while we hold
+            // `registry`; it is inside `wait` holding a guard, so the mutex is alive.
+            let mutex = unsafe { &*(self.mutex.load(Relaxed) as *const RawMutex) };
+            self.wake(mutex, all);
+        }
+        // SAFETY: taken above.
+        unsafe { self.registry.unlock() };
+    }
+
+    fn wake(&self, mutex: &RawMutex, all: bool) {
+        let seq = self.seq.load(Relaxed);
+        let (wake, requeue) = match (all, mutex.is_locked()) {
+            // Wake one; it takes the mutex marked contended, and each unlock then wakes the next
+            // of those moved onto the mutex: no thundering herd.
+            (true, _) => (1, u32::MAX),
+            // Move one onto the mutex, whose unlock wakes it.
+            (false, true) => (0, 1),
+            // Nobody holds the mutex: just wake one.
+            (false, false) => (1, 0),
+        };
+        if requeue == 0 {
+            futex::wake_private(&self.seq, 1);
+            return;
+        }
+        match futex::requeue_private(&self.seq, mutex.word(), wake, requeue, seq) {
+            Some(0) => {}
+            Some(_) if wake == 0 => mutex.wake_requeued(),
+            Some(_) => {}
+            // Another notify bumped the word meanwhile (or the kernel refused): a plain wake
+            // is always correct.
+            None => {
+                futex::wake_private(&self.seq, if all { u32::MAX } else { 1 });
+            }
+        }
     }
 
     /// Unlocks, sleeps until notified (or spuriously woken), relocks.
@@ -89,14 +157,42 @@ impl Condvar {
 
     fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>) -> WaitResult {
         let raw = &guard.lock.raw;
+        self.register(raw);
         let seq = self.seq.load(Relaxed);
         // SAFETY: the guard proves the lock is held; it is retaken below before the guard is
         // handed back.
         unsafe { raw.unlock() };
         let r = futex::wait_private(&self.seq, seq, timeout);
-        raw.lock();
+        // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
+        raw.lock_marked();
+        self.registry.lock();
+        self.waiters.fetch_sub(1, Relaxed);
+        // SAFETY: taken above.
+        unsafe { self.registry.unlock() };
         r
     }
+
+    fn register(&self, mutex: &RawMutex) {
+        let addr = mutex as *const RawMutex as usize;
+        self.registry.lock();
+        let others = self.waiters.load(Relaxed);
+        let same = others == 0 || self.mutex.load(Relaxed) == addr;
+        if same {
+            self.mutex.store(addr, Relaxed);
+            self.waiters.store(others + 1, Relaxed);
+        }
+        // SAFETY: taken above.
+        unsafe { self.registry.unlock() };
+        if !same {
+            two_mutexes();
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn two_mutexes() -> ! {
+    panic!("strand: a Condvar was waited on with two different mutexes at the same time");
 }
 
 impl Default for Condvar {

@@ -47,6 +47,17 @@ impl RawMutex {
                 Err(s) => state = s,
             }
         }
+        self.lock_marked_from(state);
+    }
+
+    /// Locks the way a thread that slept on this word must: leaving it CONTENDED, because
+    /// others may still sleep here (a condition variable moves its waiters onto this word), and
+    /// only a CONTENDED unlock wakes one of them.
+    pub(crate) fn lock_marked(&self) {
+        self.lock_marked_from(self.spin());
+    }
+
+    fn lock_marked_from(&self, mut state: u32) {
         loop {
             // Mark the lock contended before sleeping, so the unlocker knows to wake us. If the
             // swap finds it unlocked we own it (as "contended": at worst one needless wake).
@@ -55,6 +66,28 @@ impl RawMutex {
             }
             futex::wait_private(&self.state, CONTENDED, None);
             state = self.spin();
+        }
+    }
+
+    /// The futex word, for a condition variable to move its waiters onto (`futex::requeue`).
+    pub(crate) fn word(&self) -> &AtomicU32 {
+        &self.state
+    }
+
+    /// After a condition variable moved sleepers onto this word: makes sure one is woken, now
+    /// if the lock is free, else by the holder's unlock (which wakes only when it finds the
+    /// word CONTENDED). Whichever wakes then locks with `lock_marked`, so the chain goes on.
+    pub(crate) fn wake_requeued(&self) {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            match state {
+                CONTENDED => return,
+                UNLOCKED => return self.wake(),
+                _ => match self.state.compare_exchange(LOCKED, CONTENDED, Relaxed, Relaxed) {
+                    Ok(_) => return,
+                    Err(s) => state = s,
+                },
+            }
         }
     }
 

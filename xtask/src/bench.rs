@@ -35,6 +35,8 @@ enum Who {
     Strand,
     /// The raw futex hand-over (C): the floor under every condvar ping-pong.
     FutexFloor,
+    /// A process whose `_start` only calls exit_group (C): the kernel's floor under workload 3.
+    BareExit,
 }
 
 use Who::*;
@@ -42,6 +44,7 @@ use Who::*;
 const THREADS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand];
 const LOCKS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Spin, Strand];
 const CONDVARS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Strand, FutexFloor];
+const PROCESSES: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, BareExit];
 
 impl Who {
     fn label(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Who {
             Origin => "origin",
             Strand => "strand",
             FutexFloor => "raw futex",
+            BareExit => "bare exit",
         }
     }
 
@@ -66,6 +70,7 @@ impl Who {
             Spin => (&p.std_gnu, Some("lock=spin")),
             Origin => (&p.origin, None),
             Strand => (&p.strand, None),
+            BareExit => (&p.bare_exit, None),
         };
         match built {
             Ok(path) => Ok(Exe { path: path.clone(), extra: extra.into_iter().map(String::from).collect() }),
@@ -190,7 +195,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "one_thread",
             args: vec![],
             how: How::Launch { iters: q(200, 20), reps },
-            who: THREADS,
+            who: PROCESSES,
             reference: Origin,
             metrics: vec![metric("3 whole process with one thread, pinned", "us_per_process", "µs", Some(Target::RatioAtMost(0.9)))],
         },
@@ -198,7 +203,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "nothing",
             args: vec![],
             how: How::Launch { iters: q(200, 20), reps },
-            who: THREADS,
+            who: PROCESSES,
             reference: Origin,
             metrics: vec![metric("3 whole process without a thread (start-up and exit), pinned", "us_per_process", "µs", None)],
         },
@@ -206,7 +211,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "one_thread",
             args: vec![],
             how: How::Perf { n: None, pinned: true },
-            who: THREADS,
+            who: PROCESSES,
             reference: Origin,
             metrics: vec![
                 metric("3 page faults per process", PAGE_FAULTS, "faults", None),
@@ -372,7 +377,10 @@ pub fn run(quick: bool) -> Result<bool, String> {
     for w in plan(quick) {
         println!("== bench: {}", w.metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("; "));
         let new = measure(&w, &programs, cpu);
-        for r in &new {
+        for (k, r) in new.iter().enumerate() {
+            if k > 0 && new[k - 1].metric != r.metric {
+                println!("   {}", r.metric);
+            }
             println!("   {:<12} {}", r.competitor, short(r));
         }
         rows.extend(new);
@@ -479,40 +487,69 @@ fn measure(w: &Workload, p: &Programs, cpu: &str) -> Vec<Row> {
         }
     }
     let r = w.who.iter().position(|&c| c == w.reference);
+    // Only whole-process times have the kernel's floor under them to take out.
+    let floor = w.who.iter().position(|&c| c == BareExit).filter(|_| matches!(w.how, How::Launch { .. }));
     let mut rows = Vec::new();
     for m in &w.metrics {
-        let get = |i: usize, rep: usize| -> Option<f64> {
-            let s = samples[rep][i].as_ref()?;
-            s.values.iter().find(|(k, _)| k == m.key || m.key.is_empty()).map(|(_, v)| v * m.scale)
+        // per[competitor][repetition]
+        let per: Vec<Vec<Option<f64>>> = (0..n)
+            .map(|i| {
+                (0..reps)
+                    .map(|rep| {
+                        let s = samples[rep][i].as_ref()?;
+                        s.values.iter().find(|(k, _)| k == m.key || m.key.is_empty()).map(|(_, v)| v * m.scale)
+                    })
+                    .collect()
+            })
+            .collect();
+        let row = |metric: String, i: usize, per: &[Vec<Option<f64>>]| Row {
+            metric,
+            competitor: w.who[i].label().into(),
+            unit: m.unit.into(),
+            values: per[i].iter().flatten().copied().collect(),
+            ratios: ratios(per, i, r),
+            reference: w.reference.label().into(),
+            is_reference: Some(i) == r,
+            errors: Vec::new(),
+            note: None,
+            target: None,
+            typed_error: None,
         };
         for (i, &who) in w.who.iter().enumerate() {
-            let values: Vec<f64> = (0..reps).filter_map(|rep| get(i, rep)).collect();
-            let ratios: Vec<f64> = match r {
-                Some(r) if r != i => (0..reps)
-                    .filter_map(|rep| match (get(i, rep), get(r, rep)) {
-                        (Some(v), Some(base)) if base > 0.0 => Some(v / base),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
             let first = samples.iter().find_map(|this_rep| this_rep[i].as_ref());
             rows.push(Row {
-                metric: m.name.clone(),
-                competitor: who.label().into(),
-                unit: m.unit.into(),
-                values,
-                ratios,
-                reference: w.reference.label().into(),
-                is_reference: Some(i) == r,
                 errors: errors[i].clone(),
                 note: first.and_then(|s| s.note.clone()),
                 target: if who == Strand { m.target } else { None },
                 typed_error: first.and_then(|s| s.typed_error),
+                ..row(m.name.clone(), i, &per)
             });
+        }
+        if let Some(f) = floor {
+            // Each value minus the floor of its own repetition; none where the floor is missing.
+            let above: Vec<Vec<Option<f64>>> =
+                per.iter().map(|v| v.iter().zip(&per[f]).map(|(v, floor)| Some((*v)? - (*floor)?)).collect()).collect();
+            for i in (0..n).filter(|&i| i != f) {
+                rows.push(row(format!("{}, above the kernel floor", m.name), i, &above));
+            }
         }
     }
     rows
+}
+
+/// Competitor i's value over the reference's, per repetition (none for the reference itself).
+fn ratios(per: &[Vec<Option<f64>>], i: usize, reference: Option<usize>) -> Vec<f64> {
+    match reference {
+        Some(r) if r != i => per[i]
+            .iter()
+            .zip(&per[r])
+            .filter_map(|(v, base)| match (v, base) {
+                (Some(v), Some(base)) if *base > 0.0 => Some(v / base),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The tool a workload's measurement needs, if it is missing.

@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 use std::intrinsics::const_eval_select;
 use std::ops::Deref;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::sync::Mutex as HostMutex;
 
 pub use loom::hint::spin_loop;
@@ -61,8 +62,14 @@ struct Word {
 /// own operations), so it is never contended.
 #[derive(Default)]
 struct Sleepers {
-    next_ticket: u64,
-    queue: VecDeque<(u64, Thread)>,
+    queue: VecDeque<Sleeper>,
+}
+
+/// One sleeping thread. `on` is the address of the `Word` it sleeps on, or `None` once woken:
+/// a requeue changes it, a wake clears it; both only under that word's `bucket`.
+struct Sleeper {
+    thread: Thread,
+    on: Arc<HostMutex<Option<usize>>>,
 }
 
 impl AtomicU32 {
@@ -94,6 +101,30 @@ impl Deref for AtomicU32 {
     }
 }
 
+/// The condition variable keeps its mutex's address in one; no futex on it.
+pub struct AtomicUsize {
+    value: Option<loom::sync::atomic::AtomicUsize>,
+}
+
+impl AtomicUsize {
+    pub const fn new(v: usize) -> AtomicUsize {
+        const fn in_const(_v: usize) -> AtomicUsize {
+            AtomicUsize { value: None }
+        }
+        fn at_run_time(v: usize) -> AtomicUsize {
+            AtomicUsize { value: Some(loom::sync::atomic::AtomicUsize::new(v)) }
+        }
+        const_eval_select((v,), in_const, at_run_time)
+    }
+}
+
+impl Deref for AtomicUsize {
+    type Target = loom::sync::atomic::AtomicUsize;
+    fn deref(&self) -> &Self::Target {
+        self.value.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
+    }
+}
+
 /// Only `Once` uses one, with no futex on it.
 pub struct AtomicI32 {
     value: Option<loom::sync::atomic::AtomicI32>,
@@ -120,7 +151,8 @@ impl Deref for AtomicI32 {
 
 /// The futex calls strand's `crate::futex` offers, over the words above.
 pub mod futex {
-    use super::AtomicU32;
+    use super::{AtomicU32, Sleeper, Word};
+    use std::sync::{Arc, Mutex as HostMutex};
     use super::Relaxed;
     use core::time::Duration;
 
@@ -148,35 +180,35 @@ pub mod futex {
         if w.value.load(Relaxed) != expected {
             return WaitResult::ValueChanged;
         }
-        let ticket = {
-            let mut s = w.sleepers.lock().unwrap();
-            let t = s.next_ticket;
-            s.next_ticket += 1;
-            s.queue.push_back((t, loom::thread::current()));
-            t
-        };
+        let on = Arc::new(HostMutex::new(Some(w as *const Word as usize)));
+        w.sleepers.lock().unwrap().queue.push_back(Sleeper { thread: loom::thread::current(), on: on.clone() });
         // A wake between this unlock and `park` finds us queued and leaves an unpark token, so
         // `park` then returns at once.
         drop(bucket);
-        let queued = || w.sleepers.lock().unwrap().queue.iter().any(|(t, _)| *t == ticket);
         match timeout {
             None => {
-                while queued() {
+                while on.lock().unwrap().is_some() {
                     loom::thread::park();
                 }
                 WaitResult::Woken
             }
             Some(_) => {
-                // Every other thread may take steps (and wake us) before the time runs out.
+                // Every other thread may take steps (and wake or move us) before the time runs out.
                 loom::thread::yield_now();
-                let _bucket = w.bucket.lock().unwrap();
-                let mut s = w.sleepers.lock().unwrap();
-                match s.queue.iter().position(|(t, _)| *t == ticket) {
-                    Some(i) => {
-                        s.queue.remove(i);
-                        WaitResult::TimedOut
+                loop {
+                    let Some(addr) = *on.lock().unwrap() else { return WaitResult::Woken };
+                    // SAFETY: a word we sleep on is alive: its owner is inside a wait on it or
+                    // on the word we were moved from, holding the lock that contains both.
+                    let now = unsafe { &*(addr as *const Word) };
+                    let _bucket = now.bucket.lock().unwrap();
+                    if *on.lock().unwrap() != Some(addr) {
+                        continue; // moved or woken while we took the bucket
                     }
-                    None => WaitResult::Woken,
+                    let mut s = now.sleepers.lock().unwrap();
+                    let i = s.queue.iter().position(|q| Arc::ptr_eq(&q.on, &on)).expect("queued where `on` says");
+                    s.queue.remove(i);
+                    *on.lock().unwrap() = None;
+                    return WaitResult::TimedOut;
                 }
             }
         }
@@ -186,15 +218,44 @@ pub mod futex {
     pub fn wake(word: &AtomicU32, n: u32, _scope: Scope) -> usize {
         let w = word.word();
         let _bucket = w.bucket.lock().unwrap();
-        let woken: Vec<_> = {
-            let mut s = w.sleepers.lock().unwrap();
-            let k = s.queue.len().min(n as usize);
-            s.queue.drain(..k).map(|(_, thread)| thread).collect()
-        };
-        for thread in &woken {
-            thread.unpark();
+        let woken = take(w, n);
+        for q in &woken {
+            *q.on.lock().unwrap() = None;
+            q.thread.unpark();
         }
         woken.len()
+    }
+
+    /// FUTEX_CMP_REQUEUE: if `from` holds `expected`, wakes up to `wake` of its sleepers and
+    /// moves up to `requeue` more onto `to`, still asleep. Both buckets are held, as the kernel
+    /// holds both hash buckets; strand requeues only from a condvar's word to a mutex's, so
+    /// the two are always taken in the same order.
+    pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32, _scope: Scope) -> Option<usize> {
+        let (f, t) = (from.word(), to.word());
+        let _from_bucket = f.bucket.lock().unwrap();
+        let _to_bucket = t.bucket.lock().unwrap();
+        if f.value.load(Relaxed) != expected {
+            return None;
+        }
+        let woken = take(f, wake);
+        for q in &woken {
+            *q.on.lock().unwrap() = None;
+            q.thread.unpark();
+        }
+        let moved = take(f, requeue);
+        for q in &moved {
+            *q.on.lock().unwrap() = Some(t as *const Word as usize);
+        }
+        let n = woken.len() + moved.len();
+        t.sleepers.lock().unwrap().queue.extend(moved);
+        Some(n)
+    }
+
+    /// The oldest `n` sleepers of a word, out of its queue (its bucket held).
+    fn take(w: &Word, n: u32) -> Vec<Sleeper> {
+        let mut s = w.sleepers.lock().unwrap();
+        let k = s.queue.len().min(n as usize);
+        s.queue.drain(..k).collect()
     }
 
     pub fn wait_private(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
@@ -203,5 +264,9 @@ pub mod futex {
 
     pub fn wake_private(word: &AtomicU32, n: u32) -> usize {
         wake(word, n, Scope::Private)
+    }
+
+    pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32) -> Option<usize> {
+        self::requeue(from, to, wake, requeue, expected, Scope::Private)
     }
 }

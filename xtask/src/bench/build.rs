@@ -32,6 +32,8 @@ pub struct Programs {
     pub std_musl: Built,
     pub origin: Built,
     pub strand: Built,
+    /// bench/c/bare_exit.c: `_start` calls exit_group at once (the kernel floor of a process).
+    pub bare_exit: Built,
     /// How each was built and with which versions, for the report.
     pub notes: Vec<String>,
     /// Tools that are missing (valgrind, strace, perf, taskset, prlimit), with the reason.
@@ -73,8 +75,20 @@ pub fn build_all() -> Result<Programs, String> {
         Ok(exe)
     });
 
+    let bare_exit = timed("bare exit (C, static, no libc: the kernel floor)", || {
+        let exe = gcc("bare-exit", "bare_exit.c", &["-O2", "-static", "-nostdlib", "-nostartfiles"])?;
+        require_static(&exe)?;
+        Ok(exe)
+    });
+    notes.push(
+        "bare exit: a static executable whose `_start` only calls exit_group(0) (bench/c/bare_exit.c), so a \
+         whole process of it is the kernel's cost alone; the \"above the kernel floor\" rows subtract its time \
+         from each competitor's in the same repetition."
+            .into(),
+    );
+
     notes.push(versions());
-    Ok(Programs { glibc, std_gnu, std_musl, origin, strand, notes, missing_tools })
+    Ok(Programs { glibc, std_gnu, std_musl, origin, strand, bare_exit, notes, missing_tools })
 }
 
 fn timed(what: &str, f: impl FnOnce() -> Built) -> Built {
@@ -106,11 +120,16 @@ fn ensure_tools() -> Vec<(String, String)> {
 }
 
 fn build_c() -> Built {
+    gcc("bench-glibc", "bench.c", &["-O2", "-pthread"])
+}
+
+/// `gcc <flags> -Wall` of one file of bench/c/ into bench/target/c/<name>.
+fn gcc(name: &str, source: &str, flags: &[&str]) -> Built {
     let dir = target_root().join("c");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let exe = dir.join("bench-glibc");
+    let exe = dir.join(name);
     let mut c = Command::new("gcc");
-    c.args(["-O2", "-pthread", "-Wall", "-o"]).arg(&exe).arg(root().join("bench/c/bench.c"));
+    c.args(flags).args(["-Wall", "-o"]).arg(&exe).arg(root().join("bench/c").join(source));
     let out = run_limited(&mut c, BUILD_LIMIT)?;
     if out.status.is_none_or(|s| !s.success()) {
         return Err(format!("gcc failed: {}", last_lines(&out.stderr, 10)));
