@@ -13,8 +13,11 @@ const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
 
-/// How many times a waiter re-reads a held lock before it sleeps in the kernel.
-const SPIN_LIMIT: u32 = 100;
+/// How many times a waiter re-reads a held lock before it sleeps in the kernel, and the most
+/// pause instructions between two reads (the pauses double from 1): about 200 pauses in all,
+/// a few microseconds, longer than most critical sections and far shorter than a sleep.
+const SPIN_READS: u32 = 10;
+const MAX_PAUSES: u32 = 64;
 
 /// The lock without data: for building other primitives, and for `lock_api`.
 pub struct RawMutex {
@@ -91,16 +94,24 @@ impl RawMutex {
         }
     }
 
+    /// Re-reads a held lock with exponentially growing pauses between reads, and returns the
+    /// first state that is not LOCKED, or LOCKED after the last read. A waiter that re-reads
+    /// at once takes the cache line from the holder at every step and grabs the lock at every
+    /// release, so the two bounce the line on each increment of a short critical section; one
+    /// that backs off lets the holder release and retake it several times in a row.
     fn spin(&self) -> u32 {
-        let mut n = spin_limit(SPIN_LIMIT);
-        loop {
+        let mut pauses = 1u32;
+        for _ in 0..spin_limit(SPIN_READS) {
             let state = self.state.load(Relaxed);
-            if state != LOCKED || n == 0 {
+            if state != LOCKED {
                 return state;
             }
-            spin_loop();
-            n -= 1;
+            for _ in 0..pauses {
+                spin_loop();
+            }
+            pauses = (pauses * 2).min(MAX_PAUSES);
         }
+        self.state.load(Relaxed)
     }
 
     /// # Safety
