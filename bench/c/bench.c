@@ -2,8 +2,9 @@
  * Each workload mirrors the Rust one in bench/common/src/lib.rs statement for statement, with
  * pthread_create/join/detach, pthread_mutex, pthread_cond and `__thread`.
  *
- * Two extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong) and
- * `launch` (the launcher that times whole processes: posix_spawn + waitpid).
+ * Extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong),
+ * `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads)
+ * and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
  *
  * Protocol as in bench/common: `bench-glibc <workload> [key=value ...]`, printing `RESULT name
  * value`, `NOTE text` and `PROGRESS n` lines; `ERROR text` and exit status 1 on a failed check. */
@@ -11,12 +12,14 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +164,134 @@ static int detached(unsigned long long iters) {
         int e = pthread_create(&t, NULL, bump, NULL);
         if (e) return error("spawn failed", e);
         pthread_detach(t);
+    }
+    while (atomic_load(&detached_all) == 0) futex_wait(&detached_all, 0);
+    unsigned long long t1 = now_ns();
+    result("ns_per_thread", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+/* ---- the kernel floor of 1 and 2 ---------------------------------------------------------- */
+
+/* x86_64 syscall numbers, from arch/x86/entry/syscalls/syscall_64.tbl. */
+#define NR_CLONE 56
+#define NR_EXIT 60
+#define NR_FUTEX 202
+
+/* What makes a thread of this process and no more: shared memory, files, fs info, signal
+ * handlers, thread group, SysV undo list (values from include/uapi/linux/sched.h). No
+ * CLONE_SETTLS: the child has no TLS of its own and so must touch none. */
+#define FLOOR_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+/* For a join: the tid stored for the parent, cleared with a futex wake when the child is gone. */
+#define FLOOR_JOIN_FLAGS (FLOOR_THREAD_FLAGS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
+/* The one stack every floor thread is given. Its threads never push or call (and no signal is
+ * sent to them), so they can all share it, even at once. */
+static char *floor_stack_top(void) {
+    static char *top;
+    if (!top) {
+        size_t size = 64 << 10;
+        char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (p == MAP_FAILED) return NULL;
+        top = p + size;
+    }
+    return top;
+}
+
+/* clone(flags, stack, ptid, ctid, tls): x86_64 takes this order (kernel/fork.c, the clone
+ * SYSCALL_DEFINE5 without CONFIG_CLONE_BACKWARDS*), in rdi, rsi, rdx, r10, r8. The child, on the
+ * new stack, exits at once inside the asm: it never returns into C. The kernel stores the tid
+ * in *tid before the child runs and clears it when the child is gone. Returns the tid or
+ * -errno. */
+static long clone_exiting(atomic_int *tid) {
+    register long ctid __asm__("r10") = (long)tid;
+    register long tls __asm__("r8") = 0;
+    long ret;
+    __asm__ volatile(
+        "syscall\n\t"
+        "test %%rax, %%rax\n\t"
+        "jnz 1f\n\t"
+        "mov %[exit], %%eax\n\t"
+        "xor %%edi, %%edi\n\t"
+        "syscall\n\t"
+        "ud2\n"
+        "1:"
+        : "=a"(ret)
+        : "0"((long)NR_CLONE), "D"((long)FLOOR_JOIN_FLAGS), "S"(floor_stack_top()), "d"(tid), "r"(ctid),
+          "r"(tls), [exit] "i"(NR_EXIT)
+        : "rcx", "r11", "memory");
+    return ret;
+}
+
+static int clone_join_once(void) {
+    atomic_int tid = 0;
+    long r = clone_exiting(&tid);
+    if (r < 0) return error("clone failed", (int)-r);
+    int v;
+    /* Shared, not private: the kernel's wake at CLONE_CHILD_CLEARTID is a shared-futex wake. */
+    while ((v = atomic_load(&tid)) != 0) syscall(SYS_futex, &tid, FUTEX_WAIT, v, NULL);
+    return 0;
+}
+
+/* The floor of 1: spawn+join as the kernel sees it (clone, exit, futex), nothing else. The same
+ * loop and warm-up as `spawn_join`; `stack` and `others` are ignored. */
+static int clone_join(unsigned long long iters) {
+    if (!floor_stack_top()) return error("mmap of the stack failed", errno);
+    unsigned long long warm = iters / 10 + 1;
+    for (unsigned long long i = 0; i < warm; i++)
+        if (clone_join_once()) return 1;
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++)
+        if (clone_join_once()) return 1;
+    unsigned long long t1 = now_ns();
+    result("ns_per_op", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+/* The floor of 2: `detached` with each thread a bare clone whose child, inside the asm, bumps
+ * the counter, wakes the waiter if it was the last, and exits. Nobody joins: no tid words. */
+static long clone_bumping(void) {
+    register long ctid __asm__("r10") = 0;
+    register long tls __asm__("r8") = 0;
+    long ret;
+    __asm__ volatile(
+        "syscall\n\t"
+        "test %%rax, %%rax\n\t"
+        "jnz 2f\n\t"
+        "mov $1, %%eax\n\t"
+        "lock xadd %%rax, (%[done])\n\t"
+        "inc %%rax\n\t"
+        "cmp (%[target]), %%rax\n\t"
+        "jne 1f\n\t"
+        "movl $1, (%[all])\n\t"
+        "mov %[all], %%rdi\n\t"
+        "mov %[wake], %%esi\n\t"
+        "mov $1, %%edx\n\t"
+        "mov %[futex], %%eax\n\t"
+        "syscall\n"
+        "1:\n\t"
+        "mov %[exit], %%eax\n\t"
+        "xor %%edi, %%edi\n\t"
+        "syscall\n\t"
+        "ud2\n"
+        "2:"
+        : "=a"(ret)
+        : "0"((long)NR_CLONE), "D"((long)FLOOR_THREAD_FLAGS), "S"(floor_stack_top()), "d"(0L), "r"(ctid),
+          "r"(tls), [exit] "i"(NR_EXIT), [futex] "i"(NR_FUTEX),
+          [wake] "i"(FUTEX_WAKE | FUTEX_PRIVATE_FLAG), [done] "r"(&detached_done), [target] "r"(&detached_target),
+          [all] "r"(&detached_all)
+        : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* The same loop as `detached`. */
+static int clone_detached(unsigned long long iters) {
+    if (!floor_stack_top()) return error("mmap of the stack failed", errno);
+    atomic_store(&detached_target, iters);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) {
+        long r = clone_bumping();
+        if (r < 0) return error("clone failed", (int)-r);
     }
     while (atomic_load(&detached_all) == 0) futex_wait(&detached_all, 0);
     unsigned long long t1 = now_ns();
@@ -438,6 +569,8 @@ int main(int argc, char **argv) {
     unsigned long long iters = num("iters", 1000);
     if (strcmp(w, "spawn_join") == 0) return spawn_join(iters, num("stack", 0), num("others", 0));
     if (strcmp(w, "detached") == 0) return detached(iters);
+    if (strcmp(w, "clone_join") == 0) return clone_join(iters);
+    if (strcmp(w, "clone_detached") == 0) return clone_detached(iters);
     if (strcmp(w, "one_thread") == 0) return one_thread();
     if (strcmp(w, "nothing") == 0) return 0;
     if (strcmp(w, "idle") == 0) return idle_memory(num("threads", 1000), num("stack", 0));

@@ -81,12 +81,12 @@ impl Condvar {
     fn wake(&self, mutex: &RawMutex, all: bool) {
         let seq = self.seq.load(Relaxed);
         let (wake, requeue) = match (all, mutex.is_locked()) {
-            // Wake one; it takes the mutex marked contended, and each unlock then wakes the next
-            // of those moved onto the mutex: no thundering herd.
-            (true, _) => (1, u32::MAX),
-            // Move one onto the mutex, whose unlock wakes it.
+            // Move them onto the mutex, whose unlock wakes one; each then takes the mutex
+            // marked contended, so each unlock wakes the next: no thundering herd.
+            (true, true) => (0, u32::MAX),
             (false, true) => (0, 1),
-            // Nobody holds the mutex: just wake one.
+            // Nobody holds the mutex: wake one (and move the rest behind it).
+            (true, false) => (1, u32::MAX),
             (false, false) => (1, 0),
         };
         if requeue == 0 {

@@ -37,6 +37,9 @@ enum Who {
     FutexFloor,
     /// A process whose `_start` only calls exit_group (C): the kernel's floor under workload 3.
     BareExit,
+    /// A raw clone syscall whose child exits at once, from inline asm (C): the kernel's floor
+    /// under workloads 1 and 2.
+    CloneFloor,
 }
 
 use Who::*;
@@ -45,6 +48,9 @@ const THREADS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand];
 const LOCKS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Spin, Strand];
 const CONDVARS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Strand, FutexFloor];
 const PROCESSES: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, BareExit];
+/// Workloads 1 and 2 where the raw clone has a counterpart (not the instruction counts, which
+/// valgrind takes on its own threads, nor workload 9).
+const SPAWNS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, CloneFloor];
 
 impl Who {
     fn label(self) -> &'static str {
@@ -58,12 +64,13 @@ impl Who {
             Strand => "strand",
             FutexFloor => "raw futex",
             BareExit => "bare exit",
+            CloneFloor => "raw clone",
         }
     }
 
     fn exe(self, p: &Programs) -> Result<Exe, String> {
         let (built, extra) = match self {
-            Glibc | FutexFloor => (&p.glibc, None),
+            Glibc | FutexFloor | CloneFloor => (&p.glibc, None),
             StdGnu => (&p.std_gnu, Some("lock=std")),
             StdMusl => (&p.std_musl, Some("lock=std")),
             ParkingLot => (&p.std_gnu, Some("lock=parking_lot")),
@@ -79,11 +86,17 @@ impl Who {
     }
 
     fn workload(self, w: &'static str) -> &'static str {
-        if self == FutexFloor && w == "pingpong" {
-            "futex_pingpong"
-        } else {
-            w
+        match (self, w) {
+            (FutexFloor, "pingpong") => "futex_pingpong",
+            (CloneFloor, "spawn_join") => "clone_join",
+            (CloneFloor, "detached") => "clone_detached",
+            _ => w,
         }
+    }
+
+    /// A kernel floor whose time the "above the kernel floor" rows take out of the others'.
+    fn is_kernel_floor(self) -> bool {
+        matches!(self, BareExit | CloneFloor)
     }
 }
 
@@ -155,7 +168,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "spawn_join",
             args: args(&[("iters", q(20_000, 500))]),
             how: timed(true),
-            who: THREADS,
+            who: SPAWNS,
             reference: Glibc,
             metrics: vec![metric("1 spawn+join, pinned", "ns_per_op", "ns/op", Some(Target::RatioAtMost(0.8)))],
         },
@@ -163,7 +176,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "spawn_join",
             args: vec![],
             how: How::Syscalls { n: [q(200, 20), q(1200, 120)], warmup: true, pinned: true },
-            who: THREADS,
+            who: SPAWNS,
             reference: Glibc,
             metrics: vec![metric("1 syscalls per spawn+join", "", "syscalls/op", Some(Target::AtMost(4.0)))],
         },
@@ -179,7 +192,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "detached",
             args: args(&[("iters", q(20_000, 1000))]),
             how: timed(false),
-            who: THREADS,
+            who: SPAWNS,
             reference: Glibc,
             metrics: vec![metric("2 detached spawn, bump, exit", "ns_per_thread", "ns/thread", Some(Target::RatioAtMost(0.8)))],
         },
@@ -187,7 +200,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             program: "detached",
             args: vec![],
             how: How::Syscalls { n: [q(500, 50), q(2500, 250)], warmup: false, pinned: false },
-            who: THREADS,
+            who: SPAWNS,
             reference: Glibc,
             metrics: vec![metric("2 syscalls per detached thread", "", "syscalls/thread", None)],
         },
@@ -215,7 +228,7 @@ fn plan(quick: bool) -> Vec<Workload> {
             reference: Origin,
             metrics: vec![
                 metric("3 page faults per process", PAGE_FAULTS, "faults", None),
-                metric("3 syscalls per process (execve and exit_group included)", SYSCALLS, "syscalls", None),
+                metric("3 syscalls per process (exit_group included, execve not)", SYSCALLS, "syscalls", None),
             ],
         },
         Workload {
@@ -487,8 +500,9 @@ fn measure(w: &Workload, p: &Programs, cpu: &str) -> Vec<Row> {
         }
     }
     let r = w.who.iter().position(|&c| c == w.reference);
-    // Only whole-process times have the kernel's floor under them to take out.
-    let floor = w.who.iter().position(|&c| c == BareExit).filter(|_| matches!(w.how, How::Launch { .. }));
+    // Only times have the kernel's floor under them to take out; counts are shown as they are.
+    let floor =
+        w.who.iter().position(|c| c.is_kernel_floor()).filter(|_| matches!(w.how, How::Launch { .. } | How::Timed { .. }));
     let mut rows = Vec::new();
     for m in &w.metrics {
         // per[competitor][repetition]

@@ -82,8 +82,15 @@ pub fn build_all() -> Result<Programs, String> {
     });
     notes.push(
         "bare exit: a static executable whose `_start` only calls exit_group(0) (bench/c/bare_exit.c), so a \
-         whole process of it is the kernel's cost alone; the \"above the kernel floor\" rows subtract its time \
-         from each competitor's in the same repetition."
+         whole process of it is the kernel's cost alone; workload 3's \"above the kernel floor\" rows subtract \
+         its time from each competitor's in the same repetition."
+            .into(),
+    );
+    notes.push(
+        "raw clone: bench-glibc's `clone_join` and `clone_detached` (bench/c/bench.c), a raw clone syscall whose \
+         child, in inline asm on one reused stack, exits at once (or bumps the counter, wakes the waiter if last, \
+         and exits); a join waits on the tid word the kernel clears. Only clone, exit and futex: the kernel's own \
+         work. Workloads 1 and 2's \"above the kernel floor\" rows subtract its time in the same way."
             .into(),
     );
 
