@@ -94,9 +94,10 @@ impl Who {
         }
     }
 
-    /// A kernel floor whose time the "above the kernel floor" rows take out of the others'.
+    /// A kernel floor (the bare syscalls a workload cannot do without) whose time the "above
+    /// the kernel floor" rows take out of the others'.
     fn is_kernel_floor(self) -> bool {
-        matches!(self, BareExit | CloneFloor)
+        matches!(self, BareExit | CloneFloor | FutexFloor)
     }
 }
 
@@ -500,9 +501,14 @@ fn measure(w: &Workload, p: &Programs, cpu: &str) -> Vec<Row> {
         }
     }
     let r = w.who.iter().position(|&c| c == w.reference);
-    // Only times have the kernel's floor under them to take out; counts are shown as they are.
-    let floor =
-        w.who.iter().position(|c| c.is_kernel_floor()).filter(|_| matches!(w.how, How::Launch { .. } | How::Timed { .. }));
+    // Only times have the kernel's floor under them to take out (counts are shown as they are),
+    // and only pinned ones: unpinned, cross-CPU wake-up latency varies more between runs than
+    // the floor is long, and the difference would be noise.
+    let floor = w
+        .who
+        .iter()
+        .position(|c| c.is_kernel_floor())
+        .filter(|_| matches!(w.how, How::Launch { .. } | How::Timed { pinned: true, .. }));
     let mut rows = Vec::new();
     for m in &w.metrics {
         // per[competitor][repetition]
@@ -545,6 +551,30 @@ fn measure(w: &Workload, p: &Programs, cpu: &str) -> Vec<Row> {
                 per.iter().map(|v| v.iter().zip(&per[f]).map(|(v, floor)| Some((*v)? - (*floor)?)).collect()).collect();
             for i in (0..n).filter(|&i| i != f) {
                 rows.push(row(format!("{}, above the kernel floor", m.name), i, &above));
+            }
+            // Beside strand's target: how much of the reference's time the kernel alone takes,
+            // which bounds the ratio any runtime can reach, and what is left for each runtime.
+            let (s, f_row) = (w.who.iter().position(|&c| c == Strand), row(m.name.clone(), f, &per));
+            if let (Some(s), Some(r), Some(_)) = (s, r, m.target) {
+                let med = |i: usize| report::median(&above[i].iter().flatten().copied().collect::<Vec<_>>());
+                if let (Some(floor_ratio), Some(mine), Some(theirs)) = (report::median(&f_row.ratios), med(s), med(r)) {
+                    let why = format!(
+                        "the kernel floor ({}) alone is {}× {}; above it strand takes {} {} against {}'s {}",
+                        w.who[f].label(),
+                        report::num(floor_ratio),
+                        w.reference.label(),
+                        report::num(mine),
+                        m.unit,
+                        w.reference.label(),
+                        report::num(theirs),
+                    );
+                    if let Some(strand_row) = rows.iter_mut().find(|x| x.metric == m.name && x.competitor == Strand.label()) {
+                        strand_row.note = Some(match strand_row.note.take() {
+                            Some(n) => format!("{n}; {why}"),
+                            None => why,
+                        });
+                    }
+                }
             }
         }
     }

@@ -195,7 +195,12 @@ pub fn targets_table(rows: &[Row]) -> String {
             _ => String::new(),
         };
         let desc = r.target.map(|t| t.describe(&r.reference, &r.unit)).unwrap_or_default();
-        let shown = if met { verdict_text } else { format!("**{verdict_text}**") };
+        // A missed target carries its explanation (the kernel floor under it, where measured).
+        let shown = match (met, &r.note) {
+            (true, _) => verdict_text,
+            (false, Some(why)) => format!("**{verdict_text}**: {why}"),
+            (false, None) => format!("**{verdict_text}**"),
+        };
         s += &format!("| {} | {strand}{ratio} | {reference} | {desc} | {shown} |\n", r.metric);
     }
     s
