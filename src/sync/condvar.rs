@@ -162,7 +162,9 @@ impl Condvar {
         // SAFETY: the guard proves the lock is held; it is retaken below before the guard is
         // handed back.
         unsafe { raw.unlock() };
-        let r = futex::wait_private(&self.seq, seq, timeout);
+        // The unlock may have woken a thread that ran at once (on this CPU, before us) and
+        // notified already: then the word has moved and the wait would only fail in the kernel.
+        let r = if self.seq.load(Relaxed) == seq { futex::wait_private(&self.seq, seq, timeout) } else { WaitResult::ValueChanged };
         // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
         raw.lock_marked();
         self.registry.lock();
