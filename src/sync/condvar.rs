@@ -8,7 +8,10 @@
 //!
 //! To touch the mutex, the notifier must know it is still alive. The waiters register it under
 //! a small internal lock and deregister under the same lock, so while a notifier holds that lock
-//! and sees a waiter registered, that waiter is inside `wait` with a guard of the mutex.
+//! and sees a waiter registered, that waiter is inside `wait` with a guard of the mutex. Under
+//! the same lock a waiter counts itself a sleeper once it has unlocked the mutex; a notify that
+//! finds no sleeper makes no syscall, since every waiter counted later sees the bumped word in
+//! its futex wait and does not sleep.
 
 use super::atomic_wait::futex::{self, WaitResult};
 use super::atomic_wait::{AtomicU32, AtomicUsize};
@@ -23,6 +26,10 @@ pub struct Condvar {
     /// Threads inside `wait`. Changed only under `registry`; read without it to skip a notify
     /// that has nobody to wake.
     waiters: AtomicU32,
+    /// Those of `waiters` past their unlock, who may be asleep in the kernel. A notify that
+    /// finds none has nothing to wake: each will see the bumped word before it sleeps. Changed
+    /// only under `registry`, and read under it.
+    sleepers: AtomicU32,
     /// The address of the `RawMutex` every current waiter uses (meaningful while `waiters > 0`).
     mutex: AtomicUsize,
     /// Guards `waiters` and `mutex`, and keeps registered waiters (hence their mutex) in place
@@ -42,7 +49,13 @@ impl WaitTimeoutResult {
 
 impl Condvar {
     pub const fn new() -> Condvar {
-        Condvar { seq: AtomicU32::new(0), waiters: AtomicU32::new(0), mutex: AtomicUsize::new(0), registry: RawMutex::new() }
+        Condvar {
+            seq: AtomicU32::new(0),
+            waiters: AtomicU32::new(0),
+            sleepers: AtomicU32::new(0),
+            mutex: AtomicUsize::new(0),
+            registry: RawMutex::new(),
+        }
     }
 
     /// Wakes one waiter (if any).
@@ -68,7 +81,9 @@ impl Condvar {
     #[cold]
     fn notify_waiters(&self, all: bool) {
         self.registry.lock();
-        if self.waiters.load(Relaxed) != 0 {
+        // A waiter that counts itself a sleeper after this point does so after the bump above
+        // (the registry lock orders the two), so its wait sees the new word and does not sleep.
+        if self.sleepers.load(Relaxed) != 0 {
             // SAFETY: a waiter is registered with this mutex and cannot deregister while we hold
             // `registry`; it is inside `wait` holding a guard, so the mutex is alive.
             let mutex = unsafe { &*(self.mutex.load(Relaxed) as *const RawMutex) };
@@ -162,12 +177,17 @@ impl Condvar {
         // SAFETY: the guard proves the lock is held; it is retaken below before the guard is
         // handed back.
         unsafe { raw.unlock() };
+        self.registry.lock();
+        self.sleepers.fetch_add(1, Relaxed);
+        // SAFETY: taken above.
+        unsafe { self.registry.unlock() };
         // The unlock may have woken a thread that ran at once (on this CPU, before us) and
         // notified already: then the word has moved and the wait would only fail in the kernel.
         let r = if self.seq.load(Relaxed) == seq { futex::wait_private(&self.seq, seq, timeout) } else { WaitResult::ValueChanged };
         // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
         raw.lock_marked();
         self.registry.lock();
+        self.sleepers.fetch_sub(1, Relaxed);
         self.waiters.fetch_sub(1, Relaxed);
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
