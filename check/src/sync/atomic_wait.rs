@@ -101,53 +101,45 @@ impl Deref for AtomicU32 {
     }
 }
 
-/// The condition variable keeps its mutex's address in one; no futex on it.
-pub struct AtomicUsize {
-    value: Option<loom::sync::atomic::AtomicUsize>,
-}
-
-impl AtomicUsize {
-    pub const fn new(v: usize) -> AtomicUsize {
-        const fn in_const(_v: usize) -> AtomicUsize {
-            AtomicUsize { value: None }
+/// A loom atomic without a futex, buildable in a `const fn` like `AtomicU32` above.
+macro_rules! plain_atomic {
+    ($(#[$doc:meta])* $name:ident, $int:ty) => {
+        $(#[$doc])*
+        pub struct $name {
+            value: Option<loom::sync::atomic::$name>,
         }
-        fn at_run_time(v: usize) -> AtomicUsize {
-            AtomicUsize { value: Some(loom::sync::atomic::AtomicUsize::new(v)) }
+
+        impl $name {
+            pub const fn new(v: $int) -> $name {
+                const fn in_const(_v: $int) -> $name {
+                    $name { value: None }
+                }
+                fn at_run_time(v: $int) -> $name {
+                    $name { value: Some(loom::sync::atomic::$name::new(v)) }
+                }
+                const_eval_select((v,), in_const, at_run_time)
+            }
         }
-        const_eval_select((v,), in_const, at_run_time)
-    }
-}
 
-impl Deref for AtomicUsize {
-    type Target = loom::sync::atomic::AtomicUsize;
-    fn deref(&self) -> &Self::Target {
-        self.value.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
-    }
-}
-
-/// Only `Once` uses one, with no futex on it.
-pub struct AtomicI32 {
-    value: Option<loom::sync::atomic::AtomicI32>,
-}
-
-impl AtomicI32 {
-    pub const fn new(v: i32) -> AtomicI32 {
-        const fn in_const(_v: i32) -> AtomicI32 {
-            AtomicI32 { value: None }
+        impl Deref for $name {
+            type Target = loom::sync::atomic::$name;
+            fn deref(&self) -> &Self::Target {
+                self.value.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
+            }
         }
-        fn at_run_time(v: i32) -> AtomicI32 {
-            AtomicI32 { value: Some(loom::sync::atomic::AtomicI32::new(v)) }
-        }
-        const_eval_select((v,), in_const, at_run_time)
-    }
+    };
 }
 
-impl Deref for AtomicI32 {
-    type Target = loom::sync::atomic::AtomicI32;
-    fn deref(&self) -> &Self::Target {
-        self.value.as_ref().expect("a strand lock in a `static` cannot be used inside a loom model")
-    }
-}
+plain_atomic!(
+    /// The condition variable keeps its mutex's address in one.
+    AtomicUsize,
+    usize
+);
+plain_atomic!(
+    /// `Once` keeps the running thread's tid in one.
+    AtomicI32,
+    i32
+);
 
 /// The futex calls strand's `crate::futex` offers, over the words above.
 pub mod futex {
