@@ -9,7 +9,8 @@
 //!
 //! Two-thread models are exhaustive. Three-thread ones bound the number of forced thread
 //! switches per execution (loom's preemption bound, 3 or 4 here) so that the whole file runs in
-//! about a minute in release mode; the known bugs these models are meant to catch (a missing
+//! a few minutes in release mode on 2 cores (the exhaustive two-thread condvar models, with the
+//! condvar's registry lock, are most of it); the known bugs these models are meant to catch (a missing
 //! Acquire/Release, a lost "contended" mark, a wake of one sleeper where all must go) need at
 //! most two.
 
