@@ -143,61 +143,42 @@ fn condvar_no_lost_wakeup() {
 }
 
 /// Two consumers, one producer that hands out two items with one `notify_one` each: both
-/// consumers get an item, so no notify was spent on nobody while someone slept.
+/// consumers get an item, so no notify was spent on nobody while someone slept. Made under the
+/// lock, each notify moves a sleeping consumer onto the mutex's word instead of waking it: the
+/// mutex's unlock must then wake it.
 #[test]
 fn condvar_notify_one_wakes_each_consumer() {
-    check(Some(3), || {
-        let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
-        let consumers: Vec<_> = (0..2)
-            .map(|_| {
-                let p = pair.clone();
-                thread::spawn(move || {
-                    let (m, cv) = &*p;
-                    let mut items = cv.wait_while(m.lock(), |n| *n == 0);
-                    *items -= 1;
+    for under_lock in [false, true] {
+        check(Some(3), move || {
+            let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let p = pair.clone();
+                    thread::spawn(move || {
+                        let (m, cv) = &*p;
+                        let mut items = cv.wait_while(m.lock(), |n| *n == 0);
+                        *items -= 1;
+                    })
                 })
-            })
-            .collect();
-        let (m, cv) = &*pair;
-        for _ in 0..2 {
-            *m.lock() += 1;
-            cv.notify_one();
-        }
-        for c in consumers {
-            c.join().unwrap();
-        }
-        assert_eq!(*m.lock(), 0);
-    });
-}
-
-/// As above with each `notify_one` made under the lock, which moves a sleeping consumer onto
-/// the mutex's word instead of waking it: the mutex's unlock must wake it, and the second
-/// consumer must still get the second item.
-#[test]
-fn condvar_notify_one_under_lock_moves_and_wakes() {
-    check(Some(3), || {
-        let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
-        let consumers: Vec<_> = (0..2)
-            .map(|_| {
-                let p = pair.clone();
-                thread::spawn(move || {
-                    let (m, cv) = &*p;
-                    let mut items = cv.wait_while(m.lock(), |n| *n == 0);
-                    *items -= 1;
-                })
-            })
-            .collect();
-        let (m, cv) = &*pair;
-        for _ in 0..2 {
-            let mut items = m.lock();
-            *items += 1;
-            cv.notify_one();
-        }
-        for c in consumers {
-            c.join().unwrap();
-        }
-        assert_eq!(*m.lock(), 0);
-    });
+                .collect();
+            let (m, cv) = &*pair;
+            for _ in 0..2 {
+                let mut items = m.lock();
+                *items += 1;
+                if under_lock {
+                    cv.notify_one();
+                    drop(items);
+                } else {
+                    drop(items);
+                    cv.notify_one();
+                }
+            }
+            for c in consumers {
+                c.join().unwrap();
+            }
+            assert_eq!(*m.lock(), 0);
+        });
+    }
 }
 
 /// One `notify_all` releases every waiter, made under the lock or after it.
