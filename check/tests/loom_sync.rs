@@ -57,6 +57,18 @@ impl Counter {
     }
 }
 
+/// Notifies while still holding `guard` (strand then moves a sleeping waiter onto the mutex's
+/// word, and the unlock must wake it) or after dropping it (a plain wake).
+fn unlock_and_notify<G>(guard: G, under_lock: bool, notify: impl FnOnce()) {
+    if under_lock {
+        notify();
+        drop(guard);
+    } else {
+        drop(guard);
+        notify();
+    }
+}
+
 /// Three threads (two waiting at once is what exercises the contended state and its one-wake
 /// hand-over) each add one under the lock: the total is exact and no thread sleeps forever.
 #[test]
@@ -125,13 +137,7 @@ fn condvar_no_lost_wakeup() {
                 let (m, cv) = &*p2;
                 let mut ready = m.lock();
                 *ready = true;
-                if notify_under_lock {
-                    cv.notify_one();
-                    drop(ready);
-                } else {
-                    drop(ready);
-                    cv.notify_one();
-                }
+                unlock_and_notify(ready, notify_under_lock, || cv.notify_one());
             });
             let (m, cv) = &*pair;
             let ready = cv.wait_while(m.lock(), |ready| !*ready);
@@ -165,13 +171,7 @@ fn condvar_notify_one_wakes_each_consumer() {
             for _ in 0..2 {
                 let mut items = m.lock();
                 *items += 1;
-                if under_lock {
-                    cv.notify_one();
-                    drop(items);
-                } else {
-                    drop(items);
-                    cv.notify_one();
-                }
+                unlock_and_notify(items, under_lock, || cv.notify_one());
             }
             for c in consumers {
                 c.join().unwrap();
@@ -197,15 +197,10 @@ fn condvar_notify_all_wakes_every_waiter() {
                 })
                 .collect();
             let (m, cv) = &*pair;
-            if under_lock {
-                // The waiters are moved onto the mutex's word; each unlock wakes the next.
-                let mut go = m.lock();
-                *go = true;
-                cv.notify_all();
-            } else {
-                *m.lock() = true;
-                cv.notify_all();
-            }
+            let mut go = m.lock();
+            *go = true;
+            // Under the lock, the waiters are moved onto the mutex's word; each unlock wakes the next.
+            unlock_and_notify(go, under_lock, || cv.notify_all());
             for w in waiters {
                 w.join().unwrap();
             }
@@ -227,14 +222,9 @@ fn condvar_wait_timeout_returns_relocked() {
                 let g = m.lock();
                 g.increment_slowly();
                 n2.store(1, Relaxed);
-                if under_lock {
-                    // Moves the waiter onto the mutex's word, where its time may also run out.
-                    cv.notify_one();
-                    drop(g);
-                } else {
-                    drop(g);
-                    cv.notify_one();
-                }
+                // Under the lock, this moves the waiter onto the mutex's word, where its time may
+                // also run out.
+                unlock_and_notify(g, under_lock, || cv.notify_one());
             });
             let (m, cv) = &*pair;
             let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));

@@ -32,8 +32,8 @@ pub struct Condvar {
     sleepers: AtomicU32,
     /// The address of the `RawMutex` every current waiter uses (meaningful while `waiters > 0`).
     mutex: AtomicUsize,
-    /// Guards `waiters` and `mutex`, and keeps registered waiters (hence their mutex) in place
-    /// while a notifier uses the mutex.
+    /// Guards `waiters`, `sleepers` and `mutex`, and keeps registered waiters (hence their
+    /// mutex) in place while a notifier uses the mutex.
     registry: RawMutex,
 }
 
@@ -183,7 +183,11 @@ impl Condvar {
         unsafe { self.registry.unlock() };
         // The unlock may have woken a thread that ran at once (on this CPU, before us) and
         // notified already: then the word has moved and the wait would only fail in the kernel.
-        let r = if self.seq.load(Relaxed) == seq { futex::wait_private(&self.seq, seq, timeout) } else { WaitResult::ValueChanged };
+        let r = if self.seq.load(Relaxed) == seq {
+            futex::wait_private(&self.seq, seq, timeout)
+        } else {
+            WaitResult::ValueChanged
+        };
         // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
         raw.lock_marked();
         self.registry.lock();
