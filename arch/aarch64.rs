@@ -6,9 +6,11 @@
 //! register on return (arch/arm64/kernel/entry.S, `kernel_exit`), so only `x0` is clobbered.
 //! Errors come back as `-4095..=-1` in `x0`, which is already strand's convention.
 
-use super::{TlsAbi, TlsVariant};
-use core::arch::{asm, global_asm};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
+
+pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
@@ -93,18 +95,19 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 // frame walks end here (AAPCS64, "The Frame Pointer": a zero link ends the chain of frame
 // records); `bl` then sets `x30` to the `udf` below, which is never reached.
 #[cfg(not(test))]
-global_asm!(
-    ".globl _start",
-    ".type _start,%function",
-    "_start:",
-    "mov x29, xzr",
-    "mov x30, xzr",
-    "mov x0, sp",
-    "and sp, x0, #-16",
-    "bl {start}",
-    "udf #0",
-    start = sym crate::rt::__strand_start,
-);
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "mov x29, xzr",
+        "mov x30, xzr",
+        "mov x0, sp",
+        "and sp, x0, #-16",
+        "bl {start}",
+        "udf #0",
+        start = sym crate::rt::__strand_start,
+    )
+}
 
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: tpidr_el0 is writable at EL0 and only holds this thread's thread pointer; the
@@ -178,7 +181,22 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
-/// Without SA_RESTORER the kernel returns a handler through the vDSO's `__kernel_rt_sigreturn`
-/// (arch/arm64/kernel/signal.c, setup_return), which every process has mapped.
-pub type KernelSigaction = super::SigactionWithRestorer;
-pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;
+/// Compilers read the stack-protector canary from the global `__stack_chk_guard` on aarch64
+/// Linux (GCC's default `-mstack-protector-guard=global`; LLVM's AArch64 target likewise).
+pub const STACK_GUARD: StackGuard = StackGuard::Global;
+
+/// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
+/// the vDSO's `__kernel_rt_sigreturn` (arch/arm64/kernel/signal.c, setup_return); strand
+/// passes its own trampoline, which the kernel then puts in `x30`, so nothing depends on the
+/// vDSO being mapped.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
+    unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }
+}
+
+/// The handler returns here (`ret` to `x30`) with `sp` at the kernel's signal frame, which
+/// rt_sigreturn reads; nothing here touches the stack.
+#[unsafe(naked)]
+unsafe extern "C" fn restore_rt() -> ! {
+    naked_asm!("mov x8, #{nr}", "svc 0", "udf #0", nr = const __NR_rt_sigreturn)
+}

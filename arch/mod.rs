@@ -1,35 +1,65 @@
-//! The architecture table: the whole kernel boundary of one ABI lives in one file here, and this
-//! is the only place in strand that names a `target_arch`.
+//! The architecture table: the whole kernel boundary of one ABI lives in one file here, and
+//! nothing outside `arch/` names a `target_arch`, an ABI, or `linux_raw_sys`.
+//!
+//! Which file is compiled is decided by the ABI table, `arch/abis.rs`: `build.rs` looks the
+//! target triple up there (exact match, so x32 can never fall into `x86_64.rs`, nor thumb into
+//! an arm file) and includes that row's file as `imp`. Adding an ABI touches three places: its
+//! file here, its row in `abis.rs`, and its runner's package if that is new. The README's
+//! "Adding an ABI" section walks through it.
 //!
 //! Every file provides the same contract; generic code in `src/` uses nothing else:
 //!
-//! - `syscall0` ..= `syscall6(nr, args..) -> usize`: the raw syscall instruction. The result is
-//!   normalised to one convention: a value in `-4095..=-1` (as `isize`) is a negated errno,
-//!   anything else is success. ABIs that report errors out of band (mips `$a3`, powerpc CR0.SO,
-//!   sparc carry) convert here.
+//! - `sys`: the kernel's constants, syscall numbers and struct layouts for this ABI
+//!   (`linux_raw_sys` re-exported where it builds; an ABI it does not cover provides the same
+//!   names itself). Signal numbers and `SA_*`/`SIG_*` values differ by ABI (mips and sparc
+//!   number SIGUSR1, SIGCHLD, ... differently), so they are only ever taken from here.
+//! - `syscall0` ..= `syscall6(nr, args..) -> usize`: the raw syscall instruction. Arguments are
+//!   `usize`, zero-extended. The result is normalised to one convention: a value in
+//!   `-4095..=-1` (as `isize`) is a negated errno, anything else is success; ABIs that report
+//!   errors out of band (mips `$a3`, powerpc CR0.SO, sparc carry) convert here. The asm names
+//!   every register the kernel may clobber, passes stack arguments where the ABI has them (mips
+//!   o32 arguments 5 and 6), and moves registers Rust reserves (thumb `r7`, sparc `%g1`, mips
+//!   `$at`, x86 `esi`/`ebp`) by hand inside the template.
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
 //!   `CLOCK_NANOSLEEP` (the 64-bit-time variants on 32-bit ABIs) and `MMAP` (with `mmap_raw`).
-//!   Numbers with one name everywhere come straight from `linux_raw_sys::general`; 64-bit ABIs
-//!   re-export `nr_native` and, for a register-argument `mmap`, `mmap_six_args`.
+//!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
+//!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
-//!   its arguments through memory, i386 uses `mmap2`).
-//! - `_start`: the program entry (a `global_asm!`, left out of host unit tests), which calls
-//!   `__strand_start(initial_sp)` with a valid, ABI-aligned stack and no return address.
+//!   its arguments through memory, 32-bit ABIs use `mmap2`).
+//! - `_start`: the program entry, a naked function (left out of host unit tests) that calls
+//!   `rt::__strand_start(initial_sp)` with a valid, ABI-aligned stack, the frame chain ended, and
+//!   any register the ABI wants set before the first call (riscv `gp`, ppc64 `r2`/`r12`).
 //! - `TLS: TlsAbi`: the static-TLS variant, the gap between the thread pointer and the first TLS
-//!   block (variant I) and the thread-pointer bias (mips, powerpc, m68k).
+//!   block (variant I) and the thread-pointer bias (mips, powerpc, m68k). `tls.rs` holds the
+//!   memory picture.
 //! - `set_thread_pointer(tp) -> usize` (raw syscall-style result) for the main thread, and
-//!   `thread_pointer() -> *mut u8`, which must be cheap: it is how a thread finds itself.
-//! - `clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) -> usize`: the raw `clone`. In the
-//!   parent it returns the tid or a negated errno. In the child it runs on `stack_top` (16-byte
-//!   aligned, provided by the caller) with a correct first frame and calls `entry(arg)`, which
-//!   never returns. The arch file puts `tp` into the form its `CLONE_SETTLS` wants.
-//! - `unmap_and_exit(base, len) -> !`: `munmap` the calling thread's own mapping, then `exit(0)`,
-//!   with no memory access in between (the stack is gone).
-//! - `KernelSigaction`: the `struct sigaction` layout `rt_sigaction` reads on this ABI (one of the
-//!   layouts below), and `SIGRETURN_TRAMPOLINE`: the `rt_sigreturn` code a handler returns into
-//!   where the ABI needs the caller to provide one (SA_RESTORER), or `None` where the kernel
-//!   supplies its own (vDSO or signal frame). strand always passes SA_SIGINFO, so it is always
-//!   the rt frame a trampoline returns from.
+//!   `thread_pointer() -> *mut u8`, which must be cheap: it is how a thread finds itself. Each
+//!   file's header says whether it is a register read or a syscall; where compiled code reads
+//!   the thread pointer through a helper (`__aeabi_read_tp` on arm, `__m68k_read_tp`), the file
+//!   exports that helper too.
+//! - `clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) -> usize`: the raw `clone`. In
+//!   the parent it returns the tid or a negated errno. Everything at and above `stack_top`
+//!   (16-byte aligned) is the caller's and live: the child's stack grows down from below it.
+//!   The file reserves, below `stack_top`, whatever its ABI makes the caller own in the first
+//!   frame (ppc64 ELFv2 32 bytes with a back chain, ppc32 16, mips o32 16, sparc64 176 plus the
+//!   2047 stack bias, sparc32 96, s390x 160) and passes `tp` in the form its `CLONE_SETTLS`
+//!   wants. The child runs `entry(arg)`, which never returns, with the frame chain ended. The
+//!   arch-defined parts are the file's: how the child tells itself apart (sparc `%o1`), which
+//!   register must hold the callee address (ppc64 `r12`, mips `$25`).
+//! - `unmap_and_exit(base, len) -> !`: `munmap` the calling thread's own mapping, then
+//!   `exit(0)`, touching no memory of that mapping in between (the stack is gone). sparc flushes
+//!   its register windows first; mips o32 points `$sp` at mapped memory, because its kernels
+//!   read stack arguments on every syscall. An ABI whose asm cannot avoid memory here uses
+//!   `exit_stack::unmap_and_exit`, which runs the end on a small static stack under a lock.
+//! - `rt_sigaction(sig, new, old) -> usize`: installs or reads a handler given as an
+//!   ABI-neutral [`Sigaction`], in this ABI's own `struct sigaction` and calling convention
+//!   (mips puts an `unsigned int` flags word first; sparc passes the restorer as a syscall
+//!   argument). One policy for returning from handlers: where the ABI lets the caller name the
+//!   `rt_sigreturn` code (SA_RESTORER, or sparc's argument), the file provides its own
+//!   trampoline, as musl does, so a handler's return never depends on a vDSO; elsewhere the
+//!   kernel supplies it (riscv and powerpc: vDSO or a signal-frame trampoline).
+//! - `STACK_GUARD`: where the compiler's stack-protector code reads the canary (a slot at a
+//!   fixed offset from the thread pointer, or the global `__stack_chk_guard`).
 
 /// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
 /// Storage", Drepper, section 3.4).
@@ -52,13 +82,14 @@ pub enum TlsVariant {
     II,
 }
 
+
 use crate::syscall::SigSet;
 
 /// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
-/// register arguments (every 64-bit ABI; each ABI's own numbers come from linux_raw_sys). An
-/// arch file uses it with `pub use super::nr_native as nr;`.
+/// register arguments (every 64-bit ABI; each ABI's own numbers come from its `sys`). An arch
+/// file uses it with `pub use super::nr_native as nr;`.
 pub mod nr_native {
-    use linux_raw_sys::general as g;
+    use super::imp::sys::general as g;
     pub const FUTEX: usize = g::__NR_futex as usize;
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
@@ -76,74 +107,172 @@ pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, 
     unsafe { imp::syscall6(imp::nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
-/// How strand builds the kernel's `struct sigaction` for any layout.
-pub trait SigactionLayout: Sized {
-    fn new(handler: usize, flags: usize, mask: SigSet) -> Self;
-    fn handler(&self) -> usize;
+/// A signal disposition in ABI-neutral form: what `signal` asks for, and what `rt_sigaction`
+/// reports back. `handler` is `SIG_DFL` (0), `SIG_IGN` (1) or a function address; `flags` are
+/// this ABI's `SA_*` bits (from `sys`) without any restorer bit, which the arch file adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sigaction {
+    pub handler: usize,
+    pub flags: usize,
+    pub mask: SigSet,
 }
 
-/// The flag saying `sa_restorer` is set: 0x04000000 on every ABI that has the field
-/// (arch/{x86,arm64,s390,powerpc}/include/uapi/asm/signal.h).
-const SA_RESTORER: usize = 0x0400_0000;
-
-/// `{handler, flags, restorer, mask}`: x86, arm, aarch64, powerpc, s390 (each kernel's
-/// arch/*/include/uapi/asm/signal.h or include/linux/signal_types.h with `__ARCH_HAS_SA_RESTORER`).
-#[repr(C)]
-pub struct SigactionWithRestorer {
-    handler: usize,
-    flags: usize,
-    restorer: usize,
-    mask: SigSet,
+impl Sigaction {
+    pub const DEFAULT: Sigaction = Sigaction { handler: 0, flags: 0, mask: SigSet::EMPTY };
 }
 
-impl SigactionLayout for SigactionWithRestorer {
-    fn new(handler: usize, flags: usize, mask: SigSet) -> Self {
-        match imp::SIGRETURN_TRAMPOLINE {
-            Some(t) => SigactionWithRestorer {
-                handler,
-                flags: flags | SA_RESTORER,
-                restorer: t as usize,
-                mask,
-            },
-            None => SigactionWithRestorer { handler, flags, restorer: 0, mask },
+/// The `struct sigaction` layouts shared by several ABIs, and the `rt_sigaction` call that
+/// passes them (`rt_sigaction(sig, act, oact, sigsetsize)`, kernel/signal.c). An arch file
+/// whose layout is one of these calls the matching function from its `rt_sigaction`.
+pub mod sigaction {
+    use super::{imp, Sigaction};
+    use crate::syscall::SigSet;
+
+    /// `{handler, flags, restorer, mask}`: x86, arm, aarch64, powerpc, s390, m68k (each
+    /// kernel's arch/*/include/uapi/asm/signal.h, or include/linux/signal_types.h with
+    /// `__ARCH_HAS_SA_RESTORER`).
+    #[repr(C)]
+    struct WithRestorer {
+        handler: usize,
+        flags: usize,
+        restorer: usize,
+        mask: SigSet,
+    }
+
+    /// `{handler, flags, mask}`: ABIs without `sa_restorer` (riscv, loongarch;
+    /// include/linux/signal_types.h).
+    #[repr(C)]
+    struct NoRestorer {
+        handler: usize,
+        flags: usize,
+        mask: SigSet,
+    }
+
+    /// `rt_sigaction` with the `{handler, flags, restorer, mask}` layout. `restorer` is
+    /// `Some((SA_RESTORER bit, trampoline address))` where the file provides its own return
+    /// path, `None` where the kernel supplies one. The restorer bit is stripped from what is
+    /// reported back.
+    ///
+    /// # Safety
+    /// `new.handler` must be SIG_DFL, SIG_IGN or a handler that may run at any time on any
+    /// thread; the trampoline must perform `rt_sigreturn` without touching the stack.
+    pub unsafe fn with_restorer(
+        sig: u32,
+        new: Option<&Sigaction>,
+        old: Option<&mut Sigaction>,
+        restorer: Option<(usize, usize)>,
+    ) -> usize {
+        let (bit, addr) = restorer.unwrap_or((0, 0));
+        let k_new = new.map(|a| WithRestorer { handler: a.handler, flags: a.flags | bit, restorer: addr, mask: a.mask });
+        let mut k_old = WithRestorer { handler: 0, flags: 0, restorer: 0, mask: SigSet::EMPTY };
+        let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const WithRestorer);
+        // SAFETY: both pointers are null or point at live structs of the layout this ABI's
+        // rt_sigaction reads and writes; the handler's validity is the caller's contract.
+        let r = unsafe {
+            imp::syscall4(
+                imp::sys::general::__NR_rt_sigaction as usize,
+                sig as usize,
+                new_ptr as usize,
+                &mut k_old as *mut WithRestorer as usize,
+                core::mem::size_of::<SigSet>(),
+            )
+        };
+        if let Some(old) = old {
+            *old = Sigaction { handler: k_old.handler, flags: k_old.flags & !bit, mask: k_old.mask };
         }
+        r
     }
-    fn handler(&self) -> usize {
-        self.handler
+
+    /// `rt_sigaction` with the `{handler, flags, mask}` layout.
+    ///
+    /// # Safety
+    /// As for [`with_restorer`].
+    pub unsafe fn no_restorer(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+        let k_new = new.map(|a| NoRestorer { handler: a.handler, flags: a.flags, mask: a.mask });
+        let mut k_old = NoRestorer { handler: 0, flags: 0, mask: SigSet::EMPTY };
+        let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const NoRestorer);
+        // SAFETY: as in `with_restorer`.
+        let r = unsafe {
+            imp::syscall4(
+                imp::sys::general::__NR_rt_sigaction as usize,
+                sig as usize,
+                new_ptr as usize,
+                &mut k_old as *mut NoRestorer as usize,
+                core::mem::size_of::<SigSet>(),
+            )
+        };
+        if let Some(old) = old {
+            *old = Sigaction { handler: k_old.handler, flags: k_old.flags, mask: k_old.mask };
+        }
+        r
     }
 }
 
-/// `{handler, flags, mask}`: ABIs without `sa_restorer` (riscv, loongarch; include/linux/signal_types.h).
-#[repr(C)]
-pub struct SigactionNoRestorer {
-    handler: usize,
-    flags: usize,
-    mask: SigSet,
+/// Where the compiler's `-Zstack-protector` code finds the canary on this ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackGuard {
+    /// In every thread's control block, this many bytes from the thread pointer (x86_64
+    /// `%fs:0x28`, i386 `%gs:0x14`, s390x TP+0x28, powerpc64 TP-0x7010, powerpc TP-0x7008,
+    /// sparc `%g7`+0x28).
+    TpRelative(isize),
+    /// In the global `__stack_chk_guard` (aarch64, riscv, mips, and every ABI the compilers give
+    /// no TCB slot).
+    Global,
 }
 
-impl SigactionLayout for SigactionNoRestorer {
-    fn new(handler: usize, flags: usize, mask: SigSet) -> Self {
-        SigactionNoRestorer { handler, flags, mask }
-    }
-    fn handler(&self) -> usize {
-        self.handler
+/// The end of a detached thread for an ABI whose `unmap_and_exit` cannot keep off memory
+/// between `munmap` and `exit` (a syscall path that reads the stack, say): a small static stack
+/// that one exiting thread at a time borrows, switching to it before the `munmap`.
+///
+/// The lock needs no unlock: the taker makes the lock word its CLONE_CHILD_CLEARTID address
+/// (`set_tid_address`), so the kernel zeroes it, with a futex wake, once the thread has exited
+/// and no longer runs on the stack (kernel/fork.c, mm_release).
+pub mod exit_stack {
+    use super::imp::{self, sys::general as g};
+    use core::cell::UnsafeCell;
+    use core::sync::atomic::AtomicU32;
+    use core::sync::atomic::Ordering::{Acquire, Relaxed};
+
+    /// Room for the two syscalls' needs and a signal-free path (signals are blocked by then).
+    const SIZE: usize = 1024;
+
+    #[repr(C, align(16))]
+    struct Stack(UnsafeCell<[u8; SIZE]>);
+    // SAFETY: only the thread holding OWNER uses the bytes, and only as its stack.
+    unsafe impl Sync for Stack {}
+
+    static STACK: Stack = Stack(UnsafeCell::new([0; SIZE]));
+    /// The tid of the thread on the stack, 0 when free.
+    static OWNER: AtomicU32 = AtomicU32::new(0);
+
+    /// Waits for the exit stack and returns its 16-byte aligned top; the caller must switch to
+    /// it, unmap its own mapping and exit without returning.
+    ///
+    /// # Safety
+    /// All signals must be blocked, and the calling thread must exit without running any more
+    /// code that relies on its old CLONE_CHILD_CLEARTID address.
+    pub unsafe fn take() -> *mut u8 {
+        // SAFETY: gettid touches no memory.
+        let tid = unsafe { imp::syscall0(g::__NR_gettid as usize) } as u32;
+        loop {
+            match OWNER.compare_exchange(0, tid, Acquire, Relaxed) {
+                Ok(_) => break,
+                // A shared wait: the kernel's exit-time wake is not a private one. Woken,
+                // EAGAIN and EINTR all go round and look again.
+                // SAFETY: OWNER is a live, aligned word; no timeout.
+                Err(owner) => unsafe {
+                    imp::syscall4(imp::nr::FUTEX, OWNER.as_ptr() as usize, g::FUTEX_WAIT as usize, owner as usize, 0);
+                },
+            }
+        }
+        // SAFETY: OWNER lives forever; from now on the kernel clears it when we are gone.
+        unsafe { imp::syscall1(g::__NR_set_tid_address as usize, OWNER.as_ptr() as usize) };
+        STACK.0.get().cast::<u8>().wrapping_add(SIZE)
     }
 }
 
-#[cfg(not(any(
-    target_arch = "x86_64",
-    target_arch = "x86",
-    target_arch = "aarch64",
-    target_arch = "riscv64",
-    target_arch = "s390x",
-)))]
-compile_error!("strand has no arch/ file for this target architecture yet");
-
-#[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
-#[cfg_attr(target_arch = "x86", path = "x86.rs")]
-#[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
-#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
-#[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
-mod imp;
+// The ABI table picks the file: `build.rs` writes `#[path = ".../arch/<file>"] mod imp;` for
+// the row of the triple being built, or a compile_error naming the triple if it has no row.
+include!(concat!(env!("OUT_DIR"), "/arch_file.rs"));
 
 pub use imp::*;

@@ -5,9 +5,11 @@
 //! restores all but `a0` on return (arch/riscv/kernel/entry.S), so nothing else is clobbered.
 //! Errors come back as `-4095..=-1` in `a0`, which is already strand's convention.
 
-use super::{TlsAbi, TlsVariant};
-use core::arch::{asm, global_asm};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
@@ -91,22 +93,23 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 // 16-byte aligned at calls ("Integer Calling Convention"). `fp` and `ra` are zeroed and the jump
 // leaves `ra` at 0, so frame walks and unwinders stop at `__strand_start`.
 #[cfg(not(test))]
-global_asm!(
-    ".globl _start",
-    ".type _start,@function",
-    "_start:",
-    ".option push",
-    ".option norelax",
-    "lla gp, __global_pointer$",
-    ".option pop",
-    "mv fp, zero",
-    "mv ra, zero",
-    "mv a0, sp",
-    "andi sp, sp, -16",
-    "tail {start}",
-    "unimp",
-    start = sym crate::rt::__strand_start,
-);
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".option push",
+        ".option norelax",
+        "lla gp, __global_pointer$",
+        ".option pop",
+        "mv fp, zero",
+        "mv ra, zero",
+        "mv a0, sp",
+        "andi sp, sp, -16",
+        "tail {start}",
+        "unimp",
+        start = sym crate::rt::__strand_start,
+    )
+}
 
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: `tp` is reserved for the thread pointer (RISC-V ELF psABI, "Register Convention";
@@ -179,7 +182,14 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// Compilers read the stack-protector canary from the global `__stack_chk_guard` on riscv
+/// Linux (GCC's default `-mstack-protector-guard=global`; LLVM likewise).
+pub const STACK_GUARD: StackGuard = StackGuard::Global;
+
 /// riscv's `struct sigaction` has no `sa_restorer`; the kernel returns a handler through the
-/// vDSO's `__vdso_rt_sigreturn` (arch/riscv/kernel/signal.c, setup_rt_frame).
-pub type KernelSigaction = super::SigactionNoRestorer;
-pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;
+/// vDSO's `__vdso_rt_sigreturn` (arch/riscv/kernel/signal.c, setup_rt_frame), the only way
+/// this ABI has.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract.
+    unsafe { super::sigaction::no_restorer(sig, new, old) }
+}

@@ -7,11 +7,13 @@
 //! which is already strand's convention. `r6` and `r7` are callee-saved in the C ABI; Rust lets
 //! them be named as operands and saves them itself.
 
-use super::{TlsAbi, TlsVariant};
-use core::arch::{asm, global_asm};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
-/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`.
+pub use linux_raw_sys as sys;
+
+/// Names that differ by ABI; everything else comes from `sys::general`.
 /// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
 /// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
 pub use super::nr_native as nr;
@@ -105,18 +107,19 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 // so backtraces stop here (ABI supplement, "Stack Frame"). `brasl` puts the return address in
 // `r14`; it is never used. `.2byte 0` is an invalid opcode: a trap if `__strand_start` returned.
 #[cfg(not(test))]
-global_asm!(
-    ".globl _start",
-    ".type _start,@function",
-    "_start:",
-    "lgr %r2, %r15",
-    "nill %r15, 0xfff8",
-    "aghi %r15, -160",
-    "xc 0(8,%r15), 0(%r15)",
-    "brasl %r14, {start}",
-    ".2byte 0",
-    start = sym crate::rt::__strand_start,
-);
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "lgr %r2, %r15",
+        "nill %r15, 0xfff8",
+        "aghi %r15, -160",
+        "xc 0(8,%r15), 0(%r15)",
+        "brasl %r14, {start}",
+        ".2byte 0",
+        start = sym crate::rt::__strand_start,
+    )
+}
 
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     let tp = tp as usize;
@@ -202,7 +205,21 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
-/// Without SA_RESTORER the kernel returns a handler through the vDSO's rt_sigreturn (older
-/// kernels: an `svc` it writes into the signal frame) (arch/s390/kernel/signal.c, setup_rt_frame).
-pub type KernelSigaction = super::SigactionWithRestorer;
-pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = None;
+/// The canary of `-Zstack-protector` code is at TP+0x28 (glibc's s390 `tcbhead_t.stack_guard`,
+/// which GCC and LLVM hard-code: `ear`/`sllg`/`ear`, then `lg ...,40`).
+pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
+
+/// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
+/// the vDSO's rt_sigreturn (older kernels: an `svc` it writes into the signal frame)
+/// (arch/s390/kernel/signal.c, setup_rt_frame); with it, it puts the restorer in `r14`, so
+/// strand passes its own and depends on neither.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
+    unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }
+}
+
+/// The handler returns here (`br %r14`) with `r15` at the kernel's signal frame.
+#[unsafe(naked)]
+unsafe extern "C" fn restore_rt() -> ! {
+    naked_asm!("svc {nr}", ".2byte 0", nr = const __NR_rt_sigreturn)
+}

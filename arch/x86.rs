@@ -11,16 +11,18 @@
 //! x86-32, so the 4th to 6th arguments are moved into them by hand inside each asm block and the
 //! old values restored before it ends.
 
-use super::{TlsAbi, TlsVariant};
-use core::arch::{asm, global_asm};
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
 use core::sync::atomic::{AtomicU32, Ordering};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area, SA_RESTORER};
 
-/// Names that differ by ABI; everything else comes from `linux_raw_sys::general`. A 32-bit ABI
+pub use linux_raw_sys as sys;
+
+/// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI
 /// needs the 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and
 /// `mmap2`, whose offset counts pages (arch/x86/entry/syscalls/syscall_32.tbl).
 pub mod nr {
-    use linux_raw_sys::general as g;
+    use super::sys::general as g;
     pub const FUTEX: usize = g::__NR_futex_time64 as usize;
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
@@ -142,19 +144,20 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 // and align so that `esp` is a multiple of 16 at the `call` (i386 psABI 1.1, 2.2.2 "The Stack
 // Frame": the end of the argument area is 16-byte aligned); the callee sees `esp ≡ 12 (mod 16)`.
 #[cfg(not(test))]
-global_asm!(
-    ".globl _start",
-    ".type _start,@function",
-    "_start:",
-    "xor ebp, ebp",
-    "mov eax, esp",
-    "and esp, -16",
-    "sub esp, 12",
-    "push eax",
-    "call {start}",
-    "ud2",
-    start = sym crate::rt::__strand_start,
-);
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "xor ebp, ebp",
+        "mov eax, esp",
+        "and esp, -16",
+        "sub esp, 12",
+        "push eax",
+        "call {start}",
+        "ud2",
+        start = sym crate::rt::__strand_start,
+    )
+}
 
 /// `struct user_desc` from arch/x86/include/uapi/asm/ldt.h, with its bitfields as one word
 /// (allocated from bit 0 up: seg_32bit:1, contents:2, read_exec_only:1, limit_in_pages:1,
@@ -296,23 +299,21 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
-/// Without SA_RESTORER the kernel returns a handler through the vDSO's `__kernel_rt_sigreturn`
-/// (arch/x86/kernel/signal_32.c, ia32_setup_rt_frame); strand passes its own trampoline so a
-/// handler's return never depends on the vDSO being mapped.
-pub type KernelSigaction = super::SigactionWithRestorer;
-pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = Some(__strand_restore_rt);
+/// The canary of `-Zstack-protector` code is `%gs:0x14` (i386 psABI, "Thread-Local Storage";
+/// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
+pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x14);
 
-// The handler's `ret` pops this address with `esp` at the kernel's rt signal frame.
-global_asm!(
-    ".globl __strand_restore_rt",
-    ".type __strand_restore_rt,@function",
-    "__strand_restore_rt:",
-    "mov eax, {nr}",
-    "int 0x80",
-    "ud2",
-    nr = const __NR_rt_sigreturn,
-);
+/// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
+/// the vDSO's `__kernel_rt_sigreturn` (arch/x86/kernel/signal_32.c, ia32_setup_rt_frame);
+/// strand passes its own trampoline so a handler's return never depends on the vDSO.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
+    unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }
+}
 
-extern "C" {
-    fn __strand_restore_rt();
+/// The handler's `ret` pops this address with `esp` at the kernel's rt signal frame (strand
+/// always sets SA_SIGINFO, so the frame is always the rt one).
+#[unsafe(naked)]
+unsafe extern "C" fn restore_rt() -> ! {
+    naked_asm!("mov eax, {nr}", "int 0x80", "ud2", nr = const __NR_rt_sigreturn)
 }

@@ -4,9 +4,11 @@
 //! instruction clobbers `rcx` and `r11` (arch/x86/entry/entry_64.S). Errors come back as
 //! `-4095..=-1` in `rax`, which is already strand's convention.
 
-use super::{TlsAbi, TlsVariant};
-use core::arch::{asm, global_asm};
-use linux_raw_sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn};
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
+
+pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
@@ -92,24 +94,25 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 // The kernel enters `_start` with `rsp` 16-byte aligned, pointing at argc (psABI 3.4.1). Zero
 // `rbp` to end frame-pointer walks, and `call` so the callee sees `rsp ≡ 8 (mod 16)`.
 #[cfg(not(test))]
-global_asm!(
-    ".globl _start",
-    ".type _start,@function",
-    "_start:",
-    "xor ebp, ebp",
-    "mov rdi, rsp",
-    "and rsp, -16",
-    "call {start}",
-    "ud2",
-    start = sym crate::rt::__strand_start,
-);
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "xor ebp, ebp",
+        "mov rdi, rsp",
+        "and rsp, -16",
+        "call {start}",
+        "ud2",
+        start = sym crate::rt::__strand_start,
+    )
+}
 
 /// `ARCH_SET_FS` from arch/x86/include/uapi/asm/prctl.h.
 const ARCH_SET_FS: usize = 0x1002;
 
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: arch_prctl(ARCH_SET_FS) only changes this thread's %fs base.
-    unsafe { syscall2(linux_raw_sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
+    unsafe { syscall2(sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
 }
 
 #[inline(always)]
@@ -174,24 +177,22 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
-/// x86_64 has no kernel-provided return path from a handler: every `rt_sigaction` must pass
-/// SA_RESTORER and a trampoline that calls `rt_sigreturn` (arch/x86/kernel/signal_64.c,
-/// x64_setup_rt_frame: "x86-64 should always use SA_RESTORER").
-pub type KernelSigaction = super::SigactionWithRestorer;
-pub const SIGRETURN_TRAMPOLINE: Option<unsafe extern "C" fn()> = Some(__strand_restore_rt);
+/// The canary of `-Zstack-protector` code is `%fs:0x28` (x86-64 psABI, "Thread-Local Storage";
+/// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
+pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
 
-// The handler's `ret` pops this address with `rsp` at the kernel's signal frame; rt_sigreturn
-// reads the frame from there, so the trampoline must not touch the stack.
-global_asm!(
-    ".globl __strand_restore_rt",
-    ".type __strand_restore_rt,@function",
-    "__strand_restore_rt:",
-    "mov eax, {nr}",
-    "syscall",
-    "ud2",
-    nr = const __NR_rt_sigreturn,
-);
+/// `{handler, flags, restorer, mask}`, and x86_64 has no kernel-provided return path from a
+/// handler: every `rt_sigaction` must pass SA_RESTORER and a trampoline that calls
+/// `rt_sigreturn` (arch/x86/kernel/signal_64.c, x64_setup_rt_frame: "x86-64 should always use
+/// SA_RESTORER").
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
+    unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }
+}
 
-extern "C" {
-    fn __strand_restore_rt();
+/// The handler's `ret` pops this address with `rsp` at the kernel's signal frame; rt_sigreturn
+/// reads the frame from there, so the trampoline must not touch the stack.
+#[unsafe(naked)]
+unsafe extern "C" fn restore_rt() -> ! {
+    naked_asm!("mov eax, {nr}", "syscall", "ud2", nr = const __NR_rt_sigreturn)
 }

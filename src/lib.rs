@@ -6,6 +6,8 @@
 //! environment, auxiliary vector, the main thread's TLS) and calls it.
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
+// Set by build.rs from the ABI table for the ABIs whose `asm!` is still unstable.
+#![cfg_attr(strand_asm_experimental, feature(asm_experimental_arch))]
 
 #[path = "../arch/mod.rs"]
 pub mod arch;

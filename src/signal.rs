@@ -1,6 +1,6 @@
 //! Signal handlers and thread-directed signals.
 
-use crate::arch::{KernelSigaction, SigactionLayout};
+use crate::arch::{self, Sigaction};
 use crate::errno::Errno;
 use crate::syscall::{self, sys, SigSet};
 use linux_raw_sys::general as g;
@@ -52,14 +52,12 @@ pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handl
             Restart::Yes => g::SA_RESTART as usize,
             Restart::No => 0,
         };
-    let new = KernelSigaction::new(handler.raw(), flags, SigSet::EMPTY);
-    let mut old = KernelSigaction::new(0, 0, SigSet::EMPTY);
-    // SAFETY: both structs have the layout this ABI's rt_sigaction reads and writes, and the
-    // handler is an `extern "C" fn(i32)` that lives forever.
-    let r = unsafe {
-        sys!(g::__NR_rt_sigaction, sig, &new as *const KernelSigaction, &mut old as *mut KernelSigaction, core::mem::size_of::<SigSet>())
-    };
-    Errno::result(r).map(|_| Handler::from_raw(old.handler()))
+    let new = Sigaction { handler: handler.raw(), flags, mask: SigSet::EMPTY };
+    let mut old = Sigaction::DEFAULT;
+    // SAFETY: the handler is SIG_DFL, SIG_IGN or an `extern "C" fn(i32)` that lives forever;
+    // the arch file passes both structs in this ABI's own layout.
+    let r = unsafe { arch::rt_sigaction(sig, Some(&new), Some(&mut old)) };
+    Errno::result(r).map(|_| Handler::from_raw(old.handler))
 }
 
 /// Sends `sig` to thread `tid` of this process (`tgkill`).

@@ -1,24 +1,14 @@
-//! The test matrix: every ABI strand supports, how to build for it and how to run it here.
+//! The test matrix, read from the ABI table (`arch/abis.rs`), and the per-target cargo settings
+//! that `.cargo/config.toml` holds, written from the same table.
 
-pub struct Arch {
-    /// The name used on the command line and in reports.
-    pub name: &'static str,
-    pub triple: &'static str,
-    /// The QEMU user-mode binary, or `None` where the host kernel runs it natively.
-    pub qemu: Option<&'static str>,
-    /// The Debian package that provides `qemu`.
-    pub qemu_package: &'static str,
-}
+use crate::util::root;
 
-pub const ARCHES: &[Arch] = &[
-    Arch { name: "x86_64", triple: "x86_64-unknown-linux-musl", qemu: None, qemu_package: "" },
-    Arch { name: "i686", triple: "i686-unknown-linux-musl", qemu: None, qemu_package: "" },
-    Arch { name: "aarch64", triple: "aarch64-unknown-linux-musl", qemu: Some("qemu-aarch64"), qemu_package: "qemu-user" },
-    Arch { name: "riscv64", triple: "riscv64gc-unknown-linux-musl", qemu: Some("qemu-riscv64"), qemu_package: "qemu-user" },
-    Arch { name: "s390x", triple: "s390x-unknown-linux-musl", qemu: Some("qemu-s390x"), qemu_package: "qemu-user" },
-];
+#[path = "../../arch/abis.rs"]
+mod table;
 
-/// Parses `--arch` values: a comma-separated list of names, or `all`.
+pub use table::{Abi as Arch, Linker, ABIS as ARCHES, QEMU_PACKAGE};
+
+/// Parses `--arch` values: a comma-separated list of names or triples, or `all`.
 pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
     match list {
         None | Some("all") => Ok(ARCHES.iter().collect()),
@@ -33,4 +23,86 @@ pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
             })
             .collect(),
     }
+}
+
+/// The Debian packages an ABI needs on this machine: its QEMU and its GNU linker, if any.
+pub fn packages(a: &Arch) -> Vec<&'static str> {
+    let mut p = Vec::new();
+    if a.qemu.is_some() {
+        p.push(QEMU_PACKAGE);
+    }
+    if let Linker::Gnu { package, .. } = a.linker {
+        p.push(package);
+    }
+    p
+}
+
+/// The flags that make a static, libc-free executable whose entry is strand's `_start`, for
+/// every ABI: no crt objects (they would collide with `_start`), static, non-PIE.
+const COMMON_RUSTFLAGS: &[&str] = &[
+    "-C", "relocation-model=static",
+    "-C", "target-feature=+crt-static",
+    "-C", "link-self-contained=no",
+    "-C", "link-arg=--entry=_start",
+];
+
+const CONFIG_HEAD: &str = r#"# Build settings for strand's freestanding executables (tests, examples, users' binaries built in
+# this workspace). `cargo xtask` adds `-Zbuild-std` and pins the toolchain; the flags that make a
+# static, libc-free executable live here so that a plain `cargo build --target T -Zbuild-std=...`
+# does the same.
+#
+# GENERATED from arch/abis.rs by `cargo xtask` (xtask/src/arches.rs): edit the table, not this
+# file. Every xtask command rewrites it if it is out of date.
+
+[alias]
+xtask = "run --quiet --manifest-path xtask/Cargo.toml --"
+
+[unstable]
+# harness = false test programs are built with the test profile; without this cargo mixes
+# panic strategies (duplicate lang item).
+panic-abort-tests = true
+"#;
+
+/// The text `.cargo/config.toml` must have.
+pub fn cargo_config() -> String {
+    let mut s = String::from(CONFIG_HEAD);
+    let quote = |v: &[&str]| v.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
+    for a in ARCHES {
+        let mut flags: Vec<&str> = COMMON_RUSTFLAGS.to_vec();
+        let linker_args: Vec<String>;
+        match a.linker {
+            Linker::Lld => flags.extend(["-C", "linker=rust-lld", "-C", "linker-flavor=ld.lld"]),
+            Linker::Gnu { program, args, .. } => {
+                linker_args = std::iter::once(format!("linker={program}"))
+                    .chain(std::iter::once("linker-flavor=ld".to_string()))
+                    .chain(args.iter().map(|x| format!("link-arg={x}")))
+                    .collect();
+                for l in &linker_args {
+                    flags.push("-C");
+                    flags.push(l);
+                }
+            }
+        }
+        flags.extend(a.rustflags);
+        // Only the tested triple: an `also` triple may be the host's, whose builds (build
+        // scripts, host tests) must not get these flags.
+        s.push_str(&format!("\n[target.{}]\n", a.triple));
+        match a.qemu {
+            Some(q) => s.push_str(&format!("runner = \"{q}\"\n")),
+            None => s.push_str("# runs natively\n"),
+        }
+        s.push_str(&format!("rustflags = [{}]\n", quote(&flags)));
+    }
+    s
+}
+
+/// Brings `.cargo/config.toml` up to date with the table; says so if it changed it.
+pub fn sync_cargo_config() -> Result<(), String> {
+    let path = root().join(".cargo").join("config.toml");
+    let want = cargo_config();
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
+        std::fs::write(&path, want).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("xtask: rewrote .cargo/config.toml from arch/abis.rs");
+    }
+    Ok(())
 }

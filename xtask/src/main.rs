@@ -30,6 +30,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<bool, String> {
     let (cmd, rest) = args.split_first().ok_or_else(usage)?;
+    arches::sync_cargo_config()?;
     let mut arch: Option<&str> = None;
     let mut quick = false;
     let mut it = rest.iter();

@@ -1,7 +1,8 @@
 //! Installs what a fresh machine lacks: the pinned nightly with `rust-src` (strand builds `core`
-//! from source for every target) and QEMU user mode for the ABIs this machine cannot run.
+//! from source for every target), QEMU user mode for the ABIs this machine cannot run, and the
+//! GNU linkers of the ABIs lld cannot link (all named by the ABI table, arch/abis.rs).
 
-use crate::arches::Arch;
+use crate::arches::{Arch, Linker};
 use crate::util::{command_exists, run_status};
 use std::process::Command;
 
@@ -14,20 +15,34 @@ pub fn ensure(arches: &[&Arch]) -> Result<(), String> {
     ensure_toolchain()?;
     let mut packages: Vec<&str> = Vec::new();
     for a in arches {
-        if let Some(q) = a.qemu {
-            if !command_exists(q) && !packages.contains(&a.qemu_package) {
-                packages.push(a.qemu_package);
+        for p in crate::arches::packages(a) {
+            if !packages.contains(&p) {
+                packages.push(p);
             }
         }
     }
-    if !packages.is_empty() {
+    // Install only what is missing: each package is checked by the program it provides.
+    let missing = |a: &Arch| -> Vec<&'static str> {
+        let mut m = Vec::new();
+        if let Some(q) = a.qemu {
+            if !command_exists(q) {
+                m.push(q);
+            }
+        }
+        if let Linker::Gnu { program, .. } = a.linker {
+            if !command_exists(program) {
+                m.push(program);
+            }
+        }
+        m
+    };
+    if arches.iter().any(|a| !missing(a).is_empty()) {
         install_debian_packages(&packages)?;
     }
     for a in arches {
-        if let Some(q) = a.qemu {
-            if !command_exists(q) {
-                return Err(format!("{q} is still missing after installing {}", a.qemu_package));
-            }
+        let m = missing(a);
+        if !m.is_empty() {
+            return Err(format!("{} still missing after installing {}", m.join(", "), packages.join(" ")));
         }
     }
     Ok(())

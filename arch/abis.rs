@@ -1,0 +1,101 @@
+// The ABI table: every ABI strand supports, one row each. This file is the single source for
+// three consumers, each of which `include!`s it:
+//
+// - `build.rs` picks the arch file for the triple being built (exact triple match: an ABI that
+//   shares a `target_arch` with another, like x32 with x86_64, never gets the wrong file) and
+//   turns on `asm_experimental_arch` where the row says so;
+// - `xtask` takes the test/stress/demo matrix, the packages to install, and the per-target
+//   cargo settings (runner, linker, rustflags) it writes into `.cargo/config.toml`;
+// - `.ci/run`, through `cargo xtask test --arch all`.
+//
+// Adding an ABI: its file in `arch/`, one row here, and its runner's package if it is new.
+// Keep this file plain data with no `use` lines: it is included into three crates.
+
+/// How executables for an ABI are linked.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linker {
+    /// rust-lld with the ld.lld flavour (every ABI that lld can link).
+    Lld,
+    /// A GNU ld from a Debian binutils package, for the ABIs lld cannot link.
+    Gnu { program: &'static str, args: &'static [&'static str], package: &'static str },
+}
+
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug)]
+pub struct Abi {
+    /// The name on xtask's command line and in reports.
+    pub name: &'static str,
+    /// The Rust target the project builds and tests with.
+    pub triple: &'static str,
+    /// Other Rust targets of exactly the same kernel ABI that may use the same file (the host's
+    /// `-gnu` triple for the host unit tests, `-linux-none`).
+    pub also: &'static [&'static str],
+    /// Its file under `arch/`.
+    pub file: &'static str,
+    /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
+    pub qemu: Option<&'static str>,
+    pub linker: Linker,
+    /// Extra rustflags for this ABI only.
+    pub rustflags: &'static [&'static str],
+    /// Whether its `asm!` needs the nightly `asm_experimental_arch` feature.
+    pub experimental_asm: bool,
+}
+
+/// The Debian package with every `qemu-*` user-mode program (QEMU 7.2 on bookworm).
+#[allow(dead_code)]
+pub const QEMU_PACKAGE: &str = "qemu-user";
+
+#[allow(dead_code)]
+pub const ABIS: &[Abi] = &[
+    Abi {
+        name: "x86_64",
+        triple: "x86_64-unknown-linux-musl",
+        also: &["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-none"],
+        file: "x86_64.rs",
+        qemu: None,
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "i686",
+        triple: "i686-unknown-linux-musl",
+        also: &["i686-unknown-linux-gnu"],
+        file: "x86.rs",
+        qemu: None,
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "aarch64",
+        triple: "aarch64-unknown-linux-musl",
+        also: &["aarch64-unknown-linux-gnu"],
+        file: "aarch64.rs",
+        qemu: Some("qemu-aarch64"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "riscv64",
+        triple: "riscv64gc-unknown-linux-musl",
+        also: &["riscv64gc-unknown-linux-gnu"],
+        file: "riscv64.rs",
+        qemu: Some("qemu-riscv64"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "s390x",
+        triple: "s390x-unknown-linux-musl",
+        also: &["s390x-unknown-linux-gnu"],
+        file: "s390x.rs",
+        qemu: Some("qemu-s390x"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+];
