@@ -1,7 +1,8 @@
 //! `cargo xtask`: strand's project commands.
 //!
 //!   cargo xtask setup [--arch LIST|all]   install the pinned nightly (rust-src) and QEMU
-//!   cargo xtask test  [--arch LIST|all]   host tests + every test program on every listed ABI
+//!   cargo xtask test  [--arch LIST|all] [--no-host]   host tests + every test program on every
+//!                                         listed ABI (`--no-host`: the test programs only)
 //!   cargo xtask demo  [--arch A]          build and run examples/demo.rs
 //!   cargo xtask bench [--quick]           strand beside glibc, std, parking_lot, spin and origin
 //!   cargo xtask stress [--arch LIST|all] [--quick]   the stress programs (stress/*.rs)
@@ -33,12 +34,14 @@ fn run(args: &[String]) -> Result<bool, String> {
     arches::sync_cargo_config()?;
     let mut arch: Option<&str> = None;
     let mut quick = false;
+    let mut host = true;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--arch" => arch = Some(it.next().ok_or("--arch needs a value")?.as_str()),
             s if s.starts_with("--arch=") => arch = Some(&s["--arch=".len()..]),
             "--quick" if cmd == "bench" || cmd == "stress" => quick = true,
+            "--no-host" if cmd == "test" => host = false,
             other => return Err(format!("unknown option '{other}'\n{}", usage())),
         }
     }
@@ -49,7 +52,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             println!("setup: everything is installed for {}", names(&arches));
             Ok(true)
         }
-        "test" => test::run(&arches::select(arch)?),
+        "test" => test::run(&arches::select(arch)?, host),
         "stress" => stress::run(&arches::select(arch)?, quick),
         "demo" => {
             let arch = arches::select(Some(arch.unwrap_or("x86_64")))?;
@@ -69,7 +72,7 @@ fn names(arches: &[&arches::Arch]) -> String {
 fn usage() -> String {
     let known: Vec<_> = arches::ARCHES.iter().map(|a| a.name).collect();
     format!(
-        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n  architectures: {}",
+        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask test [--arch LIST|all] [--no-host]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n  architectures: {}",
         known.join(", ")
     )
 }
