@@ -148,6 +148,16 @@ pub mod sigaction {
         mask: SigSet,
     }
 
+    /// Where the kernel writes the old disposition: the layout, then room for the words an
+    /// emulator may write past it. QEMU 7.2's riscv64 user mode writes an `sa_restorer` word
+    /// that the real riscv `struct sigaction` does not have, 8 bytes past the end (caught by the
+    /// `-Zstack-protector` build of the startup test: the canary above the struct changed).
+    #[repr(C)]
+    pub struct Slack<T> {
+        pub k: T,
+        pub _slack: [usize; 4],
+    }
+
     /// `rt_sigaction` with the `{handler, flags, restorer, mask}` layout. `restorer` is
     /// `Some((SA_RESTORER bit, trampoline address))` where the file provides its own return
     /// path, `None` where the kernel supplies one. The restorer bit is stripped from what is
@@ -164,7 +174,7 @@ pub mod sigaction {
     ) -> usize {
         let (bit, addr) = restorer.unwrap_or((0, 0));
         let k_new = new.map(|a| WithRestorer { handler: a.handler, flags: a.flags | bit, restorer: addr, mask: a.mask });
-        let mut k_old = WithRestorer { handler: 0, flags: 0, restorer: 0, mask: SigSet::EMPTY };
+        let mut k_old = Slack { k: WithRestorer { handler: 0, flags: 0, restorer: 0, mask: SigSet::EMPTY }, _slack: [0; 4] };
         let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const WithRestorer);
         // SAFETY: both pointers are null or point at live structs of the layout this ABI's
         // rt_sigaction reads and writes; the handler's validity is the caller's contract.
@@ -173,12 +183,12 @@ pub mod sigaction {
                 imp::sys::general::__NR_rt_sigaction as usize,
                 sig as usize,
                 new_ptr as usize,
-                &mut k_old as *mut WithRestorer as usize,
+                &mut k_old as *mut Slack<WithRestorer> as usize,
                 core::mem::size_of::<SigSet>(),
             )
         };
         if let Some(old) = old {
-            *old = Sigaction { handler: k_old.handler, flags: k_old.flags & !bit, mask: k_old.mask };
+            *old = Sigaction { handler: k_old.k.handler, flags: k_old.k.flags & !bit, mask: k_old.k.mask };
         }
         r
     }
@@ -189,7 +199,7 @@ pub mod sigaction {
     /// As for [`with_restorer`].
     pub unsafe fn no_restorer(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
         let k_new = new.map(|a| NoRestorer { handler: a.handler, flags: a.flags, mask: a.mask });
-        let mut k_old = NoRestorer { handler: 0, flags: 0, mask: SigSet::EMPTY };
+        let mut k_old = Slack { k: NoRestorer { handler: 0, flags: 0, mask: SigSet::EMPTY }, _slack: [0; 4] };
         let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const NoRestorer);
         // SAFETY: as in `with_restorer`.
         let r = unsafe {
@@ -197,12 +207,12 @@ pub mod sigaction {
                 imp::sys::general::__NR_rt_sigaction as usize,
                 sig as usize,
                 new_ptr as usize,
-                &mut k_old as *mut NoRestorer as usize,
+                &mut k_old as *mut Slack<NoRestorer> as usize,
                 core::mem::size_of::<SigSet>(),
             )
         };
         if let Some(old) = old {
-            *old = Sigaction { handler: k_old.handler, flags: k_old.flags, mask: k_old.mask };
+            *old = Sigaction { handler: k_old.k.handler, flags: k_old.k.flags, mask: k_old.k.mask };
         }
         r
     }
@@ -219,6 +229,35 @@ pub enum StackGuard {
     /// no TCB slot).
     Global,
 }
+
+/// The words of every thread's control block that the psABIs lay out at fixed offsets from the
+/// thread pointer: a variant II header at the thread pointer (glibc's `tcbhead_t`, whose self
+/// pointer, canary and pointer guard compilers and debuggers address directly), and a variant I
+/// tail right below `TP - bias` (the powerpc canary). `thread::Tcb` begins and ends with them.
+pub const TCB_HEAD_WORDS: usize = 8;
+pub const TCB_TAIL_WORDS: usize = 2;
+
+/// A provisional control block for the first instructions of the process. On an ABI whose
+/// stack-protector canary lives at a thread-pointer offset, code built with
+/// `-Zstack-protector` reads that slot in the prologue of every Rust function, the first
+/// (`rt::__strand_start`) included, so `_start` points the thread pointer here before it calls
+/// Rust: the slot then reads as 0 instead of faulting. Start-up moves the thread to its real
+/// control block, then sets the real canary.
+#[repr(C, align(64))]
+pub struct BootTcb(pub [u8; 256]);
+
+pub static BOOT_TCB: BootTcb = BootTcb([0; 256]);
+
+/// The byte of `BOOT_TCB` the canary slot falls on: the middle, so both a positive (variant II)
+/// and a negative (variant I) offset stay inside.
+const BOOT_CANARY_AT: isize = 128;
+
+/// What `_start` adds to `BOOT_TCB`'s address to get the provisional thread pointer: with it,
+/// `TP + STACK_GUARD offset` is `BOOT_TCB + 128`. Unused where the canary is global.
+pub const BOOT_TP_DELTA: isize = match imp::STACK_GUARD {
+    StackGuard::TpRelative(off) => BOOT_CANARY_AT - off,
+    StackGuard::Global => 0,
+};
 
 /// The end of a detached thread for an ABI whose `unmap_and_exit` cannot keep off memory
 /// between `munmap` and `exit` (a syscall path that reads the stack, say): a small static stack

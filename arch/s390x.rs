@@ -101,8 +101,9 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
     unsafe { syscall1(nr::MMAP, args.as_ptr() as usize) }
 }
 
-// The kernel enters `_start` with `r15` pointing at argc (s390x ELF ABI supplement, "Process
-// Initialization"). Pass that in `r2`, keep `r15` 8-byte aligned, and give the callee the
+// First the thread pointer goes to the provisional control block (`arch::BOOT_TCB`), so
+// stack-protector prologues can read TP+0x28. The kernel enters `_start` with `r15` pointing at
+// argc (s390x ELF ABI supplement, "Process Initialization"). Pass that in `r2`, keep `r15` 8-byte aligned, and give the callee the
 // 160-byte register save area every frame owes its callees, with a zero back chain at 0(%r15)
 // so backtraces stop here (ABI supplement, "Stack Frame"). `brasl` puts the return address in
 // `r14`; it is never used. `.2byte 0` is an invalid opcode: a trap if `__strand_start` returned.
@@ -111,12 +112,19 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
+        "larl %r1, {boot}",
+        "aghi %r1, {delta}",
+        "srlg %r0, %r1, 32",
+        "sar %a0, %r0",
+        "sar %a1, %r1",
         "lgr %r2, %r15",
         "nill %r15, 0xfff8",
         "aghi %r15, -160",
         "xc 0(8,%r15), 0(%r15)",
         "brasl %r14, {start}",
         ".2byte 0",
+        boot = sym super::BOOT_TCB,
+        delta = const super::BOOT_TP_DELTA,
         start = sym crate::rt::__strand_start,
     )
 }

@@ -140,22 +140,50 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 }
 
 // The kernel enters `_start` with `esp` pointing at argc (i386 psABI, "Process Initialization").
-// Zero `ebp` to end frame-pointer walks, pass the initial `esp` as the one cdecl stack argument,
-// and align so that `esp` is a multiple of 16 at the `call` (i386 psABI 1.1, 2.2.2 "The Stack
+// First `%gs` goes to the provisional control block (`arch::BOOT_TCB`), so stack-protector
+// prologues can read `%gs:0x14`: a `user_desc` {entry -1, base, limit 0xfffff, flags 0x51 =
+// seg_32bit | limit_in_pages | useable} built on the stack for `set_thread_area`, whose chosen
+// entry comes back in its first word (see `UserDesc` below). `BOOT_TCB`'s address is taken
+// PC-relative (call/pop, then GOT-relative: the i386 psABI's PIC idiom), so this also works in a
+// position-independent executable. Then zero
+// `ebp` to end frame-pointer walks, pass the initial `esp` as the one cdecl stack argument, and
+// align so that `esp` is a multiple of 16 at the `call` (i386 psABI 1.1, 2.2.2 "The Stack
 // Frame": the end of the argument area is 16-byte aligned); the callee sees `esp ≡ 12 (mod 16)`.
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
-        "xor ebp, ebp",
-        "mov eax, esp",
-        "and esp, -16",
-        "sub esp, 12",
-        "push eax",
-        "call {start}",
+        "movl %esp, %edi",
+        "calll 2f",
+        "2:",
+        "popl %ecx",
+        "addl $_GLOBAL_OFFSET_TABLE_+(.-2b), %ecx",
+        "leal {boot}@GOTOFF+{delta}(%ecx), %ecx",
+        "pushl $0x51",
+        "pushl $0xfffff",
+        "pushl %ecx",
+        "pushl $-1",
+        "movl %esp, %ebx",
+        "movl ${set_thread_area}, %eax",
+        "int $0x80",
+        "movl (%esp), %eax",
+        "shll $3, %eax",
+        "orl $3, %eax",
+        "movw %ax, %gs",
+        "xorl %ebp, %ebp",
+        "movl %edi, %esp",
+        "movl %esp, %eax",
+        "andl $-16, %esp",
+        "subl $12, %esp",
+        "pushl %eax",
+        "calll {start}",
         "ud2",
+        boot = sym super::BOOT_TCB,
+        delta = const super::BOOT_TP_DELTA,
+        set_thread_area = const __NR_set_thread_area,
         start = sym crate::rt::__strand_start,
+        options(att_syntax),
     )
 }
 
@@ -189,9 +217,14 @@ impl UserDesc {
 static TLS_ENTRY: AtomicU32 = AtomicU32::new(u32::MAX);
 
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
-    // entry_number -1: the kernel picks a free TLS slot and writes its index back
+    // Reuse the slot `_start` took for the provisional control block (the selector in `%gs`);
+    // failing that, entry_number -1: the kernel picks a free TLS slot and writes its index back
     // (arch/x86/kernel/tls.c, do_set_thread_area / get_free_idx).
-    let mut desc = UserDesc::tls(u32::MAX, tp);
+    let selector: u32;
+    // SAFETY: reading a segment register touches no memory.
+    unsafe { asm!("mov {0:e}, gs", out(reg) selector, options(nomem, nostack, preserves_flags)) };
+    let entry = if selector & 0xffff != 0 { (selector & 0xffff) >> 3 } else { u32::MAX };
+    let mut desc = UserDesc::tls(entry, tp);
     // SAFETY: set_thread_area reads and writes the one live user_desc, and only changes this
     // thread's TLS descriptors.
     let r = unsafe { syscall1(__NR_set_thread_area as usize, &mut desc as *mut UserDesc as usize) };

@@ -91,18 +91,30 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
-// The kernel enters `_start` with `rsp` 16-byte aligned, pointing at argc (psABI 3.4.1). Zero
-// `rbp` to end frame-pointer walks, and `call` so the callee sees `rsp ≡ 8 (mod 16)`.
+// The kernel enters `_start` with `rsp` 16-byte aligned, pointing at argc (psABI 3.4.1). Point
+// `%fs` at the provisional control block (`arch::BOOT_TCB`) so stack-protector prologues can
+// read `%fs:0x28`; `syscall` keeps `rsp`, `rbp` and `r12`. Zero `rbp` to end frame-pointer
+// walks, and `call` so the callee sees `rsp ≡ 8 (mod 16)`.
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "xor ebp, ebp",
-        "mov rdi, rsp",
+        "mov r12, rsp",
+        "mov eax, {arch_prctl}",
+        "mov edi, {set_fs}",
+        "lea rsi, [rip + {boot}]",
+        "add rsi, {delta}",
+        "syscall",
+        "mov rdi, r12",
         "and rsp, -16",
         "call {start}",
         "ud2",
+        arch_prctl = const sys::general::__NR_arch_prctl,
+        set_fs = const ARCH_SET_FS,
+        boot = sym super::BOOT_TCB,
+        delta = const super::BOOT_TP_DELTA,
         start = sym crate::rt::__strand_start,
     )
 }

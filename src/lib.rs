@@ -20,6 +20,7 @@ pub mod io;
 mod panic;
 pub mod rt;
 pub mod signal;
+pub mod stack_guard;
 pub mod startup;
 pub mod sync;
 pub mod syscall;

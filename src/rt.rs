@@ -122,6 +122,9 @@ pub unsafe extern "C" fn __strand_start(sp: *const usize) -> ! {
             let _ = e;
             fail("cannot set up the main thread's TLS (mmap or thread-pointer syscall failed)");
         }
+        // From here on every function checks the real canary; the ones on the stack now
+        // (only this one) never return.
+        crate::stack_guard::set(crate::stack_guard::value(random_bytes()));
         READY.store(true, Ordering::Release);
         run_init_arrays(p);
         exit(__strand_main())

@@ -31,6 +31,7 @@ const TESTS: &[Test] = &[
     ("init_array_ran_with_argc", init_array_ran_with_argc),
     ("main_thread_identity", main_thread_identity),
     ("at_exit_table_full_is_an_error", at_exit_table_full_is_an_error),
+    ("stack_guard_is_random_and_in_every_thread", stack_guard_is_random_and_in_every_thread),
 ];
 
 fn main() -> i32 {
@@ -38,6 +39,7 @@ fn main() -> i32 {
         Some(b"--panic-in-thread") => panic_in_thread(),
         Some(b"--unlock-unlocked") => unlock_unlocked(),
         Some(b"--reentrant-once") => reentrant_once(),
+        Some(b"--smash-canary") => smash_canary(),
         _ => {}
     }
     // The at-exit tests finish after main: B runs first, then A, then the .fini_array entry,
@@ -170,5 +172,52 @@ fn reentrant_once() -> ! {
     static ONCE: strand::sync::Once = strand::sync::Once::new();
     // Deliberately wrong: a deadlock strand must report instead.
     ONCE.call_once(|| ONCE.call_once(|| {}));
+    syscall::exit_group(0)
+}
+
+/// Where this ABI's stack-protector code reads the canary (`arch::STACK_GUARD`).
+fn canary_slot() -> *mut usize {
+    use strand::arch::{self, StackGuard};
+    match arch::STACK_GUARD {
+        StackGuard::TpRelative(off) => arch::thread_pointer().wrapping_offset(off).cast(),
+        StackGuard::Global => strand::stack_guard::__stack_chk_guard.as_ptr(),
+    }
+}
+
+fn stack_guard_is_random_and_in_every_thread() -> TestResult {
+    let canary = strand::stack_guard::current();
+    // SAFETY: the slot is a word of this thread's control block, or the global.
+    let here = unsafe { canary_slot().read() };
+    check_eq!(here, canary);
+    let random = rt::random_bytes().expect("the kernel passes AT_RANDOM");
+    // The first word of AT_RANDOM with its lowest-addressed byte zeroed.
+    const W: usize = core::mem::size_of::<usize>();
+    let mut want = [0u8; W];
+    want.copy_from_slice(&random[..W]);
+    want[0] = 0;
+    check_eq!(canary.to_ne_bytes(), want);
+    check!(canary != 0, "a zero canary");
+    // SAFETY: as above, in the new thread.
+    let there = thread::spawn(|| unsafe { canary_slot().read() }).map_err(|e| common::Failure::new(format_args!("{e:?}")))?;
+    check_eq!(there.join(), canary);
+    Ok(())
+}
+
+/// Changes the canary under a function that has a stack protector: its return must end the
+/// process through `__stack_chk_fail` (`cargo xtask test` runs this in the `-Zstack-protector=all`
+/// build of this program, and expects SIGABRT and strand's message). In an ordinary build the
+/// function has no check and the process exits 0.
+fn smash_canary() -> ! {
+    #[inline(never)]
+    fn protected(buf: &mut [u8; 64]) {
+        let local = [0u8; 64];
+        core::hint::black_box(&local);
+        // SAFETY: the slot is this thread's canary word (see canary_slot).
+        unsafe { canary_slot().write(canary_slot().read() ^ 0x0100) };
+        buf.copy_from_slice(&local);
+    }
+    let mut buf = [1u8; 64];
+    protected(core::hint::black_box(&mut buf));
+    strand::println!("canary change went unnoticed: no stack protector in this build");
     syscall::exit_group(0)
 }

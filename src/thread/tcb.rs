@@ -63,8 +63,11 @@ pub(crate) struct Shared {
 
 #[repr(C)]
 pub struct Tcb {
-    /// Variant II ABIs read the thread pointer back through word 0 (`mov %fs:0` on x86_64).
-    self_ptr: *mut Tcb,
+    /// The words at the thread pointer that variant II psABIs define and compilers address
+    /// directly (glibc's `tcbhead_t`): word 0 points at itself (`mov %fs:0` reads the thread
+    /// pointer back on x86), word 5 is the stack-protector canary (`%fs:0x28`, `%gs:0x14`,
+    /// s390x and sparc64 TP+0x28). strand keeps its own fields clear of all of them.
+    pub(crate) abi_head: [usize; arch::TCB_HEAD_WORDS],
     /// The kernel's word: CLONE_PARENT_SETTID stores the tid here before the thread runs, and
     /// CLONE_CHILD_CLEARTID zeroes it and does a shared futex wake once the thread is gone.
     /// While the thread runs it is its tid, read with no syscall.
@@ -85,10 +88,13 @@ pub struct Tcb {
     pub(crate) packet: *mut u8,
     /// A scoped thread's count of running threads in its scope, else null.
     pub(crate) scope: *const AtomicU32,
+    /// The words right below a variant I thread pointer (minus its bias) that psABIs define:
+    /// the stack-protector canary at TP-0x7010 on powerpc64 and TP-0x7008 on powerpc.
+    pub(crate) abi_tail: [usize; arch::TCB_TAIL_WORDS],
 }
 
 // Variant II requires the self-pointer at offset 0 of the block the thread pointer points at.
-const_assert_eq!(core::mem::offset_of!(Tcb, self_ptr), 0);
+const_assert_eq!(core::mem::offset_of!(Tcb, abi_head), 0);
 
 impl Tcb {
     /// Writes a fresh control block at `at`.
@@ -99,7 +105,11 @@ impl Tcb {
         // SAFETY: per the contract.
         unsafe {
             at.write(Tcb {
-                self_ptr: at,
+                abi_head: {
+                    let mut h = [0; arch::TCB_HEAD_WORDS];
+                    h[0] = at as usize;
+                    h
+                },
                 ctid: AtomicU32::new(0),
                 tid: AtomicI32::new(0),
                 lifecycle: Lifecycle::new(),
@@ -111,7 +121,10 @@ impl Tcb {
                 map_origin_align: 0,
                 packet: core::ptr::null_mut(),
                 scope: core::ptr::null(),
-            })
+                abi_tail: [0; arch::TCB_TAIL_WORDS],
+            });
+            // Every thread carries the process's canary, copied from its creator.
+            crate::stack_guard::init_tcb(at);
         }
     }
 

@@ -170,8 +170,56 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             }
         }
     }
+    let (p, f) = stack_protector_checks(arch)?;
+    row.passed += p;
+    row.failed += f;
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
+}
+
+/// The startup program built with `-Zstack-protector=all` (core included): every function then
+/// reads the ABI's canary slot, from `_start`'s first call on. The whole program must pass, and
+/// a function whose canary was changed must end the process through `__stack_chk_fail` (strand's
+/// message, then SIGABRT). Its own target directory keeps the instrumented `core` apart.
+fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32), String> {
+    println!("== {}: startup built with -Zstack-protector=all", arch.name);
+    let dir = root().join("target").join("stack-protector");
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
+        .args(["--target", arch.triple, "--test", "startup"])
+        .args(["--config", &format!("target.{}.rustflags=[\"-Zstack-protector=all\"]", arch.triple)])
+        .args(BUILD_STD)
+        .env("CARGO_TARGET_DIR", &dir);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable").map(String::from));
+    let Some(exe) = exe.filter(|_| out.status.is_some_and(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: startup did not build with -Zstack-protector=all for {}", arch.triple);
+        return Ok((0, 1));
+    };
+    let (mut passed, mut failed) = run_program(arch, "startup (stack protector)", &exe)?;
+    let mut c = command(arch, &exe);
+    c.arg("--smash-canary");
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    use std::os::unix::process::ExitStatusExt;
+    let aborted = out.status.and_then(|s| s.signal()) == Some(6);
+    let said = out.stderr.contains("strand: stack smashing detected");
+    if aborted && said {
+        passed += 1;
+        println!("   test startup::changed_canary_aborts_through_stack_chk_fail ... ok");
+    } else {
+        failed += 1;
+        println!(
+            "   test startup::changed_canary_aborts_through_stack_chk_fail ... FAILED: status {:?}, stderr: {}",
+            out.status,
+            out.stderr.trim()
+        );
+    }
+    Ok((passed, failed))
 }
 
 pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
