@@ -26,10 +26,11 @@ pub use linux_raw_sys as sys;
 /// arguments, byte offset).
 pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 
-/// Variant I with the 0x7000 bias: `r13` points 0x7000 bytes past the start of the TLS block, and
-/// the block starts right there, with no gap (ELFv2 ABI, "Thread Local Storage": "the thread
-/// pointer ... points to the end of the TCB + 0x7000"; lld's `getTlsTpOffset` for EM_PPC64 uses
-/// the same -0x7000). strand's Tcb sits right below the block.
+/// Variant I with the 0x7000 bias: `r13` points 0x7000 bytes past the start of the TLS block,
+/// which follows the TCB with no gap (ELFv2 ABI, "Thread Local Storage"; lld's `getTlsTpOffset`
+/// computes every EM_PPC64 TP offset as `offset + (p_vaddr & (p_align - 1)) - 0x7000`, so the
+/// bias lets a signed 16-bit displacement reach 0xf000 bytes of TLS). strand's Tcb sits right
+/// below the block.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
 
 // Each asm: `sc`, then if CR0.SO is clear (`bns`) skip the `neg` that turns the positive errno
@@ -275,11 +276,12 @@ pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
 
 /// `{handler, flags, restorer, mask}` (arch/powerpc/include/uapi/asm/signal.h, `struct
 /// sigaction`; linux-raw-sys's powerpc64 `kernel_sigaction`). The powerpc kernel never reads
-/// `sa_restorer`: a handler is entered from the vDSO's `__kernel_start_sigtramp_rt64`, which
-/// returns into the vDSO's rt_sigreturn, or, without a vDSO, from a trampoline the kernel writes
-/// into the signal frame (arch/powerpc/kernel/signal_64.c, handle_rt_signal64), so strand can
+/// `sa_restorer`: a handler returns into the vDSO's rt_sigreturn trampoline or, without a vDSO,
+/// into one the kernel writes into the signal frame (arch/powerpc/kernel/signal_64.c, handle_rt_signal64), so strand can
 /// supply no return path of its own here. The kernel puts the handler's address in `ctr` and
-/// `r12` for an ELFv2 task, as its global entry point needs.
+/// `r12` for an ELFv2 task (e_flags 2, which lld writes), as its global entry point needs.
+/// qemu-user does the same for an ELFv2 image, returning through an rt_sigreturn trampoline on
+/// a page of its own (linux-user/ppc/signal.c, setup_rt_frame and setup_sigtramp).
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the kernel supplies the rt_sigreturn path.
     unsafe { super::sigaction::with_restorer(sig, new, old, None) }
