@@ -98,4 +98,15 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: false,
     },
+    Abi {
+        name: "powerpc64",
+        // ELFv2 (the -gnu triple is ELFv1, with function descriptors, which lld cannot link).
+        triple: "powerpc64-unknown-linux-musl",
+        also: &[],
+        file: "powerpc64.rs",
+        qemu: Some("qemu-ppc64"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: false,
+    },
 ];

@@ -1,0 +1,288 @@
+//! powerpc64, big-endian, ELFv2 (64-Bit ELF V2 ABI Specification, Power Architecture; Linux
+//! syscall convention).
+//!
+//! Syscalls: `sc` with the number in `r0`, arguments in `r3..r8`, the result in `r3`
+//! (Documentation/arch/powerpc/syscall64-abi.rst). On failure the kernel sets CR0.SO and leaves a
+//! *positive* errno in `r3`; every syscall here turns that into strand's `-4095..=-1`. On the way
+//! out of an `sc` the kernel zeroes `r0` and `r4..r12`, and `ctr` and `xer`, and writes back the
+//! whole CR with only CR0.SO changed (arch/powerpc/kernel/interrupt_64.S, `system_call_common`:
+//! `ZEROIZE_GPR(0)`, `ZEROIZE_GPRS(4, 12)`, `mtctr r0`, `mtspr SPRN_XER,r0`, `mtcr r2`); `lr`,
+//! `r1`, `r2`, `r13` and `r14..r31` come back unchanged. So every asm below clobbers `r0`,
+//! `r4..r12`, `cr0`, `ctr` and `xer` (musl's arch/powerpc64/syscall_arch.h names the same GPRs
+//! and `cr0`; the syscall ABI document makes `ctr` and `xer` volatile as in the ELF ABI).
+//!
+//! The thread pointer is `r13`: the main thread's is set by writing the register (no syscall),
+//! and read with one `mr`. Rust reserves `r13` (and `r2`, `r29..r31`), so the asm names it only in
+//! the template, never as an operand.
+
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
+
+pub use linux_raw_sys as sys;
+
+/// 64-bit time and a register-argument `mmap`: the plain syscall names
+/// (arch/powerpc/kernel/syscalls/syscall.tbl: `mmap` 90 is `sys_mmap` with six register
+/// arguments, byte offset).
+pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+
+/// Variant I with the 0x7000 bias: `r13` points 0x7000 bytes past the start of the TLS block,
+/// which follows the TCB with no gap (ELFv2 ABI, "Thread Local Storage"; lld's `getTlsTpOffset`
+/// computes every EM_PPC64 TP offset as `offset + (p_vaddr & (p_align - 1)) - 0x7000`, so the
+/// bias lets a signed 16-bit displacement reach 0xf000 bytes of TLS). strand's Tcb sits right
+/// below the block.
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
+
+// Each asm: `sc`, then if CR0.SO is clear (`bns`) skip the `neg` that turns the positive errno
+// into the negated one.
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers and clobbers per the
+    // kernel ABI above.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, lateout("r3") r,
+             lateout("r4") _, lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r,
+             lateout("r4") _, lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
+             lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
+             inlateout("r5") c => _,
+             lateout("r6") _, lateout("r7") _, lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
+             inlateout("r5") c => _, inlateout("r6") d => _,
+             lateout("r7") _, lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
+             inlateout("r5") c => _, inlateout("r6") d => _, inlateout("r7") e => _,
+             lateout("r8") _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
+             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
+             inlateout("r5") c => _, inlateout("r6") d => _, inlateout("r7") e => _,
+             inlateout("r8") f => _,
+             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+             out("cr0") _, out("ctr") _, out("xer") _,
+             options(nostack))
+    };
+    r
+}
+
+// The kernel enters `_start` with `r1` pointing at argc (ELFv2 ABI, "Process Initialization";
+// fs/binfmt_elf.c, create_elf_tables). Before any Rust code runs:
+// - `r2` must hold the TOC pointer: every ELFv2 function reached through its local entry point
+//   (a plain `bl`) assumes it. `bcl 20,31` puts the address of the next instruction in `lr`
+//   without disturbing the return-address predictor (Power ISA, "Branch Instructions" note), and
+//   `.TOC.` relative to that address gives `r2`, as a global entry point's `addis`/`addi` pair
+//   does with `r12` (ELFv2 ABI, "Function Prologue"). This does not rely on the kernel's `r12`.
+// - a minimal frame: `r1` 16-byte aligned (ELFv2 ABI, "Stack Frame": quadword alignment) and 32
+//   bytes (back chain, CR save, LR save, TOC save: the ELFv2 minimum frame) the callee may write
+//   into, with a NULL back chain so frame walks stop here. `stdu` stores it and moves `r1` in one
+//   instruction, so `r1` always points at a valid back chain.
+// `bl` reaches `__strand_start` at its local entry with `r2` set; it never returns, and `trap`
+// (`tw 31,0,0`) would stop the process if it did.
+#[cfg(not(test))]
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "mr 3, 1",
+        "bcl 20, 31, 1f",
+        "1:",
+        "mflr 12",
+        "addis 2, 12, (.TOC. - 1b)@ha",
+        "addi 2, 2, (.TOC. - 1b)@l",
+        "clrrdi 1, 1, 4",
+        "li 0, 0",
+        "stdu 0, -32(1)",
+        "bl {start}",
+        "trap",
+        start = sym crate::rt::__strand_start,
+    )
+}
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // The thread pointer is `r13` itself (ELFv2 ABI, "Thread Local Storage"; the kernel saves and
+    // restores it with the other GPRs, and CLONE_SETTLS sets the child's, arch/powerpc/kernel/
+    // process.c, copy_thread). No syscall: start-up only needs the register written.
+    // SAFETY: `r13` is reserved from LLVM's register allocation, so nothing else lives in it;
+    // nothing reads TLS through the old value afterwards (start-up sets it before any TLS access).
+    unsafe { asm!("mr 13, {}", in(reg) tp, options(nostack, preserves_flags)) };
+    0
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: copying `r13` touches no memory and no flags; start-up and clone set it before any
+    // thread reads it.
+    unsafe { asm!("mr {}, 13", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+/// powerpc clone argument order is (flags, stack, ptid, tls, ctid): arch/powerpc/Kconfig selects
+/// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
+/// CLONE_SETTLS a 64-bit task's `tls` becomes the child's `r13` (arch/powerpc/kernel/process.c,
+/// copy_thread).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let r;
+    // SAFETY: the child starts with `r1 = stack_top` (16-byte aligned by the caller), `r3 = 0`
+    // and the parent's registers otherwise, except that the syscall exit zeroes `r0`, `r4..r12`,
+    // `ctr` and `xer` in it too (arch/powerpc/kernel/interrupt_64.S, `ret_from_fork` then
+    // `.Lsyscall_exit`): so `entry` and `arg` travel in the non-volatile `r14`/`r15`, which the
+    // kernel restores (`REST_NVGPRS`). An error (CR0.SO) leaves a positive errno, never 0, in
+    // `r3`, so `r3 == 0` with CR0.SO clear is the child. The child stores a NULL back chain with
+    // `stdu`, making the 32-byte ELFv2 minimum frame below `stack_top` that the callee may write
+    // its LR and TOC into (ELFv2 ABI, "Stack Frame"), enters `entry` at its global entry point
+    // with its address in `r12` (from which it computes its `r2`; ELFv2 ABI, "Function Linkage")
+    // through `ctr`, and never comes back into this function. The parent only sees `r3`.
+    unsafe {
+        asm!(
+            "sc",
+            "bso- 2f",
+            "cmpdi 3, 0",
+            "bne+ 3f",
+            "li 0, 0",
+            "stdu 0, -32(1)",
+            "mtctr 14",
+            "mr 12, 14",
+            "mr 3, 15",
+            "bctrl",
+            "trap",
+            "2:",
+            "neg 3, 3",
+            "3:",
+            inlateout("r0") __NR_clone as usize => _,
+            inlateout("r3") flags => r, inlateout("r4") stack_top => _, inlateout("r5") ptid => _,
+            inlateout("r6") tp => _, inlateout("r7") ctid => _,
+            lateout("r8") _, lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
+            in("r14") entry, in("r15") arg,
+            out("cr0") _, out("ctr") _, out("xer") _,
+            options(nostack)
+        )
+    };
+    r
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // SAFETY: after munmap nothing touches memory: the exit number and its argument are
+    // immediates loaded into registers. munmap cannot fail here (the mapping is ours), and exit
+    // does not return, so neither result is looked at.
+    unsafe {
+        asm!(
+            "sc",
+            "li 0, {exit}",
+            "li 3, 0",
+            "sc",
+            "trap",
+            exit = const __NR_exit,
+            in("r0") __NR_munmap as usize,
+            in("r3") base, in("r4") len,
+            options(noreturn, nostack)
+        )
+    }
+}
+
+/// The canary of `-Zstack-protector` code is at `r13`-0x7010 on ppc64 (GCC's rs6000
+/// `TARGET_THREAD_SSP_OFFSET`, LLVM's PPC `LOAD_STACK_GUARD` expansion; glibc's powerpc
+/// `tcbhead_t.stack_guard`, read as `ld ...,-28688(13)` in sysdeps/generic/stackguard-macros.h).
+pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
+
+/// `{handler, flags, restorer, mask}` (arch/powerpc/include/uapi/asm/signal.h, `struct
+/// sigaction`; linux-raw-sys's powerpc64 `kernel_sigaction`). The powerpc kernel never reads
+/// `sa_restorer`: a handler returns into the vDSO's rt_sigreturn trampoline or, without a vDSO,
+/// into one the kernel writes into the signal frame (arch/powerpc/kernel/signal_64.c, handle_rt_signal64), so strand can
+/// supply no return path of its own here. The kernel puts the handler's address in `ctr` and
+/// `r12` for an ELFv2 task (e_flags 2, which lld writes), as its global entry point needs.
+/// qemu-user does the same for an ELFv2 image, returning through an rt_sigreturn trampoline on
+/// a page of its own (linux-user/ppc/signal.c, setup_rt_frame and setup_sigtramp).
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    // SAFETY: per the contract; the kernel supplies the rt_sigreturn path.
+    unsafe { super::sigaction::with_restorer(sig, new, old, None) }
+}
