@@ -153,6 +153,9 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 //   without disturbing the return-address predictor (Power ISA, "Branch Instructions" note), and
 //   `.TOC.` relative to that address gives `r2`, as a global entry point's `addis`/`addi` pair
 //   does with `r12` (ELFv2 ABI, "Function Prologue"). This does not rely on the kernel's `r12`.
+// - `r13` must point at the provisional control block (`arch::BOOT_TCB` + `BOOT_TP_DELTA`), so
+//   stack-protector prologues can read the canary at `r13 - 0x7010` before start-up has set the
+//   real thread pointer.
 // - a minimal frame: `r1` 16-byte aligned (ELFv2 ABI, "Stack Frame": quadword alignment) and 32
 //   bytes (back chain, CR save, LR save, TOC save: the ELFv2 minimum frame) the callee may write
 //   into, with a NULL back chain so frame walks stop here. `stdu` stores it and moves `r1` in one
@@ -170,11 +173,16 @@ unsafe extern "C" fn _start() -> ! {
         "mflr 12",
         "addis 2, 12, (.TOC. - 1b)@ha",
         "addi 2, 2, (.TOC. - 1b)@l",
+        "addis 13, 12, ({boot} - 1b)@ha",
+        "addi 13, 13, ({boot} - 1b)@l",
+        "addi 13, 13, {delta}",
         "clrrdi 1, 1, 4",
         "li 0, 0",
         "stdu 0, -32(1)",
         "bl {start}",
         "trap",
+        boot = sym super::BOOT_TCB,
+        delta = const super::BOOT_TP_DELTA,
         start = sym crate::rt::__strand_start,
     )
 }
