@@ -1,16 +1,17 @@
 //! sparc64 (SPARC V9 ELF ABI, 64-bit; Linux syscall convention), big-endian.
 //!
-//! Syscalls: `ta 0x6d` (software trap 109, the 64-bit Linux syscall trap: arch/sparc/kernel/
-//! ttable_64.S `tl0_linux64`) with the number in `%g1` and the arguments in `%o0..%o5`; the
-//! result comes back in `%o0` (arch/sparc/kernel/syscalls.S, `linux_sparc_syscall`, which reads
-//! the user's `%o` registers as its `%i0..%i5` and stores `%o0` into `PT_V9_I0`). Errors are out
-//! of band: `ret_sys_call` sets the carry flag of both `%icc` and `%xcc` and returns the
-//! *positive* errno; success clears carry. The asm below negates `%o0` when `%xcc.c` is set, so
-//! every function returns strand's "-4095..=-1 is a negated errno".
+//! Syscalls: `ta 0x6d` (software trap 109, the 64-bit Linux syscall trap: trap type 0x16d is
+//! `LINUX_64BIT_SYSCALL_TRAP` in arch/sparc/kernel/ttable_64.S) with the number in `%g1` and the
+//! arguments in `%o0..%o5`; the result comes back in `%o0` (arch/sparc/kernel/syscalls.S,
+//! `linux_sparc_syscall`, which reads the user's `%o` registers as its `%i0..%i5` and stores the
+//! result into `PT_V9_I0`). Errors are out of band: `ret_sys_call` sets the carry flag of both
+//! `%icc` and `%xcc` and returns the *positive* errno; success clears carry. The asm below
+//! negates `%o0` when `%xcc.c` is set, so every function returns strand's "-4095..=-1 is a
+//! negated errno".
 //!
 //! What the kernel may change besides `%o0` and the condition codes: `%o1` (the second result
 //! of `fork`/`clone`/`pipe`, arch/sparc/kernel/process_64.c `copy_thread`, sys_sparc_64.c
-//! `sys_sparc_pipe`), `%g1` (set to `__NR_restart_syscall` on a restart,
+//! `sparc_pipe_real`), `%g1` (set to `__NR_restart_syscall` on a restart,
 //! arch/sparc/kernel/signal_64.c `do_signal`) and `%g6` (where `do_signal` keeps `orig_i0`). All
 //! other globals, `%o2..%o7`, the window registers and `%y` come back as they were (`etrap`
 //! saves and `rtrap` restores them all; the comment in `do_signal` says glibc relies on
@@ -233,10 +234,10 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
-/// sparc clone argument order is (flags, stack, ptid, tls, ctid): arch/sparc/Kconfig selects
-/// CLONE_BACKWARDS, and arch/sparc/kernel/process.c `sparc_clone` reads flags, stack, ptid, tls
-/// and ctid from `%o0..%o4`. With CLONE_SETTLS the child's `%g7` is `tls`
-/// (process_64.c `copy_thread`).
+/// sparc clone argument order is (flags, stack, ptid, tls, ctid), the CLONE_BACKWARDS order,
+/// though sparc has its own entry rather than the generic one: arch/sparc/kernel/process.c
+/// `sparc_clone` reads flags, stack, ptid, tls and ctid from `%o0..%o4` (the trap frame's
+/// `UREG_I0..I4`). With CLONE_SETTLS the child's `%g7` is `tls` (process_64.c `copy_thread`).
 ///
 /// The stack argument is the child's biased `%sp`. The kernel copies the parent's current frame
 /// below it and starts the child there (process_64.c `clone_stackframe`); QEMU user mode starts
@@ -244,7 +245,8 @@ pub fn thread_pointer() -> *mut u8 {
 /// `stack_top - 176` is its 16-byte aligned real stack pointer, and the 176 bytes up to
 /// `stack_top` are the frame it owns (its window may be spilled there from its first
 /// instruction). After the trap both sides run on: the parent has `%o1 == 0`, the child
-/// `%o1 == 1` (copy_thread; QEMU's `cpu_clone_regs_*` agree). On failure the kernel restores
+/// `%o1 == 1` (copy_thread; QEMU agrees: linux-user/sparc/target_cpu.h `cpu_clone_regs_*`,
+/// which also sets the child's `%sp` to the argument). On failure the kernel restores
 /// the parent's `%o1` (the non-zero stack argument) and sets carry, so carry is tested first.
 pub unsafe fn clone_thread(
     flags: usize,
@@ -301,9 +303,12 @@ static EXIT_FRAME: ExitFrame = ExitFrame(UnsafeCell::new([0; FRAME]));
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // A register window lives in registers and is written to its frame's save area
     // (`%sp + 2047`) whenever the kernel needs the window: on a window overflow inside the
-    // kernel's own calls, a context switch, or a signal. Two steps keep every such write off the
-    // stack we are about to unmap (a failed spill becomes a SIGSEGV at the return to user mode:
-    // arch/sparc/kernel/process_64.c `fault_in_user_windows`, rtrap_64.S `user_rtt_fill`):
+    // kernel's own calls, a context switch, or a signal. None of that may target the stack
+    // being unmapped: a spill that cannot be written is kept by the kernel and turned into a
+    // SIGSEGV at the return to user mode (arch/sparc/kernel/process_64.c
+    // `fault_in_user_windows`), and a window spilled while the stack was still mapped is
+    // refilled from it on that return (rtrap_64.S through `user_rtt_fill_64bit`,
+    // arch/sparc/include/asm/ttable.h), which faults once the stack is gone. Two steps:
     // - `flushw` writes every older window of this thread to its own frame now, while the stack
     //   is still mapped, and leaves only the current window in the register file;
     // - `%sp` moves to a static scratch frame, so the current window, if the kernel spills it
@@ -349,8 +354,9 @@ struct KernelSigaction {
 }
 
 /// `rt_sigaction(sig, act, oact, restorer, sigsetsize)`: five arguments on sparc64
-/// (arch/sparc/kernel/sys_sparc_64.c `SYSCALL_DEFINE5(rt_sigaction, ...)` stores `restorer` as
-/// `ka_restorer`). The kernel starts a handler with `%o7 = ka_restorer`
+/// (arch/sparc/Kconfig selects ODD_RT_SIGACTION, so kernel/signal.c leaves the four-argument
+/// one out, and arch/sparc/kernel/sys_sparc_64.c `SYSCALL_DEFINE5(rt_sigaction, ...)` stores
+/// `restorer` as `ka_restorer`). The kernel starts a handler with `%o7 = ka_restorer`
 /// (signal_64.c `setup_rt_frame` sets `u_regs[UREG_I7]`, the user's `%o7`), and a handler
 /// returns with `ret`/`retl`, to `%o7 + 8`; so the argument is the trampoline's address minus 8.
 /// There is no kernel-provided return path on sparc64 (no vDSO trampoline; QEMU too calls
