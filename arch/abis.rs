@@ -109,4 +109,14 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: false,
     },
+    Abi {
+        name: "sparc64",
+        triple: "sparc64-unknown-linux-gnu",
+        also: &[],
+        file: "sparc64.rs",
+        qemu: Some("qemu-sparc64"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: true,
+    },
 ];

@@ -1,0 +1,406 @@
+//! sparc64 (SPARC V9 ELF ABI, 64-bit; Linux syscall convention), big-endian.
+//!
+//! Syscalls: `ta 0x6d` (software trap 109, the 64-bit Linux syscall trap: trap type 0x16d is
+//! `LINUX_64BIT_SYSCALL_TRAP` in arch/sparc/kernel/ttable_64.S) with the number in `%g1` and the
+//! arguments in `%o0..%o5`; the result comes back in `%o0` (arch/sparc/kernel/syscalls.S,
+//! `linux_sparc_syscall`, which reads the user's `%o` registers as its `%i0..%i5` and stores the
+//! result into `PT_V9_I0`). Errors are out of band: `ret_sys_call` sets the carry flag of both
+//! `%icc` and `%xcc` and returns the *positive* errno; success clears carry. The asm below
+//! negates `%o0` when `%xcc.c` is set, so every function returns strand's "-4095..=-1 is a
+//! negated errno".
+//!
+//! What the kernel may change besides `%o0` and the condition codes: `%o1` (the second result
+//! of `fork`/`clone`/`pipe`, arch/sparc/kernel/process_64.c `copy_thread`, sys_sparc_64.c
+//! `sparc_pipe_real`), `%g1` (set to `__NR_restart_syscall` on a restart,
+//! arch/sparc/kernel/signal_64.c `do_signal`) and `%g6` (where `do_signal` keeps `orig_i0`). All
+//! other globals, `%o2..%o7`, the window registers and `%y` come back as they were (`etrap`
+//! saves and `rtrap` restores them all; the comment in `do_signal` says glibc relies on
+//! `%g2..%g5` surviving). `%g1`, `%g6` and `%g7` are registers Rust reserves (LLVM never
+//! allocates them: `%g1` is its scratch, `%g6`/`%g7` belong to the system), so they cannot be
+//! named as operands: the number is moved into `%g1` inside each template, and the kernel's
+//! writes to `%g1`/`%g6` cannot destroy a value the compiler keeps there.
+//!
+//! The stack: `%sp` and `%fp` are *biased* by 2047 (the real address is `%sp + 2047`), the real
+//! stack pointer is 16-byte aligned, and every frame owns at least 176 bytes above it: a
+//! 128-byte save area where a trap or a window overflow may spill the frame's register window at
+//! any moment, and six outgoing-argument words (SPARC V9 psABI, "Stack Frame";
+//! arch/sparc/include/asm/ptrace.h `STACK_BIAS`, `STACKFRAME_SZ`).
+
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use crate::syscall::SigSet;
+use core::arch::{asm, naked_asm};
+use core::cell::UnsafeCell;
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_rt_sigreturn};
+
+pub use linux_raw_sys as sys;
+
+/// 64-bit time, and number 71 is a plain six-register `mmap` (arch/sparc/kernel/sys_sparc_64.c
+/// `SYSCALL_DEFINE6(mmap, ...)`; arch/sparc/kernel/syscalls/syscall.tbl).
+pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+
+/// The stack bias of the 64-bit ABI: `%sp`/`%fp` hold the real address minus this
+/// (arch/sparc/include/asm/ptrace.h `STACK_BIAS`; SPARC V9 psABI, "Stack Bias").
+const BIAS: usize = 2047;
+/// The least frame the ABI lets a caller own: the 16-word register window save area and six
+/// outgoing-argument words (SPARC V9 psABI, "Stack Frame"; a multiple of 16).
+const FRAME: usize = 176;
+
+/// Variant II: `%g7` points at the TCB, whose first word is a pointer to itself; the TLS block
+/// lies below (Drepper's TLS paper, 3.4.2, lists SPARC with variant II; the local-exec code the
+/// compilers emit adds a negative `%tle_hix22/%tle_lox10` offset to `%g7`).
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let r;
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    // The annulled `bcs,a` runs its delay slot (the negation) only when carry is set.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            lateout("o0") r, lateout("o1") _,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, lateout("o1") _,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, inlateout("o1") b => _,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d, in("o4") e,
+            options(nostack)
+        )
+    };
+    r
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let r;
+    // SAFETY: as for syscall0.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 2f",
+            "sub %g0, %o0, %o0",
+            "2:",
+            nr = in(reg) nr,
+            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d, in("o4") e,
+            in("o5") f,
+            options(nostack)
+        )
+    };
+    r
+}
+
+// The kernel enters `_start` with `%sp = argc_address - 128 - 2047`: one register window save
+// area below argc, biased (arch/sparc/include/asm/processor_64.h `start_thread`, which stores
+// `sp - sizeof(struct reg_window) - STACK_BIAS` as the user `%sp`). argc is therefore at
+// `%sp + 2047 + 128`. Zero `%fp` and `%i7` so a frame walk that reaches this window's save area
+// stops, realign the real stack pointer to 16 (fs/binfmt_elf.c already does; this keeps it
+// true whatever the loader did) and give the callee the 176-byte frame it may spill into.
+// `call` leaves its return address in `%o7`; the `unimp` after it traps if
+// `__strand_start` ever returned. Before all that, `%g7` goes to the provisional control block
+// (`arch::BOOT_TCB` + `BOOT_TP_DELTA`, a full 64-bit absolute address built in `%g7`/`%g1`, the
+// V9 `setx` sequence), so stack-protector prologues can read `[%g7+0x28]` from the first call.
+#[cfg(not(test))]
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        "sethi %hh({boot}), %g7",
+        "or %g7, %hm({boot}), %g7",
+        "sllx %g7, 32, %g7",
+        "sethi %hi({boot}), %g1",
+        "or %g1, %lo({boot}), %g1",
+        "or %g7, %g1, %g7",
+        "add %g7, {delta}, %g7",
+        "mov %g0, %fp",
+        "mov %g0, %i7",
+        "add %sp, {argc}, %o0",
+        "add %sp, {bias}, %g1",
+        "and %g1, -16, %g1",
+        "sub %g1, {frame}, %sp",
+        "call {start}",
+        "nop",
+        "unimp 0",
+        argc = const BIAS + 128,
+        bias = const BIAS,
+        frame = const FRAME + BIAS,
+        boot = sym super::BOOT_TCB,
+        delta = const super::BOOT_TP_DELTA,
+        start = sym crate::rt::__strand_start,
+    )
+}
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // The thread pointer is `%g7`, an ordinary register user code may write: no syscall
+    // (SPARC V9 psABI, "Thread-Local Storage"; the kernel saves and restores it with the other
+    // globals, and CLONE_SETTLS writes the child's, arch/sparc/kernel/process_64.c
+    // `copy_thread`). Rust cannot name `%g7` as an operand, so the template moves it.
+    // SAFETY: `%g7` holds only this thread's thread pointer; start-up sets it before any TLS
+    // access, and LLVM never allocates `%g7` to anything else.
+    unsafe { asm!("mov {}, %g7", in(reg) tp, options(nostack, preserves_flags)) };
+    0
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: reading `%g7` touches no memory and changes no flags; start-up and clone set it
+    // before any thread reads it.
+    unsafe { asm!("mov %g7, {}", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+/// sparc clone argument order is (flags, stack, ptid, tls, ctid), the CLONE_BACKWARDS order,
+/// though sparc has its own entry rather than the generic one: arch/sparc/kernel/process.c
+/// `sparc_clone` reads flags, stack, ptid, tls and ctid from `%o0..%o4` (the trap frame's
+/// `UREG_I0..I4`). With CLONE_SETTLS the child's `%g7` is `tls` (process_64.c `copy_thread`).
+///
+/// The stack argument is the child's biased `%sp`. The kernel copies the parent's current frame
+/// below it and starts the child there (process_64.c `clone_stackframe`); QEMU user mode starts
+/// the child at exactly that `%sp`. The child therefore sets `%sp` itself, which works for both:
+/// `stack_top - 176` is its 16-byte aligned real stack pointer, and the 176 bytes up to
+/// `stack_top` are the frame it owns (its window may be spilled there from its first
+/// instruction). After the trap both sides run on: the parent has `%o1 == 0`, the child
+/// `%o1 == 1` (copy_thread; QEMU agrees: linux-user/sparc/target_cpu.h `cpu_clone_regs_*`,
+/// which also sets the child's `%sp` to the argument). On failure the kernel restores
+/// the parent's `%o1` (the non-zero stack argument) and sets carry, so carry is tested first.
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    let child_sp = (stack_top as usize).wrapping_sub(FRAME + BIAS);
+    let r;
+    // SAFETY: the child's globals are copies of the parent's (copy_thread copies the trap frame;
+    // QEMU copies the CPU state), so `%g2..%g4` still hold entry, arg and the stack pointer.
+    // The child sets `%sp` to its own frame below `stack_top` (which the caller keeps free),
+    // zeroes `%fp` and `%i7` so frame walks stop at its window, and calls `entry(arg)`, which
+    // never returns (the `unimp` would trap). The parent only sees `%o0` (tid or negated errno)
+    // and `%o1`, both declared; the child's writes to `%sp`, `%fp`, `%i7` and `%o7` happen on
+    // the path that never comes back into this function.
+    unsafe {
+        asm!(
+            "mov {nr}, %g1",
+            "ta 0x6d",
+            "bcs,a,pn %xcc, 3f",
+            "sub %g0, %o0, %o0",
+            "brz,pt %o1, 3f",
+            "nop",
+            "mov %g4, %sp",
+            "mov %g0, %fp",
+            "mov %g0, %i7",
+            "call %g2",
+            "mov %g3, %o0",
+            "unimp 0",
+            "3:",
+            nr = const __NR_clone,
+            inlateout("o0") flags => r, inlateout("o1") child_sp => _, in("o2") ptid, in("o3") tp,
+            in("o4") ctid,
+            in("g2") entry, in("g3") arg, in("g4") child_sp,
+            options(nostack)
+        )
+    };
+    r
+}
+
+/// A scratch frame for the last two syscalls of a thread that unmaps its own stack: see
+/// `unmap_and_exit`. Only the kernel writes and reads it (as a register window save area);
+/// what it holds never matters, so exiting threads may share it.
+#[repr(C, align(16))]
+struct ExitFrame(UnsafeCell<[u8; FRAME]>);
+// SAFETY: no Rust code reads or writes the bytes; see `unmap_and_exit`.
+unsafe impl Sync for ExitFrame {}
+static EXIT_FRAME: ExitFrame = ExitFrame(UnsafeCell::new([0; FRAME]));
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // A register window lives in registers and is written to its frame's save area
+    // (`%sp + 2047`) whenever the kernel needs the window: on a window overflow inside the
+    // kernel's own calls, a context switch, or a signal. None of that may target the stack
+    // being unmapped: a spill that cannot be written is kept by the kernel and turned into a
+    // SIGSEGV at the return to user mode (arch/sparc/kernel/process_64.c
+    // `fault_in_user_windows`), and a window spilled while the stack was still mapped is
+    // refilled from it on that return (rtrap_64.S through `user_rtt_fill_64bit`,
+    // arch/sparc/include/asm/ttable.h), which faults once the stack is gone. Two steps:
+    // - `flushw` writes every older window of this thread to its own frame now, while the stack
+    //   is still mapped, and leaves only the current window in the register file;
+    // - `%sp` moves to a static scratch frame, so the current window, if the kernel spills it
+    //   during munmap or exit, goes there (and a refill brings back only `%l`/`%i` values that
+    //   nothing after the munmap reads: the rest uses `%o0` and `%g1`).
+    // SAFETY: after the munmap nothing touches the unmapped memory: the numbers are immediates,
+    // the arguments registers, and the only memory the kernel may use is the scratch frame.
+    unsafe {
+        asm!(
+            "flushw",
+            "mov {sp}, %sp",
+            "mov {munmap}, %g1",
+            "ta 0x6d",
+            "mov %g0, %o0",
+            "mov {exit}, %g1",
+            "ta 0x6d",
+            "unimp 0",
+            sp = in(reg) (EXIT_FRAME.0.get() as usize).wrapping_sub(BIAS),
+            munmap = const __NR_munmap,
+            exit = const __NR_exit,
+            in("o0") base, in("o1") len,
+            options(noreturn, nostack)
+        )
+    }
+}
+
+/// The canary of `-Zstack-protector` code is at `%g7 + 0x28` (glibc's sparc64
+/// `tcbhead_t.stack_guard`, sysdeps/sparc/sparc64/stackguard-macros.h `ldx [%g7+0x28]`, which
+/// GCC, `TARGET_THREAD_SSP_OFFSET`, and LLVM hard-code).
+pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
+
+/// sparc's `struct sigaction`: `{handler, flags, restorer, mask}`, the generic layout with
+/// `__ARCH_HAS_SA_RESTORER` (arch/sparc/include/asm/signal.h; include/linux/signal_types.h),
+/// though the kernel never reads `sa_restorer`: it takes the restorer from a syscall argument
+/// (below). linux-raw-sys 0.12's sparc64 `kernel_sigaction` lacks the restorer word, so the
+/// layout is spelled out here.
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: usize,
+    restorer: usize,
+    mask: SigSet,
+}
+
+/// `rt_sigaction(sig, act, oact, restorer, sigsetsize)`: five arguments on sparc64
+/// (arch/sparc/Kconfig selects ODD_RT_SIGACTION, so kernel/signal.c leaves the four-argument
+/// one out, and arch/sparc/kernel/sys_sparc_64.c `SYSCALL_DEFINE5(rt_sigaction, ...)` stores
+/// `restorer` as `ka_restorer`). The kernel starts a handler with `%o7 = ka_restorer`
+/// (signal_64.c `setup_rt_frame` sets `u_regs[UREG_I7]`, the user's `%o7`), and a handler
+/// returns with `ret`/`retl`, to `%o7 + 8`; so the argument is the trampoline's address minus 8.
+/// There is no kernel-provided return path on sparc64 (no vDSO trampoline; QEMU too calls
+/// `ka_restorer` mandatory), so every handler is installed with strand's own. No `SA_*` bit is
+/// involved, and the flags come back exactly as set.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    let k_new = new.map(|a| KernelSigaction { handler: a.handler, flags: a.flags, restorer: 0, mask: a.mask });
+    let mut k_old = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: SigSet::EMPTY };
+    let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const KernelSigaction);
+    let restorer = (restore_rt as unsafe extern "C" fn() -> ! as usize).wrapping_sub(8);
+    // SAFETY: both pointers are null or point at live structs of the kernel's layout; the
+    // handler's validity is the caller's contract, and the trampoline performs rt_sigreturn.
+    let r = unsafe {
+        syscall5(
+            __NR_rt_sigaction as usize,
+            sig as usize,
+            new_ptr as usize,
+            &mut k_old as *mut KernelSigaction as usize,
+            restorer,
+            core::mem::size_of::<SigSet>(),
+        )
+    };
+    if let Some(old) = old {
+        *old = Sigaction { handler: k_old.handler, flags: k_old.flags, mask: k_old.mask };
+    }
+    r
+}
+
+/// A handler's `ret` lands here with `%sp` at the kernel's signal frame (signal_64.c
+/// `setup_rt_frame` points `%sp` at it, and the handler's `restore` brings it back);
+/// rt_sigreturn (101, syscall.tbl) finds the frame at `%sp + 2047` (`do_rt_sigreturn`), so
+/// nothing here touches the stack.
+#[unsafe(naked)]
+unsafe extern "C" fn restore_rt() -> ! {
+    naked_asm!("mov {nr}, %g1", "ta 0x6d", "unimp 0", nr = const __NR_rt_sigreturn)
+}
