@@ -61,27 +61,7 @@
 //! - `STACK_GUARD`: where the compiler's stack-protector code reads the canary (a slot at a
 //!   fixed offset from the thread pointer, or the global `__stack_chk_guard`).
 
-/// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
-/// Storage", Drepper, section 3.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TlsAbi {
-    pub variant: TlsVariant,
-    /// Variant I: bytes between (thread pointer - bias) and the first TLS block, before that
-    /// block's own alignment is applied (aarch64 16, arm 8, riscv 0).
-    pub gap: usize,
-    /// Variant I: the thread pointer points this many bytes past the TLS block start
-    /// (0x7000 on mips, powerpc, m68k).
-    pub bias: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TlsVariant {
-    /// The thread control block sits at or below the thread pointer, the TLS block above it.
-    I,
-    /// The TLS block sits below the thread pointer, whose first word points at itself.
-    II,
-}
-
+pub use crate::tls::{TlsAbi, TlsVariant};
 
 use crate::syscall::SigSet;
 

@@ -1,12 +1,61 @@
 //! Static TLS: where a thread's TLS block and control block go relative to its thread pointer.
+//! This module is the one home of the offset conventions; the arch files only state their
+//! ABI's `TlsAbi`, and `thread::layout` places the whole area inside a thread's mapping.
 //!
-//! A thread's "TLS area" holds its control block (`Tcb`) and its copy of the executable's
-//! PT_TLS image. The arithmetic is pure so the host tests check it for every variant.
+//! A thread's *TLS area* holds strand's control block (`thread::Tcb`) and its copy of the
+//! executable's PT_TLS image (the *TLS block*). Offsets are from the area's start, which is
+//! aligned to the larger of the TLS segment's and the Tcb's alignment. Addresses grow to the
+//! right:
+//!
+//! ```text
+//! Variant II (x86, s390x, sparc64):
+//!   [pad][ TLS block ][ Tcb: abi_head (self ptr, canary, ...) | strand fields | abi_tail ]
+//!                     ^block                  ^tcb == tp
+//!   The block ends at TP (rounded to its alignment); the linker's TP offsets are negative.
+//!
+//! Variant I (aarch64, riscv, mips, powerpc):
+//!   [ Tcb: abi_head | strand fields | abi_tail ][gap][ TLS block ]
+//!   ^tcb                                        ^base             ^block
+//!                                               TP = base + bias
+//!   `base` is where the psABI's TCB ends; the block starts `gap` bytes above it (aarch64 16,
+//!   arm 8, riscv and mips/powerpc 0), rounded so the block keeps the image's alignment. The
+//!   thread pointer points `bias` bytes past `base` (0x7000 on mips, powerpc and m68k, so that
+//!   signed 16-bit offsets reach 32 KiB of TLS on either side).
+//! ```
+//!
+//! So from any thread pointer the Tcb is at the same offset (`tcb_offset_from_tp`): 0 in
+//! variant II, `-(bias + size_of::<Tcb>())` in variant I, which makes `Tcb::current()` one
+//! register read and one add. The words the psABIs define at fixed thread-pointer offsets (a
+//! variant II header at TP; the powerpc canary just below `base`) are `Tcb::abi_head` and
+//! `Tcb::abi_tail`, so strand's own fields never sit where compiled code looks
+//! (`stack_guard` checks the canary slot at compile time).
+//!
+//! The arithmetic is pure so the host tests (and `check/`'s property tests) run it for every
+//! variant.
 
-use crate::arch::{TlsAbi, TlsVariant};
 use crate::startup::TlsSegment;
 
-/// Offsets inside a TLS area; the area's start must be aligned to `align`.
+/// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
+/// Storage", Drepper, section 3.4). Each arch file states its own as `TLS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsAbi {
+    pub variant: TlsVariant,
+    /// Variant I: bytes between `base` (thread pointer - bias) and the first TLS block, before
+    /// that block's own alignment is applied (aarch64 16, arm 8, riscv 0).
+    pub gap: usize,
+    /// Variant I: the thread pointer points this many bytes past `base` (0x7000 on mips,
+    /// powerpc, m68k).
+    pub bias: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsVariant {
+    /// The thread control block sits at or below the thread pointer, the TLS block above it.
+    I,
+    /// The TLS block sits below the thread pointer, whose first word points at itself.
+    II,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AreaLayout {
     pub size: usize,

@@ -9,10 +9,9 @@ use linux_raw_sys::auxvec as at;
 use linux_raw_sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_LOAD, PT_PHDR, PT_TLS};
 use proptest::prelude::*;
 use std::alloc::Layout;
-use strand_check::arch::{TlsAbi, TlsVariant};
 use strand_check::startup::{Auxv, Program, StartupError, TlsSegment};
 use strand_check::thread::layout::map_layout;
-use strand_check::tls::{area_layout, AreaLayout};
+use strand_check::tls::{area_layout, AreaLayout, TlsAbi, TlsVariant};
 
 fn config() -> ProptestConfig {
     // Each case is a few microseconds; regressions become unit tests in the source files.
