@@ -89,8 +89,7 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 // The kernel enters `_start` with `sp` pointing at argc. `gp` must hold `__global_pointer$`
 // before any code the linker may have relaxed to gp-relative addressing runs; the `lla` itself
 // must not be relaxed, or it would become `addi gp, gp, ...` on the still-unset `gp` (RISC-V ELF
-// psABI, "Global-pointer relaxation"; measured: shared notes/toolchain.md). The psABI wants `sp`
-// 16-byte aligned at calls ("Integer Calling Convention"). `fp` and `ra` are zeroed and the jump
+// psABI, "Global-pointer relaxation"). The psABI wants `sp` 16-byte aligned at calls ("Integer Calling Convention"). `fp` and `ra` are zeroed and the jump
 // leaves `ra` at 0, so frame walks and unwinders stop at `__strand_start`.
 #[cfg(not(test))]
 #[no_mangle]

@@ -5,7 +5,7 @@
 //! (arch/x86/entry/entry_32.S, and entry_64_compat.S when a 64-bit kernel runs the task). Errors
 //! come back as `-4095..=-1` in `eax`, which is already strand's convention. strand never uses
 //! the vDSO's `__kernel_vsyscall`: `clone` and the final munmap+exit must not return through, or
-//! touch, a stack (notes: child stack rules), and one instruction keeps one convention.
+//! touch, a stack (the vDSO entry returns through the caller's stack), and one instruction keeps one convention.
 //!
 //! Rust reserves `esi` (LLVM's base pointer) and `ebp` (frame pointer) as asm operands on
 //! x86-32, so the 4th to 6th arguments are moved into them by hand inside each asm block and the
