@@ -33,8 +33,9 @@
 //! - `$29` (sp), `$30` (fp), `$31` (ra) are moved by hand inside `_start`, `clone_thread` and
 //!   `unmap_and_exit` only.
 //!
-//! The templates run in the assembler's default `reorder` mode (LLVM wraps inline asm in
-//! `.set reorder`), so it fills branch delay slots itself.
+//! The inline templates run in the assembler's `reorder` mode (LLVM's MIPS printer opens every
+//! inline asm block with `.set reorder`; the disassembly shows the `nop`s it puts in the delay
+//! slots), so they are written without delay slots; `_start` uses `noreorder` and fills its own.
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use crate::syscall::SigSet;
@@ -56,10 +57,10 @@ pub mod nr {
 }
 
 /// Variant I with a 0x7000 bias: the thread pointer (the UserLocal register) points 0x7000 bytes
-/// past the start of the first TLS block, so signed 16-bit offsets reach 32 KiB of TLS above it
-/// and 4 KiB of TCB below it (MIPS psABI TLS supplement; lld, `getTlsTpOffset` for EM_MIPS;
-/// musl arch/mips/pthread_arch.h, TP_OFFSET 0x7000 with no TCB gap). strand's Tcb sits below
-/// the block start.
+/// past the start of the first TLS block, so signed 16-bit offsets from it reach the first
+/// 60 KiB of TLS and 4 KiB below the block (MIPS psABI TLS supplement; lld, `getTlsTpOffset`
+/// for EM_MIPS; musl arch/mips/pthread_arch.h, TP_OFFSET 0x7000 with no TCB gap). strand's Tcb
+/// sits below the block start.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
 
 /// strand's result convention from the kernel's pair: `$7` nonzero flags `$2` as a positive errno.
@@ -197,8 +198,9 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 // create_elf_tables; STACK_ROUND), and `$ra` meaningless. The o32 psABI ("Process
 // Initialization"; "The Stack Frame": 8-byte alignment, and every caller reserves 16 bytes at
 // 0($sp) where the callee may store `$4..$7`) wants: `$fp` and `$ra` zero so frame walks end
-// here, `$gp` at `_gp` (which lld defines for every MIPS link; strand's static code does not use
-// it, but code built for abicalls may), the callee's address in `$25` (`jalr $25` is the o32 PIC
+// here, `$gp` at `_gp` as the psABI's process entry sets it (lld defines `_gp` for every MIPS
+// link; strand's static code allocates `$gp` like any register, but CPIC code from other
+// compilers reads globals through it), the callee's address in `$25` (`jalr $25` is the o32 PIC
 // call), and the initial `$sp` passed in `$4`. `break` traps if `__strand_start` ever returned.
 #[cfg(not(test))]
 #[no_mangle]
@@ -315,9 +317,10 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: from the `move` on, the only memory the thread uses is the exit stack, which is
     // ours until the kernel clears the lock word after `exit`: `$sp` sits 32 bytes below its
     // 16-byte aligned top, so the slots the kernel reads lie inside it. The exit number is an
-    // immediate and its argument a register.
+    // immediate and its argument a register. `.set noat`: LLVM may hand `top` over in `$1`.
     unsafe {
         asm!(
+            ".set push",
             ".set noat",
             "move $sp, {top}",
             "addiu $sp, $sp, -32",
@@ -326,6 +329,7 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
             "addiu $2, $zero, {exit}",
             "syscall",
             "break",
+            ".set pop",
             top = in(reg) top,
             exit = const __NR_exit,
             in("$2") __NR_munmap as usize,
