@@ -119,4 +119,14 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: true,
     },
+    Abi {
+        name: "mips",
+        triple: "mips-unknown-linux-musl",
+        also: &["mips-unknown-linux-gnu"],
+        file: "mips.rs",
+        qemu: Some("qemu-mips"),
+        linker: Linker::Lld,
+        rustflags: &[],
+        experimental_asm: true,
+    },
 ];

@@ -12,11 +12,11 @@ mod support;
 
 use common::TestResult;
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use core::sync::atomic::Ordering::SeqCst;
 use core::time::Duration;
 use strand::sync::Mutex;
 use strand::thread::{self, Builder};
-use support::{size, spawn_failed, usage, waiting_for, Rng, Stress, Usage};
+use support::{size, spawn_failed, usage, waiting_for, AtomicU64, Rng, Stress, Usage};
 
 strand::main!(main);
 

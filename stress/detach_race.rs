@@ -15,10 +15,10 @@ mod support;
 
 use common::{Failure, TestResult};
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize};
 use strand::futex;
 use strand::thread::{self, Builder, JoinHandle};
-use support::{size, spawn_failed, spin, usage, waiting_for, Rng, Stress};
+use support::{size, spawn_failed, spin, usage, waiting_for, AtomicU64, Rng, Stress};
 
 strand::main!(main);
 

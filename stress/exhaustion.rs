@@ -15,13 +15,13 @@ mod support;
 
 use common::{Failure, TestResult};
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::fmt;
 use core::time::Duration;
 use linux_raw_sys::general as g;
 use strand::thread::{self, Builder, JoinHandle, SpawnError};
 use strand::{futex, syscall, Errno};
-use support::{status_kb, usage, waiting_for, Stress};
+use support::{status_kb, usage, waiting_for, AtomicU64, Stress};
 
 strand::main!(main);
 
@@ -440,6 +440,19 @@ fn max_map_count_gives_out_of_memory() -> TestResult {
         freed += 1;
         if tally(held.spawn(small()), format_args!("with {freed} mappings given back"))? {
             break;
+        }
+        if freed == 16 && support::qemu() {
+            // Under QEMU the limit counts QEMU's host mappings, and a QEMU that keeps a reserved
+            // host mapping for every page the guest unmaps (qemu-user 7.2 with a 32-bit guest:
+            // measured with qemu-mips, the host count stayed at vm.max_map_count while the guest
+            // gave back all 65,000 fillers) never frees room. Give everything back: if spawning
+            // still fails, this emulator cannot show the recovery.
+            while fillers.pop() {}
+            let ok = tally(held.spawn(small()), format_args!("with every filler given back"))?;
+            check!(!ok, "16 mappings given back and spawning still fails (it works with every filler given back)");
+            return support::skip(format_args!(
+                "spawning still fails with every filler given back: the emulator does not give the host's mappings back on munmap (QEMU user mode with a reserved guest address space)"
+            ));
         }
         check!(freed <= 16, "16 mappings given back and spawning still fails");
     }

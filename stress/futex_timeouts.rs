@@ -14,14 +14,14 @@ mod support;
 
 use common::{Failure, TestResult};
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::time::Duration;
 use strand::futex::{self, WaitResult};
 use strand::signal::{self, Handler, Restart};
 use strand::sync::{Condvar, Mutex};
 use strand::thread::{self, Builder, JoinHandle};
 use strand::time::Instant;
-use support::{size, spin, waiting_for, Rng, Stress};
+use support::{size, spin, waiting_for, AtomicU64, Rng, Stress};
 
 strand::main!(main);
 
@@ -105,7 +105,9 @@ impl Drop for Load {
 // ---------------------------------------------------------------------------------------------
 // Spurious wake-ups: the main thread pokes the waiters while they wait.
 
-static SIGNALS: AtomicU64 = AtomicU64::new(0);
+/// Bumped inside the handler, so a lock-free `AtomicU32` on every target (see `AtomicU64` in
+/// support).
+static SIGNALS: AtomicU32 = AtomicU32::new(0);
 
 extern "C" fn on_signal(_sig: i32) {
     SIGNALS.fetch_add(1, SeqCst);
@@ -141,9 +143,10 @@ static STATS: Stats = Stats { waits: AtomicU64::new(0), spurious: AtomicU64::new
 
 impl Stats {
     fn reset(&self) {
-        for s in [&self.waits, &self.spurious, &self.interrupted, &self.worst_late_us, &SIGNALS] {
+        for s in [&self.waits, &self.spurious, &self.interrupted, &self.worst_late_us] {
             s.store(0, SeqCst);
         }
+        SIGNALS.store(0, SeqCst);
     }
 
     fn report(&self) {

@@ -13,12 +13,12 @@ mod support;
 
 use common::{Failure, TestResult};
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8};
 use core::time::Duration;
 use strand::sync::{Condvar, Mutex, MutexGuard};
 use strand::thread::{self, Builder, JoinHandle};
 use strand::time::Instant;
-use support::{size, spin, waiting_for, Rng, Stress};
+use support::{size, spin, waiting_for, AtomicU64, Rng, Stress};
 
 strand::main!(main);
 

@@ -9,10 +9,73 @@
 use crate::common::{self, Failure, TestResult};
 use core::fmt;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize};
+use core::cell::UnsafeCell;
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use core::time::Duration;
 use strand::thread::{self, SpawnError};
 use strand::{syscall, time::Instant};
+
+/// The stress programs' 64-bit counters and values. Where the target has 64-bit atomics this is
+/// core's `AtomicU64`; a target without them (mips o32: `max-atomic-width` 32, so core has no
+/// `AtomicU64` at all) gets [`LockedU64`]. Chosen by the target's atomic width, not by its
+/// architecture.
+#[cfg(target_has_atomic = "64")]
+pub use core::sync::atomic::AtomicU64;
+#[cfg(not(target_has_atomic = "64"))]
+pub use LockedU64 as AtomicU64;
+
+/// The part of `AtomicU64`'s interface the stress programs use, on a `u64` behind a one-word
+/// spin lock. Every operation is one short critical section, so the orderings hold (each
+/// operation is SeqCst). Not for a signal handler: one that interrupted a holder on its own
+/// thread would spin forever (the handlers here count in an `AtomicU32`).
+pub struct LockedU64 {
+    locked: AtomicBool,
+    value: UnsafeCell<u64>,
+}
+
+// SAFETY: `value` is only touched by the thread that holds `locked`.
+unsafe impl Sync for LockedU64 {}
+
+impl LockedU64 {
+    pub const fn new(value: u64) -> LockedU64 {
+        LockedU64 { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut u64) -> R) -> R {
+        let mut spins = 0u32;
+        while self.locked.swap(true, Ordering::SeqCst) {
+            while self.locked.load(Relaxed) {
+                spins += 1;
+                if spins % 64 == 0 {
+                    // The holder may have been preempted (two cores, many threads).
+                    syscall::sched_yield();
+                } else {
+                    core::hint::spin_loop();
+                }
+            }
+        }
+        // SAFETY: the lock is ours until the store below.
+        let r = f(unsafe { &mut *self.value.get() });
+        self.locked.store(false, Ordering::SeqCst);
+        r
+    }
+
+    pub fn load(&self, _order: Ordering) -> u64 {
+        self.with(|v| *v)
+    }
+
+    pub fn store(&self, value: u64, _order: Ordering) {
+        self.with(|v| *v = value)
+    }
+
+    pub fn fetch_add(&self, delta: u64, _order: Ordering) -> u64 {
+        self.with(|v| core::mem::replace(v, v.wrapping_add(delta)))
+    }
+
+    pub fn fetch_max(&self, value: u64, _order: Ordering) -> u64 {
+        self.with(|v| core::mem::replace(v, (*v).max(value)))
+    }
+}
 
 /// One stress test: its name, the function, and how many seconds it may take natively in full
 /// mode before the watchdog calls it hung (a quarter of that in quick mode, five times as much

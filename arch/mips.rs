@@ -1,0 +1,395 @@
+//! mips o32, big-endian (SYSV MIPS psABI, o32 calling convention; Linux o32 syscall convention).
+//!
+//! Syscalls: `syscall` with the number in `$2` (v0) and arguments in `$4..$7` (a0..a3); the 5th
+//! and 6th arguments go on the user stack at 16($sp) and 20($sp), in the slots after the 16-byte
+//! argument area an o32 caller reserves. The kernel reads 16..31($sp) on every syscall,
+//! whatever the number of arguments (arch/mips/kernel/scall32-o32.S, `load_a4`..`load_a7`; a
+//! `$sp` in the kernel half gets EFAULT, older kernels also failed on an unreadable one), so
+//! `$sp` must point at mapped user memory even for `exit`; QEMU reads only the slots of
+//! syscalls with more than 4 arguments (linux-user/mips/cpu_loop.c).
+//!
+//! The result comes back in `$2` and an error flag in `$7`: nonzero means `$2` holds a
+//! *positive* errno (scall32-o32.S: the kernel sets PT_R7 and negates v0 for results in
+//! `-EMAXERRNO..=-1`, EMAXERRNO being 1133 on mips). The wrappers turn that into strand's
+//! "negative errno" convention; on o32 no successful result lies in `-4095..=-1` (user
+//! addresses are below 2 GiB).
+//!
+//! Registers: the syscall fast path saves only `$0, $2..$7, $25, $28, $29, $31` on entry and
+//! restores `$2..$7, $25, $28, $31` on return (arch/mips/include/asm/stackframe.h, SAVE_SOME and
+//! RESTORE_SOME; arch/mips/kernel/entry.S, `restore_partial`), so `$1` (at), `$8..$15` (t0..t7),
+//! `$24` (t8), `hi` and `lo` come back with whatever the kernel left there; `$3` (v1) is written
+//! by a few syscalls (`pipe`) and, like musl (arch/mips/syscall_arch.h), strand treats `$3` and
+//! `$25` as clobbered too. `$16..$23`, `$28` (gp), `$29` (sp), `$30` (fp) and `$31` (ra) survive
+//! (callee-saved in the kernel's C code).
+//!
+//! What Rust will not let an asm operand name, and how each is handled:
+//! - `$1` (at): LLVM's MIPS code generator allocates it like an ordinary register (strand's own
+//!   disassembly has values living in `$1` across instructions) and may even pick it for a `reg`
+//!   operand, but Rust cannot list it as a clobber. So
+//!   every syscall template saves it in a kernel-preserved register and restores it after the
+//!   `syscall` (`o32_syscall!`), under `.set noat` so the assembler accepts the explicit use.
+//! - `hi`/`lo` have no register class in Rust's MIPS asm either: saved and restored the same
+//!   way, so a multiply or divide result LLVM keeps in them across the asm survives.
+//! - `$29` (sp), `$30` (fp), `$31` (ra) are moved by hand inside `_start`, `clone_thread` and
+//!   `unmap_and_exit` only.
+//!
+//! The inline templates run in the assembler's `reorder` mode (LLVM's MIPS printer opens every
+//! inline asm block with `.set reorder`; the disassembly shows the `nop`s it puts in the delay
+//! slots), so they are written without delay slots; `_start` uses `noreorder` and fills its own.
+
+use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
+use crate::syscall::SigSet;
+use core::arch::{asm, naked_asm};
+use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_set_thread_area};
+
+pub use linux_raw_sys as sys;
+
+/// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
+/// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
+/// whose offset counts 4096-byte units on mips whatever the page size
+/// (arch/mips/kernel/syscalls/syscall_o32.tbl; arch/mips/kernel/syscall.c, `mips_mmap2`).
+pub mod nr {
+    use super::sys::general as g;
+    pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+    pub const MMAP: usize = g::__NR_mmap2 as usize;
+}
+
+/// Variant I with a 0x7000 bias: the thread pointer (the UserLocal register) points 0x7000 bytes
+/// past the start of the first TLS block, so signed 16-bit offsets from it reach the first
+/// 60 KiB of TLS and 4 KiB below the block (MIPS psABI TLS supplement; lld, `getTlsTpOffset`
+/// for EM_MIPS; musl arch/mips/pthread_arch.h, TP_OFFSET 0x7000 with no TCB gap). strand's Tcb
+/// sits below the block start.
+pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
+
+/// strand's result convention from the kernel's pair: `$7` nonzero flags `$2` as a positive errno.
+#[inline(always)]
+fn result(v0: usize, a3: usize) -> usize {
+    if a3 != 0 {
+        v0.wrapping_neg()
+    } else {
+        v0
+    }
+}
+
+/// One o32 `syscall` instruction with everything around it that every syscall here shares. The
+/// template is `before`, `syscall`, `after`, wrapped in the save and restore of the three
+/// registers the kernel changes but Rust cannot list as clobbers (module header): `$1` (at) in
+/// `$16`, `hi` in `$17`, `lo` in `$18`, all three kernel-preserved. `.set noat` lets the template
+/// name `$1`, and an operand LLVM put in `$1`, without the assembler's warning; the template uses
+/// no macro instruction that would need `$1` itself. The declared clobbers are the rest of what
+/// the kernel may change, and `$16..$18`, which Rust saves itself (callee-saved).
+macro_rules! o32_syscall {
+    (before: [$($before:literal),*], after: [$($after:literal),*], $($operands:tt)*) => {
+        asm!(
+            ".set push",
+            ".set noat",
+            "move $16, $1",
+            "mfhi $17",
+            "mflo $18",
+            $($before,)*
+            "syscall",
+            $($after,)*
+            "mthi $17",
+            "mtlo $18",
+            "move $1, $16",
+            ".set pop",
+            $($operands)*
+            lateout("$3") _, lateout("$8") _, lateout("$9") _, lateout("$10") _, lateout("$11") _,
+            lateout("$12") _, lateout("$13") _, lateout("$14") _, lateout("$15") _,
+            out("$16") _, out("$17") _, out("$18") _, lateout("$24") _, lateout("$25") _,
+        )
+    };
+}
+
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let (r, err);
+    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
+    // With no stack arguments the kernel only reads 16..31($sp), which lie in the caller-owned
+    // part of the current frame (every o32 frame that calls has them; the asm does not push).
+    unsafe { o32_syscall!(before: [], after: [], inlateout("$2") nr => r, lateout("$7") err,) };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall0.
+    unsafe { o32_syscall!(before: [], after: [], inlateout("$2") nr => r, lateout("$7") err, in("$4") a,) };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall0.
+    unsafe {
+        o32_syscall!(before: [], after: [], inlateout("$2") nr => r, lateout("$7") err, in("$4") a, in("$5") b,)
+    };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall0.
+    unsafe {
+        o32_syscall!(before: [], after: [],
+            inlateout("$2") nr => r, lateout("$7") err, in("$4") a, in("$5") b, in("$6") c,)
+    };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall0; the 4th argument goes in `$7`, which comes back as the error flag.
+    unsafe {
+        o32_syscall!(before: [], after: [],
+            inlateout("$2") nr => r, inlateout("$7") d => err, in("$4") a, in("$5") b, in("$6") c,)
+    };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall4. The template moves `$sp` down by 32 (keeping the 8-byte
+    // alignment o32 wants), so 0..15($sp) is the argument area and 16($sp) the 5th argument,
+    // and moves it back after the `syscall`; it is not `nostack`. A signal delivered meanwhile
+    // builds its frame below. A restarted syscall re-executes the `syscall` instruction itself,
+    // with `$sp` still moved (arch/mips/kernel/signal.c backs the pc up by 4).
+    unsafe {
+        o32_syscall!(
+            before: ["addiu $sp, $sp, -32", "sw {e}, 16($sp)"],
+            after: ["addiu $sp, $sp, 32"],
+            e = in(reg) e,
+            inlateout("$2") nr => r, inlateout("$7") d => err, in("$4") a, in("$5") b, in("$6") c,
+        )
+    };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
+    let (r, err);
+    // SAFETY: as for syscall5, with the 6th argument at 20($sp).
+    unsafe {
+        o32_syscall!(
+            before: ["addiu $sp, $sp, -32", "sw {e}, 16($sp)", "sw {f}, 20($sp)"],
+            after: ["addiu $sp, $sp, 32"],
+            e = in(reg) e, f = in(reg) f,
+            inlateout("$2") nr => r, inlateout("$7") d => err, in("$4") a, in("$5") b, in("$6") c,
+        )
+    };
+    result(r, err)
+}
+
+#[inline]
+pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+    // SAFETY: the caller upholds mmap's contract; mmap2's offset is in 4096-byte units, and 0 is
+    // 0 either way.
+    unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
+}
+
+// The kernel enters `_start` with `$sp` at argc, 16-byte aligned (fs/binfmt_elf.c,
+// create_elf_tables; STACK_ROUND), and `$ra` meaningless. The o32 psABI ("Process
+// Initialization"; "The Stack Frame": 8-byte alignment, and every caller reserves 16 bytes at
+// 0($sp) where the callee may store `$4..$7`) wants: `$fp` and `$ra` zero so frame walks end
+// here, `$gp` at `_gp` as the psABI's process entry sets it (lld defines `_gp` for every MIPS
+// link; strand's static code allocates `$gp` like any register, but CPIC code from other
+// compilers reads globals through it), the callee's address in `$25` (`jalr $25` is the o32 PIC
+// call), and the initial `$sp` passed in `$4`. `break` traps if `__strand_start` ever returned.
+#[cfg(not(test))]
+#[no_mangle]
+#[unsafe(naked)]
+unsafe extern "C" fn _start() -> ! {
+    naked_asm!(
+        ".set push",
+        ".set noreorder",
+        "move $fp, $zero",
+        "move $ra, $zero",
+        "lui $gp, %hi(_gp)",
+        "addiu $gp, $gp, %lo(_gp)",
+        "move $4, $sp",
+        "addiu $8, $zero, -16",
+        "and $sp, $sp, $8",
+        "addiu $sp, $sp, -16",
+        "lui $25, %hi({start})",
+        "addiu $25, $25, %lo({start})",
+        "jalr $25",
+        "nop",
+        "break",
+        ".set pop",
+        start = sym crate::rt::__strand_start,
+    )
+}
+
+pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+    // set_thread_area(tp) stores the value the kernel hands out through `rdhwr $29` (the
+    // UserLocal register, or its emulation) (arch/mips/kernel/syscall.c, sys_set_thread_area;
+    // man 2 set_thread_area).
+    // SAFETY: the syscall only changes this thread's thread pointer; nothing reads TLS through
+    // the old value afterwards (start-up sets it before any TLS access).
+    unsafe { syscall1(__NR_set_thread_area as usize, tp as usize) }
+}
+
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // `rdhwr $3, $29` reads UserLocal (MIPS32 R2 RDHWR, hardware register 29); before R2, or
+    // where the kernel has not enabled it, it traps and the kernel emulates it, with a fast path
+    // for exactly this encoding with `$3` as the target (arch/mips/kernel/genex.S,
+    // handle_ri_rdhwr; arch/mips/kernel/traps.c, simulate_rdhwr). `.set mips32r2` lets the
+    // assembler take the instruction whatever the CPU the file is built for.
+    // SAFETY: reading the thread pointer touches no memory; start-up and clone set it before any
+    // thread reads it.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set mips32r2",
+            "rdhwr $3, $29",
+            ".set pop",
+            out("$3") tp,
+            options(nomem, nostack, preserves_flags)
+        )
+    };
+    tp
+}
+
+/// mips clone argument order is (flags, stack, ptid, tls, ctid): arch/mips/Kconfig selects
+/// CLONE_BACKWARDS (kernel/fork.c; man 2 clone). `ctid` is the 5th argument, so it goes on the
+/// stack at 16($sp). With CLONE_SETTLS `tls` becomes the child's UserLocal, the value `rdhwr $29`
+/// returns (arch/mips/kernel/process.c, copy_thread).
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack_top: *mut u8,
+    ptid: *mut i32,
+    ctid: *mut u32,
+    tp: *mut u8,
+    entry: unsafe extern "C" fn(*mut u8) -> !,
+    arg: *mut u8,
+) -> usize {
+    // The child's first frame: the o32 16-byte argument area its callee owns, right below the
+    // caller's (16-byte aligned) `stack_top`, which keeps the 8-byte alignment.
+    let child_sp = stack_top.wrapping_sub(16);
+    let (r, err);
+    // SAFETY: the parent moves `$sp` down by 32 to pass `ctid` at 16($sp), and back; only it
+    // comes back out of the asm, with `$2`/`$7` set and `$1`, hi, lo restored (o32_syscall!).
+    // The child starts on `child_sp` with `$2 = $7 = 0` and the parent's other registers,
+    // `$16..$23` included: the kernel saves those into the child's frame before copying it
+    // (arch/mips/kernel/syscall.c, save_static_function(sys_clone)), and QEMU copies every
+    // register. So `$19`/`$20` still hold entry/arg; the child puts the callee address in `$25`,
+    // as o32 PIC code expects, zeroes `$fp` and `$ra` so that frame walks end at `entry` (a zero
+    // return address), and jumps; `entry` never returns, so the child never comes back into
+    // this function and never touches the parent's stack. A signal that arrives at any point
+    // finds a valid stack and thread pointer (the caller prepared both).
+    unsafe {
+        o32_syscall!(
+            before: ["addiu $sp, $sp, -32", "sw {ctid}, 16($sp)"],
+            after: [
+                "bnez $2, 2f",
+                "move $fp, $zero",
+                "move $ra, $zero",
+                "move $4, $20",
+                "move $25, $19",
+                "jr $25",
+                "break",
+                "2:",
+                "addiu $sp, $sp, 32"
+            ],
+            ctid = in(reg) ctid,
+            inlateout("$2") __NR_clone as usize => r, in("$4") flags, in("$5") child_sp, in("$6") ptid,
+            inlateout("$7") tp => err, in("$19") entry, in("$20") arg,
+        )
+    };
+    result(r, err)
+}
+
+pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+    // After the munmap the thread's stack is gone, but the kernel still reads 16..31($sp) on the
+    // `exit` (module header): switch to the static exit stack first. `take` makes its lock word
+    // our CLONE_CHILD_CLEARTID address, so the kernel frees it once we are gone.
+    // SAFETY: the caller blocked all signals and turned off its old CLONE_CHILD_CLEARTID store.
+    let top = unsafe { super::exit_stack::take() };
+    // SAFETY: from the `move` on, the only memory the thread uses is the exit stack, which is
+    // ours until the kernel clears the lock word after `exit`: `$sp` sits 32 bytes below its
+    // 16-byte aligned top, so the slots the kernel reads lie inside it. The exit number is an
+    // immediate and its argument a register. `.set noat`: LLVM may hand `top` over in `$1`.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noat",
+            "move $sp, {top}",
+            "addiu $sp, $sp, -32",
+            "syscall",
+            "move $4, $zero",
+            "addiu $2, $zero, {exit}",
+            "syscall",
+            "break",
+            ".set pop",
+            top = in(reg) top,
+            exit = const __NR_exit,
+            in("$2") __NR_munmap as usize,
+            in("$4") base, in("$5") len,
+            options(noreturn)
+        )
+    }
+}
+
+/// Compilers read the stack-protector canary from the global `__stack_chk_guard` on mips Linux
+/// (GCC's and LLVM's default for MIPS: no TCB slot is defined for it).
+pub const STACK_GUARD: StackGuard = StackGuard::Global;
+
+/// mips's own `struct sigaction`: `{ unsigned int sa_flags; __sighandler_t sa_handler;
+/// sigset_t sa_mask; }`, flags first (include/linux/signal_types.h under
+/// `__ARCH_HAS_IRIX_SIGACTION`, which arch/mips/include/asm/signal.h defines; the uapi
+/// arch/mips/include/uapi/asm/signal.h has the same layout). The mask is `_NSIG / 8` = 16 bytes
+/// (_NSIG is 128 on mips). The kernel has had no `sa_restorer` on o32 since 2.5.48 and copies
+/// exactly these 24 bytes.
+///
+/// `spare` is one more word that nothing reads: qemu-user up to 10.0 still declares an o32
+/// `sa_restorer` after the mask (linux-user/syscall_defs.h, `struct target_sigaction` under
+/// TARGET_ARCH_HAS_SA_RESTORER; dropped by "linux-user/mips/o32: Drop sa_restorer
+/// functionality", 2025) and so reads and writes 28 bytes at both pointers. Without the word its
+/// write of the old action overran the struct into the caller's saved registers (measured with
+/// qemu-mips 7.2: `$16` came back 0). musl's mips `struct k_sigaction` ends with the same
+/// spare word (arch/mips/ksigaction.h).
+#[repr(C)]
+struct KernelSigaction {
+    flags: u32,
+    handler: usize,
+    mask: SigSet,
+    spare: usize,
+}
+
+static_assertions::const_assert_eq!(core::mem::offset_of!(KernelSigaction, handler), 4);
+static_assertions::const_assert_eq!(core::mem::offset_of!(KernelSigaction, mask), 8);
+static_assertions::const_assert_eq!(core::mem::size_of::<KernelSigaction>(), 8 + 16 + 4);
+
+/// `rt_sigaction(sig, act, oact, sigsetsize)` with mips's layout. mips has no SA_RESTORER: the
+/// kernel sets a handler's `$ra` to the vDSO's rt_sigreturn trampoline (arch/mips/kernel/signal.c,
+/// setup_rt_frame: `regs[31] = sig_return`; kernels before the vDSO used a trampoline in the
+/// signal frame), and QEMU to its own signal trampoline page; the handler returns with `jr $ra`.
+pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+    let k_new = new.map(|a| KernelSigaction { flags: a.flags as u32, handler: a.handler, mask: a.mask, spare: 0 });
+    let mut k_old = KernelSigaction { flags: 0, handler: 0, mask: SigSet::EMPTY, spare: 0 };
+    let new_ptr = k_new.as_ref().map_or(core::ptr::null(), |a| a as *const KernelSigaction);
+    // SAFETY: both pointers are null or point at live structs of the layout the mips kernel
+    // reads and writes; the handler's validity is the caller's contract.
+    let r = unsafe {
+        syscall4(
+            __NR_rt_sigaction as usize,
+            sig as usize,
+            new_ptr as usize,
+            &mut k_old as *mut KernelSigaction as usize,
+            core::mem::size_of::<SigSet>(),
+        )
+    };
+    if let Some(old) = old {
+        *old = Sigaction { handler: k_old.handler, flags: k_old.flags as usize, mask: k_old.mask };
+    }
+    r
+}
