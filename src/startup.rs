@@ -76,11 +76,18 @@ pub struct TlsSegment {
     pub align: usize,
 }
 
+/// The largest default thread stack a PT_GNU_STACK size may ask for: 8 MiB, the bound musl puts
+/// on the same request (`DEFAULT_STACK_MAX`, src/internal/pthread_impl.h). The default is mapped
+/// for every thread that does not choose its own size, so a binary linked with
+/// `-z stack-size=1G` gets 8 MiB stacks, not 1 GiB ones; `Builder::stack_size` is not limited.
+pub const MAX_DEFAULT_STACK_SIZE: usize = 8 << 20;
+
 /// What strand needs from the program headers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Program {
     pub tls: TlsSegment,
-    /// PT_GNU_STACK's p_memsz: a stack size the linker was asked for (`-z stack-size`), or 0.
+    /// The default thread stack size the linker was asked for (PT_GNU_STACK's p_memsz, from
+    /// `-z stack-size`), capped at [`MAX_DEFAULT_STACK_SIZE`]; 0 if none was.
     pub stack_size: usize,
 }
 
@@ -107,7 +114,7 @@ impl Program {
                         align,
                     };
                 }
-                PT_GNU_STACK => prog.stack_size = p.p_memsz,
+                PT_GNU_STACK => prog.stack_size = p.p_memsz.min(MAX_DEFAULT_STACK_SIZE),
                 _ => {}
             }
         }
@@ -194,6 +201,20 @@ mod tests {
         // Loaded 0x5555_0000 higher (static-pie): the image moves with it.
         let p = Program::scan(&hs, 0x5555_0040).unwrap();
         assert_eq!(p.tls.image, 0x5555_2000);
+    }
+
+    #[test]
+    fn gnu_stack_size_is_capped_at_8_mib() {
+        let stack = |size| Program::scan(&[phdr(PT_GNU_STACK, 0, 0, size, 16)], 0).unwrap().stack_size;
+        assert_eq!(MAX_DEFAULT_STACK_SIZE, 8 << 20);
+        // `-z stack-size=1G` would map 1 GiB for every thread.
+        assert_eq!(stack(1 << 30), 8 << 20);
+        assert_eq!(stack((8 << 20) + 1), 8 << 20);
+        assert_eq!(stack(usize::MAX), 8 << 20);
+        assert_eq!(stack(8 << 20), 8 << 20);
+        assert_eq!(stack(1 << 20), 1 << 20);
+        // 0: no size given, the thread code's own default applies.
+        assert_eq!(stack(0), 0);
     }
 
     #[test]
