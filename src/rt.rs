@@ -10,10 +10,10 @@ use crate::syscall;
 use crate::tls::{self, AreaLayout};
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, CStr};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-/// What start-up learnt about the process; written once by `__strand_start` before anything
-/// else runs, read-only afterwards.
+/// What start-up learnt about the process; written once by `start` before anything else
+/// runs, read-only afterwards.
 pub(crate) struct Process {
     pub argc: usize,
     pub argv: *const *const c_char,
@@ -25,7 +25,7 @@ pub(crate) struct Process {
 }
 
 struct ProcessCell(UnsafeCell<Process>);
-// SAFETY: written only by `__strand_start` while the process has one thread, then only read.
+// SAFETY: written only by `start` while the process has one thread, then only read.
 unsafe impl Sync for ProcessCell {}
 
 static PROCESS: ProcessCell = ProcessCell(UnsafeCell::new(Process {
@@ -71,9 +71,14 @@ pub fn random_bytes() -> Option<&'static [u8; 16]> {
 }
 
 fn fail(msg: &str) -> ! {
-    let _ = syscall::write_all(2, b"strand: start-up failed: ");
-    let _ = syscall::write_all(2, msg.as_bytes());
-    let _ = syscall::write_all(2, b"\n");
+    fail_fmt(format_args!("{msg}"))
+}
+
+fn fail_fmt(msg: core::fmt::Arguments<'_>) -> ! {
+    use core::fmt::Write;
+    let mut w = crate::io::FdWriter::new(2);
+    let _ = writeln!(w, "strand: start-up failed: {msg}");
+    w.flush();
     syscall::exit_group(127)
 }
 
@@ -90,9 +95,29 @@ extern "Rust" {
 #[cfg(not(test))]
 #[no_mangle]
 pub unsafe extern "C" fn __strand_start(sp: *const usize) -> ! {
-    // SAFETY: the kernel's layout above; each region ends with a 0 word. The process has one
-    // thread, so writing PROCESS races with nothing.
-    unsafe {
+    // SAFETY: our caller's contract.
+    unsafe { start(sp) }
+}
+
+/// The program headers AT_PHDR and AT_PHNUM describe, or none if there are none to read.
+fn phdr_slice(auxv: &Auxv) -> &'static [linux_raw_sys::elf::Elf_Phdr] {
+    if auxv.phdr == 0 || auxv.phnum == 0 {
+        return &[];
+    }
+    // SAFETY: the kernel maps the program headers for the life of the process; `Auxv::parse`
+    // checked that AT_PHENT matches the struct size, and start-up that AT_PHDR is aligned.
+    unsafe { core::slice::from_raw_parts(auxv.phdr as *const linux_raw_sys::elf::Elf_Phdr, auxv.phnum) }
+}
+
+/// Start-up: the initial stack, the process record, the main thread, the initialisers, `main`.
+///
+/// # Safety
+/// As for `__strand_start`, called once by it.
+#[cfg(not(test))]
+#[inline(never)]
+unsafe fn start(sp: *const usize) -> ! {
+    // SAFETY: the kernel's layout above; each region ends with a 0 word.
+    let (argc, argv, envp, auxv_words) = unsafe {
         let argc = *sp;
         let argv = sp.add(1) as *const *const c_char;
         let envp = argv.add(argc + 1);
@@ -105,27 +130,32 @@ pub unsafe extern "C" fn __strand_start(sp: *const usize) -> ! {
         while *auxv_start.add(n) != 0 {
             n += 2;
         }
-        let auxv_words = core::slice::from_raw_parts(auxv_start, n + 2);
-        let auxv = Auxv::parse(auxv_words).unwrap_or_else(|_| fail("malformed auxiliary vector"));
-        let phdrs = core::slice::from_raw_parts(auxv.phdr as *const linux_raw_sys::elf::Elf_Phdr, auxv.phnum);
-        let program = Program::scan(phdrs, auxv.phdr).unwrap_or_else(|_| fail("malformed PT_TLS segment"));
-        let area = tls::area_layout(
-            crate::arch::TLS,
-            &program.tls,
-            core::mem::size_of::<crate::thread::Tcb>(),
-            core::mem::align_of::<crate::thread::Tcb>(),
-        )
-        .unwrap_or_else(|| fail("PT_TLS segment too large"));
-        let p = &mut *PROCESS.0.get();
-        *p = Process { argc, argv, envp, auxv, program, area };
-        if let Err(e) = crate::thread::init_main_thread() {
-            let _ = e;
-            fail("cannot set up the main thread's TLS (mmap or thread-pointer syscall failed)");
-        }
-        READY.store(true, Ordering::Release);
-        run_init_arrays(p);
-        exit(__strand_main())
+        (argc, argv, envp, core::slice::from_raw_parts(auxv_start, n + 2))
+    };
+    let auxv = Auxv::parse(auxv_words).unwrap_or_else(|_| fail("malformed auxiliary vector"));
+    if auxv.phdr % core::mem::align_of::<linux_raw_sys::elf::Elf_Phdr>() != 0 {
+        fail_fmt(format_args!("AT_PHDR {:#x} is not aligned for a program header", auxv.phdr));
     }
+    let program = Program::scan(phdr_slice(&auxv), auxv.phdr).unwrap_or_else(|_| fail("malformed PT_TLS segment"));
+    let area = tls::area_layout(
+        crate::arch::TLS,
+        &program.tls,
+        core::mem::size_of::<crate::thread::Tcb>(),
+        core::mem::align_of::<crate::thread::Tcb>(),
+    )
+    .unwrap_or_else(|| fail("PT_TLS segment too large"));
+    // SAFETY: the process has one thread and nothing has read PROCESS yet, so this write races
+    // with nothing; it goes through the raw pointer, so no reference to the record is alive
+    // when `init_main_thread` and everything after it take shared ones through `process()`.
+    unsafe { PROCESS.0.get().write(Process { argc, argv, envp, auxv, program, area }) };
+    if let Err(e) = crate::thread::init_main_thread() {
+        fail_fmt(format_args!("cannot set up the main thread's TLS (mmap or thread-pointer syscall failed: {e})"));
+    }
+    READY.store(true, Ordering::Release);
+    // SAFETY: once, before main, on the only thread.
+    unsafe { run_init_arrays(process()) };
+    // SAFETY: defined by `strand::main!` in the program.
+    exit(unsafe { __strand_main() })
 }
 
 /// Runs `.preinit_array` and `.init_array` entries with (argc, argv, envp), as glibc and musl do.
@@ -193,9 +223,25 @@ pub fn at_exit(f: fn()) -> Result<(), AtExitFull> {
     Ok(())
 }
 
+/// The tid of the thread running `exit`, 0 before any does.
+static EXITING: AtomicI32 = AtomicI32::new(0);
+
 /// Ends the process: runs the at-exit handlers (newest first) and `.fini_array`, then
 /// `exit_group(code)`. Other threads are ended by the kernel.
+///
+/// One thread exits: a second thread that calls `exit` while the first is still running
+/// handlers or finalisers sleeps until the first one's `exit_group` ends it (as musl's `exit`
+/// does), so the finalisers run once, to the end, and the first code is the process's status.
+/// An at-exit handler (or finaliser) that calls `exit` on the exiting thread itself goes on
+/// with the handlers that are left, then `.fini_array` if it has not run, then exits with the
+/// new code. A handler that waits for a thread which then calls `exit` therefore deadlocks.
 pub fn exit(code: i32) -> ! {
+    let me = syscall::gettid();
+    if let Err(first) = EXITING.compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire) {
+        if first != me {
+            wait_for_exit_group();
+        }
+    }
     loop {
         // Take one handler at a time without holding the lock while it runs, so a handler may
         // register another (it runs next) or call exit (it finishes the remaining ones).
@@ -221,6 +267,16 @@ pub fn exit(code: i32) -> ! {
         }
     }
     syscall::exit_group(code)
+}
+
+/// Sleeps until another thread's `exit_group` ends the process.
+fn wait_for_exit_group() -> ! {
+    let word = core::sync::atomic::AtomicU32::new(0);
+    loop {
+        // Nobody wakes this word: only a signal handler (EINTR) or a spurious wake-up returns,
+        // and the thread goes back to sleep. Start-up made sure the futex syscall works.
+        crate::futex::wait_private(&word, 0, None);
+    }
 }
 
 /// Arguments of the process, as the kernel passed them.
@@ -253,13 +309,28 @@ pub(crate) fn cstr(p: *const c_char) -> &'static CStr {
     unsafe { CStr::from_ptr(p) }
 }
 
-/// The executable's program headers (from AT_PHDR / AT_PHNUM).
+/// The executable's program headers (from AT_PHDR / AT_PHNUM; empty if the kernel gave none).
 pub fn program_headers() -> &'static [linux_raw_sys::elf::Elf_Phdr] {
-    let a = &process().auxv;
-    if a.phdr == 0 {
-        return &[];
+    phdr_slice(&process().auxv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linux_raw_sys::elf::{Elf_Phdr, PT_LOAD};
+
+    static HEADERS: [Elf_Phdr; 2] = [
+        Elf_Phdr { p_type: PT_LOAD, p_flags: 0, p_offset: 0, p_vaddr: 0, p_paddr: 0, p_filesz: 1, p_memsz: 1, p_align: 1 },
+        Elf_Phdr { p_type: PT_LOAD, p_flags: 0, p_offset: 0, p_vaddr: 0, p_paddr: 0, p_filesz: 2, p_memsz: 2, p_align: 1 },
+    ];
+
+    #[test]
+    fn program_headers_without_at_phdr_or_at_phnum_are_empty() {
+        let addr = HEADERS.as_ptr() as usize;
+        // No AT_PHDR (a kernel may leave it out): no slice from a null pointer.
+        assert!(phdr_slice(&Auxv { phdr: 0, phnum: 2, ..Auxv::default() }).is_empty());
+        assert!(phdr_slice(&Auxv { phdr: addr, phnum: 0, ..Auxv::default() }).is_empty());
+        let hs = phdr_slice(&Auxv { phdr: addr, phnum: 2, ..Auxv::default() });
+        assert_eq!((hs.as_ptr() as usize, hs.len(), hs[1].p_memsz), (addr, 2, 2));
     }
-    // SAFETY: the kernel maps the program headers for the life of the process; start-up checked
-    // that AT_PHENT matches the struct size.
-    unsafe { core::slice::from_raw_parts(a.phdr as *const linux_raw_sys::elf::Elf_Phdr, a.phnum) }
 }

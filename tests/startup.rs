@@ -1,13 +1,14 @@
 //! Start-up: arguments, environment, auxiliary vector, .init_array, at-exit handlers, exit code,
-//! and (driven by `cargo xtask test`) the panic handler's message and exit status.
+//! and (driven by `cargo xtask test`, one process per check) the panic handler's message and
+//! exit status, and a second thread's `exit` during the first one's.
 #![no_std]
 #![no_main]
 
 #[macro_use]
 mod common;
 
-use common::{Test, TestResult};
-use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use common::{Gate, Test, TestResult};
+use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
 use strand::{env, rt, syscall, thread};
 
 strand::main!(main);
@@ -34,10 +35,13 @@ const TESTS: &[Test] = &[
 ];
 
 fn main() -> i32 {
-    match env::args().nth(1).map(|a| a.to_bytes()) {
+    let arg = |i| env::args().nth(i).map(|a| a.to_bytes());
+    match arg(1) {
         Some(b"--panic-in-thread") => panic_in_thread(),
         Some(b"--unlock-unlocked") => unlock_unlocked(),
         Some(b"--reentrant-once") => reentrant_once(),
+        Some(b"--concurrent-exit") => concurrent_exit(),
+        Some(b"--reentrant-exit") => reentrant_exit(),
         _ => {}
     }
     // The at-exit tests finish after main: B runs first, then A, then the .fini_array entry,
@@ -59,7 +63,15 @@ fn handler_a() {
     AT_EXIT_ORDER.store(AT_EXIT_ORDER.load(SeqCst) * 10 + 1, SeqCst);
 }
 
+/// Set by the exit checks (`--concurrent-exit`, `--reentrant-exit`): the .fini_array entry then
+/// only says that it ran and lets `exit` finish.
+static EXIT_CHECK: AtomicU32 = AtomicU32::new(0);
+
 extern "C" fn fini_entry() {
+    if EXIT_CHECK.load(SeqCst) != 0 {
+        strand::println!("exit check: .fini_array ran");
+        return;
+    }
     let order = AT_EXIT_ORDER.load(SeqCst);
     let r: TestResult = (|| {
         check_eq!(order, 21);
@@ -172,3 +184,73 @@ fn reentrant_once() -> ! {
     ONCE.call_once(|| ONCE.call_once(|| {}));
     syscall::exit_group(0)
 }
+
+// ---- Exit from two threads, and from an at-exit handler (xtask checks the status) ----
+
+/// The exiting thread's at-exit handler lets a second thread call `exit(9)` and waits until
+/// that thread sleeps in it; the process must then run .fini_array and end with 7.
+fn concurrent_exit() -> ! {
+    static GATE: Gate = Gate::new();
+    static SECOND: AtomicI32 = AtomicI32::new(0);
+    static CALLING: AtomicU32 = AtomicU32::new(0);
+    EXIT_CHECK.store(1, SeqCst);
+    let second = thread::Builder::new().name("second-exit").spawn(|| {
+        SECOND.store(syscall::gettid(), SeqCst);
+        GATE.wait();
+        CALLING.store(1, SeqCst);
+        rt::exit(9)
+    });
+    second.expect("spawn").detach();
+    rt::at_exit(|| {
+        GATE.open();
+        // From CALLING to its sleep the second thread makes no blocking call but the futex wait
+        // in `exit`, so 'S' after CALLING means it sleeps there. (Before the fix it ran the
+        // finalisers itself and ended the process with 9 while this loop was still looking.)
+        let asleep = common::eventually(30, || {
+            CALLING.load(SeqCst) == 1 && task_state(SECOND.load(SeqCst)) == Some(b'S')
+        });
+        strand::println!("concurrent exit: second thread {} in exit", if asleep { "asleep" } else { "NOT asleep" });
+    })
+    .expect("at_exit");
+    rt::exit(7)
+}
+
+/// A handler that calls `exit(5)` from the exiting thread: the remaining handler and the
+/// finalisers still run, and 5 is the status.
+fn reentrant_exit() -> ! {
+    EXIT_CHECK.store(1, SeqCst);
+    rt::at_exit(|| strand::println!("reentrant exit: the older handler ran")).expect("at_exit");
+    rt::at_exit(|| rt::exit(5)).expect("at_exit");
+    rt::exit(3)
+}
+
+/// The state letter of a thread of this process (/proc/self/task/<tid>/stat, man 5 proc:
+/// "pid (comm) state ...").
+fn task_state(tid: i32) -> Option<u8> {
+    let mut path = [0u8; 64];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        path[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
+    push(b"/proc/self/task/");
+    let mut digits = [0u8; 10];
+    let mut n = tid as u32;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    push(&digits[i..]);
+    push(b"/stat\0");
+    let path = core::ffi::CStr::from_bytes_until_nul(&path).ok()?;
+    let mut buf = [0u8; 512];
+    let stat = syscall::read_file(path, &mut buf).ok()?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    stat.get(close + 2).copied()
+}
+

@@ -149,21 +149,13 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             row.failed += 1;
             continue;
         };
-        let (passed, failed) = run_program(arch, p, exe)?;
+        let (passed, failed) = run_program(arch, p, exe, &[])?;
         row.passed += passed;
         row.failed += failed;
         if p == "startup" {
-            for check in EXPECTED_ABORTS {
-                match expected_abort(arch, exe, check)? {
-                    Ok(()) => {
-                        row.passed += 1;
-                        println!("   test startup::{} ... ok", check.name);
-                    }
-                    Err(why) => {
-                        row.failed += 1;
-                        println!("   test startup::{} ... FAILED: {why}", check.name);
-                    }
-                }
+            for check in EXTRA_RUNS {
+                let Some(expect) = (check.expect)(arch) else { continue };
+                record(&mut row, check.name, extra_run(arch, exe, check, &expect)?);
             }
         }
     }
@@ -184,11 +176,26 @@ pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
     c
 }
 
+/// Counts and prints the outcome of a check xtask makes itself; `Ok(Some(reason))` is a skip.
+fn record(row: &mut Row, name: &str, outcome: Result<Option<String>, String>) {
+    match outcome {
+        Ok(None) => {
+            row.passed += 1;
+            println!("   test startup::{name} ... ok");
+        }
+        Ok(Some(why)) => println!("   test startup::{name} ... skipped: {why}"),
+        Err(why) => {
+            row.failed += 1;
+            println!("   test startup::{name} ... FAILED: {why}");
+        }
+    }
+}
+
 /// Runs one test program; its own closing line gives the counts.
-fn run_program(arch: &Arch, name: &str, exe: &str) -> Result<(u32, u32), String> {
+fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32), String> {
     println!("== {}: {name}", arch.name);
     let mut c = command(arch, exe);
-    c.args(ARGS);
+    c.args(ARGS).envs(env.iter().copied());
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
     print!("{}", indent(&out.stdout));
     print!("{}", indent(&out.stderr));
@@ -217,44 +224,108 @@ pub(crate) fn parse_summary(line: &str) -> Option<(u32, u32)> {
     Some((p.parse().ok()?, f.parse().ok()?))
 }
 
-/// A run of the startup program that must end the process the way strand's panic handler does.
-struct ExpectedAbort {
-    name: &'static str,
-    arg: &'static str,
-    /// Every fragment must appear in one stderr line.
-    fragments: &'static [&'static str],
+/// What one run of the startup program in a mode of its own must do.
+struct Expect {
+    /// The exit status.
+    code: i32,
+    /// For each entry, one stdout line must contain all of its fragments.
+    stdout: &'static [&'static [&'static str]],
+    /// The same for stderr.
+    stderr: &'static [&'static [&'static str]],
 }
 
-const EXPECTED_ABORTS: &[ExpectedAbort] = &[
-    ExpectedAbort {
+/// A run of the startup program with `args`, in a process of its own: for checks that end the
+/// process (a panic, `exit`).
+struct ExtraRun {
+    name: &'static str,
+    args: &'static [&'static str],
+    /// What the run must do on an ABI, or `None` where the check does not apply.
+    expect: fn(&Arch) -> Option<Expect>,
+    /// A run that takes longer is killed and fails (a hang, e.g. an exit that waits for itself).
+    limit: Duration,
+}
+
+const EXIT_LIMIT: Duration = Duration::from_secs(120);
+
+const EXTRA_RUNS: &[ExtraRun] = &[
+    ExtraRun {
         name: "panic_in_thread_prints_name_tid_location_and_exits_101",
-        arg: "--panic-in-thread",
-        fragments: &["thread 'worker-7' (tid ", ") panicked at tests/startup.rs:", ": boom 42"],
+        args: &["--panic-in-thread"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread 'worker-7' (tid ", ") panicked at tests/startup.rs:", ": boom 42"]],
+            })
+        },
+        limit: PROGRAM_LIMIT,
     },
-    ExpectedAbort {
+    ExtraRun {
         name: "unlock_of_unlocked_mutex_is_reported",
-        arg: "--unlock-unlocked",
-        fragments: &["thread 'main' (tid ", "unlock of a mutex that was not locked"],
+        args: &["--unlock-unlocked"],
+        expect: |_| {
+            Some(Expect { code: 101, stdout: &[], stderr: &[&["thread 'main' (tid ", "unlock of a mutex that was not locked"]] })
+        },
+        limit: PROGRAM_LIMIT,
     },
-    ExpectedAbort {
+    ExtraRun {
         name: "reentrant_once_is_reported",
-        arg: "--reentrant-once",
-        fragments: &["thread 'main' (tid ", "Once::call_once called re-entrantly"],
+        args: &["--reentrant-once"],
+        expect: |_| {
+            Some(Expect { code: 101, stdout: &[], stderr: &[&["thread 'main' (tid ", "Once::call_once called re-entrantly"]] })
+        },
+        limit: PROGRAM_LIMIT,
+    },
+    ExtraRun {
+        name: "exit_from_a_second_thread_waits_for_the_first",
+        args: &["--concurrent-exit"],
+        expect: |_| {
+            Some(Expect {
+                code: 7,
+                stdout: &[&["concurrent exit: second thread asleep in exit"], &["exit check: .fini_array ran"]],
+                stderr: &[],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "exit_from_an_at_exit_handler_finishes_the_others",
+        args: &["--reentrant-exit"],
+        expect: |_| {
+            Some(Expect {
+                code: 5,
+                stdout: &[&["reentrant exit: the older handler ran"], &["exit check: .fini_array ran"]],
+                stderr: &[],
+            })
+        },
+        limit: EXIT_LIMIT,
     },
 ];
 
-fn expected_abort(arch: &Arch, exe: &str, check: &ExpectedAbort) -> Result<Result<(), String>, String> {
+fn extra_run(arch: &Arch, exe: &str, check: &ExtraRun, expect: &Expect) -> Result<Result<Option<String>, String>, String> {
     let mut c = command(arch, exe);
-    c.arg(check.arg);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
-    let code = out.status.and_then(|s| s.code());
-    if code != Some(101) {
-        return Ok(Err(format!("exit status {:?}, expected 101; stderr: {}", out.status, out.stderr.trim())));
+    c.args(check.args);
+    let out = run_limited(&mut c, check.limit)?;
+    Ok(check_output(&out, expect, check.limit))
+}
+
+/// Whether a finished run matches `expect`.
+fn check_output(out: &crate::util::Finished, expect: &Expect, limit: Duration) -> Result<Option<String>, String> {
+    let both = || format!("stdout: {} | stderr: {}", out.stdout.trim(), out.stderr.trim());
+    let Some(status) = out.status else {
+        return Err(format!("killed after {}s; {}", limit.as_secs(), both()));
+    };
+    if status.code() != Some(expect.code) {
+        return Err(format!("exit status {status}, expected {}; {}", expect.code, both()));
     }
-    if !out.stderr.lines().any(|l| check.fragments.iter().all(|f| l.contains(f))) {
-        return Ok(Err(format!("stderr lacks {:?}: {}", check.fragments, out.stderr.trim())));
+    for (stream, text) in [(expect.stdout, &out.stdout), (expect.stderr, &out.stderr)] {
+        for fragments in stream {
+            if !text.lines().any(|l| fragments.iter().all(|f| l.contains(f))) {
+                return Err(format!("no line with {fragments:?}; {}", both()));
+            }
+        }
     }
-    Ok(Ok(()))
+    Ok(None)
 }
 
 pub(crate) fn indent(s: &str) -> String {
