@@ -4,13 +4,14 @@
 // Start-up runs only in a real executable; host unit tests build this module without it.
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
+use crate::errno::Errno;
 use crate::startup::{Auxv, Program};
 use crate::sync::Mutex;
 use crate::syscall;
 use crate::tls::{self, AreaLayout};
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, CStr};
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 
 /// What start-up learnt about the process; written once by `start` before anything else
 /// runs, read-only afterwards.
@@ -116,7 +117,7 @@ fn phdr_slice(auxv: &Auxv) -> &'static [linux_raw_sys::elf::Elf_Phdr] {
 #[cfg(not(test))]
 #[inline(never)]
 unsafe fn start(sp: *const usize) -> ! {
-    // SAFETY: the kernel's layout above; each region ends with a 0 word.
+    // SAFETY: the kernel's layout (see `__strand_start`); each region ends with a 0 word.
     let (argc, argv, envp, auxv_words) = unsafe {
         let argc = *sp;
         let argv = sp.add(1) as *const *const c_char;
@@ -148,6 +149,7 @@ unsafe fn start(sp: *const usize) -> ! {
     // with nothing; it goes through the raw pointer, so no reference to the record is alive
     // when `init_main_thread` and everything after it take shared ones through `process()`.
     unsafe { PROCESS.0.get().write(Process { argc, argv, envp, auxv, program, area }) };
+    probe_time_syscalls();
     if let Err(e) = crate::thread::init_main_thread() {
         fail_fmt(format_args!("cannot set up the main thread's TLS (mmap or thread-pointer syscall failed: {e})"));
     }
@@ -156,6 +158,80 @@ unsafe fn start(sp: *const usize) -> ! {
     unsafe { run_init_arrays(process()) };
     // SAFETY: defined by `strand::main!` in the program.
     exit(unsafe { __strand_main() })
+}
+
+/// The 64-bit-time syscalls a 32-bit ABI found missing at start-up and replaces with their
+/// 32-bit-time originals (bits below); always 0 on 64-bit ABIs. Written before any thread
+/// exists, so Relaxed loads see it.
+static TIME32: AtomicU8 = AtomicU8::new(0);
+pub(crate) const TIME32_FUTEX: u8 = 1;
+pub(crate) const TIME32_CLOCK_GETTIME: u8 = 2;
+pub(crate) const TIME32_CLOCK_NANOSLEEP: u8 = 4;
+
+/// Whether the syscall `bit` names is to be made with 32-bit time (`arch::nr::*_TIME32`).
+#[inline]
+pub(crate) fn uses_time32(bit: u8) -> bool {
+    TIME32.load(Ordering::Relaxed) & bit != 0
+}
+
+/// Makes sure the futex (and, on 32-bit ABIs, clock) syscalls strand relies on exist, before
+/// anything blocks: without them every wait would return at once and every lock would spin.
+/// A 32-bit ABI without the 64-bit-time names (kernel < 5.1, or a seccomp profile older than
+/// them) falls back to the 32-bit-time originals; anything else ends the process with a
+/// message naming the syscall.
+#[cfg(not(test))]
+fn probe_time_syscalls() {
+    use crate::arch::nr;
+    use linux_raw_sys::general::{CLOCK_MONOTONIC, FUTEX_PRIVATE_FLAG, FUTEX_WAKE};
+    let word = core::sync::atomic::AtomicU32::new(0);
+    // A private wake of a word nobody waits on: 0 if the syscall works.
+    let wake = |nr: usize| {
+        // SAFETY: FUTEX_WAKE only uses the address of the live word as a key.
+        Errno::result(unsafe { syscall::sys!(nr, word.as_ptr(), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 0) })
+    };
+    let mut time32 = 0;
+    if let Err(e) = wake(nr::FUTEX) {
+        match nr::FUTEX_TIME32 {
+            None => fail_fmt(format_args!(
+                "the futex syscall (number {}) fails with {e}: strand cannot block a thread without it \
+                 (is a seccomp filter denying it?)",
+                nr::FUTEX
+            )),
+            Some(old) => match wake(old) {
+                Ok(_) => time32 |= TIME32_FUTEX,
+                Err(e2) => fail_fmt(format_args!(
+                    "neither futex_time64 (syscall {}: {e}) nor futex (syscall {old}: {e2}) works: strand \
+                     cannot block a thread without one of them (is a seccomp filter denying them?)",
+                    nr::FUTEX
+                )),
+            },
+        }
+    }
+    if let Some(old) = nr::CLOCK_GETTIME_TIME32 {
+        if let Err(e) = syscall::clock_gettime_time64(CLOCK_MONOTONIC) {
+            match syscall::clock_gettime_time32(old, CLOCK_MONOTONIC) {
+                Ok(_) => time32 |= TIME32_CLOCK_GETTIME,
+                Err(e2) => fail_fmt(format_args!(
+                    "neither clock_gettime64 (syscall {}: {e}) nor clock_gettime (syscall {old}: {e2}) works",
+                    nr::CLOCK_GETTIME
+                )),
+            }
+        }
+    }
+    if let Some(old) = nr::CLOCK_NANOSLEEP_TIME32 {
+        // A relative sleep of zero returns at once.
+        let zero = syscall::Timespec { tv_sec: 0, tv_nsec: 0 };
+        if let Err(e) = syscall::clock_nanosleep_time64(CLOCK_MONOTONIC, 0, &zero, None) {
+            match syscall::clock_nanosleep_time32(old, CLOCK_MONOTONIC, 0, &zero, None) {
+                Ok(()) => time32 |= TIME32_CLOCK_NANOSLEEP,
+                Err(e2) => fail_fmt(format_args!(
+                    "neither clock_nanosleep_time64 (syscall {}: {e}) nor clock_nanosleep (syscall {old}: {e2}) works",
+                    nr::CLOCK_NANOSLEEP
+                )),
+            }
+        }
+    }
+    TIME32.store(time32, Ordering::Relaxed);
 }
 
 /// Runs `.preinit_array` and `.init_array` entries with (argc, argv, envp), as glibc and musl do.

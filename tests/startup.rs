@@ -1,6 +1,7 @@
 //! Start-up: arguments, environment, auxiliary vector, .init_array, at-exit handlers, exit code,
 //! and (driven by `cargo xtask test`, one process per check) the panic handler's message and
-//! exit status, and a second thread's `exit` during the first one's.
+//! exit status, a second thread's `exit` during the first one's, and the futex probe under a
+//! seccomp filter.
 #![no_std]
 #![no_main]
 
@@ -9,6 +10,7 @@ mod common;
 
 use common::{Gate, Test, TestResult};
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
+use core::time::Duration;
 use strand::{env, rt, syscall, thread};
 
 strand::main!(main);
@@ -42,6 +44,8 @@ fn main() -> i32 {
         Some(b"--reentrant-once") => reentrant_once(),
         Some(b"--concurrent-exit") => concurrent_exit(),
         Some(b"--reentrant-exit") => reentrant_exit(),
+        Some(b"--seccomp-deny") => seccomp::deny(arg(2).unwrap_or(b"")),
+        Some(b"--seccomp-child") => seccomp::child(arg(2).unwrap_or(b"")),
         _ => {}
     }
     // The at-exit tests finish after main: B runs first, then A, then the .fini_array entry,
@@ -254,3 +258,150 @@ fn task_state(tid: i32) -> Option<u8> {
     stat.get(close + 2).copied()
 }
 
+/// The futex probe under a seccomp filter: `--seccomp-deny WHAT` installs a filter that fails
+/// the syscalls WHAT names with ENOSYS, then execs this program again with
+/// `--seccomp-child WHAT`, so that start-up runs under it. xtask checks the outcome: a 64-bit
+/// ABI without futex must refuse to start with a message naming it; a 32-bit ABI without the
+/// time64 syscalls must fall back to the 32-bit-time ones and still block.
+mod seccomp {
+    use super::*;
+    use strand::arch::{self, nr};
+    use strand::Errno;
+
+    // include/uapi/linux/prctl.h, seccomp.h, filter.h and bpf_common.h.
+    const PR_SET_NO_NEW_PRIVS: usize = 38;
+    const SECCOMP_SET_MODE_FILTER: usize = 1;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+    const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
+    const BPF_JMP_JEQ_K: u16 = 0x05 | 0x10 | 0x00;
+    const BPF_RET_K: u16 = 0x06 | 0x00;
+    /// Exit status for "this check cannot run here" (xtask prints the reason).
+    const SKIP: i32 = 77;
+
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct SockFilter {
+        code: u16,
+        jt: u8,
+        jf: u8,
+        k: u32,
+    }
+
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const SockFilter,
+    }
+
+    /// The syscall numbers a mode denies.
+    fn denied(what: &[u8]) -> Option<[Option<usize>; 3]> {
+        match what {
+            // 64-bit ABIs: the only futex; 32-bit ABIs: futex_time64, with futex left to fall back on.
+            b"futex" => Some([Some(nr::FUTEX), None, None]),
+            // What a 32-bit ABI's kernel before 5.1 lacks (on 64-bit ABIs: futex and the clocks).
+            b"time64" => Some([Some(nr::FUTEX), Some(nr::CLOCK_GETTIME), Some(nr::CLOCK_NANOSLEEP)]),
+            // Every futex syscall there is.
+            b"all-futex" => Some([Some(nr::FUTEX), nr::FUTEX_TIME32, None]),
+            _ => None,
+        }
+    }
+
+    fn skip(why: core::fmt::Arguments<'_>) -> ! {
+        strand::println!("skipped: {why}");
+        syscall::exit_group(SKIP)
+    }
+
+    pub fn deny(what: &[u8]) -> ! {
+        let Some(nrs) = denied(what) else {
+            strand::eprintln!("--seccomp-deny: unknown mode {:?}", core::str::from_utf8(what));
+            syscall::exit_group(2)
+        };
+        // The filter: load seccomp_data.nr (offset 0), compare it with each denied number, and
+        // fail a match with ENOSYS; allow the rest. The process makes syscalls of its own ABI
+        // only, so it does not check seccomp_data.arch.
+        let mut prog = [SockFilter { code: 0, jt: 0, jf: 0, k: 0 }; 6];
+        prog[0] = SockFilter { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: 0 };
+        let mut len = 1;
+        let count = nrs.iter().flatten().count();
+        for (i, &n) in nrs.iter().flatten().enumerate() {
+            // Jump over the remaining compares and the ALLOW to the ERRNO return.
+            let jt = (count - i) as u8;
+            prog[len] = SockFilter { code: BPF_JMP_JEQ_K, jt, jf: 0, k: n as u32 };
+            len += 1;
+        }
+        prog[len] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW };
+        prog[len + 1] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ERRNO | Errno::ENOSYS.raw() as u32 };
+        let fprog = SockFprog { len: (len + 2) as u16, filter: prog.as_ptr() };
+        use linux_raw_sys::general::{__NR_execve, __NR_prctl, __NR_seccomp};
+        // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1) takes no pointers (man 2 prctl).
+        let r = unsafe { arch::syscall5(__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+        if let Err(e) = Errno::result(r) {
+            skip(format_args!("prctl(PR_SET_NO_NEW_PRIVS) failed with {e}"));
+        }
+        // SAFETY: the kernel copies the live filter program (man 2 seccomp).
+        let r = unsafe { arch::syscall3(__NR_seccomp as usize, SECCOMP_SET_MODE_FILTER, 0, &fprog as *const SockFprog as usize) };
+        if let Err(e) = Errno::result(r) {
+            // QEMU user mode does not implement seccomp for its guest (a guest filter would see
+            // QEMU's own host syscalls).
+            skip(format_args!("seccomp(SECCOMP_SET_MODE_FILTER) failed with {e}: no seccomp filters here"));
+        }
+        // Run this program again under the filter, with the same environment.
+        let mut argv: [*const u8; 4] = [core::ptr::null(); 4];
+        argv[0] = env::args().next().map_or(c"startup".as_ptr(), |a| a.as_ptr()) as *const u8;
+        argv[1] = c"--seccomp-child".as_ptr() as *const u8;
+        argv[2] = env::args().nth(2).map_or(core::ptr::null(), |a| a.as_ptr()) as *const u8;
+        let mut envp: [*const u8; 256] = [core::ptr::null(); 256];
+        for (slot, var) in envp.iter_mut().take(255).zip(env::vars()) {
+            *slot = var.as_ptr() as *const u8;
+        }
+        // SAFETY: NUL-terminated path and NULL-terminated arrays of NUL-terminated strings that
+        // outlive the call (man 2 execve); it returns only on failure.
+        let r = unsafe {
+            arch::syscall3(__NR_execve as usize, c"/proc/self/exe".as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize)
+        };
+        strand::eprintln!("execve(/proc/self/exe) failed: {:?}", Errno::result(r));
+        syscall::exit_group(1)
+    }
+
+    fn cpu_time() -> Duration {
+        let ts = syscall::clock_gettime(linux_raw_sys::general::CLOCK_THREAD_CPUTIME_ID).expect("thread CPU clock");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    /// Runs under the filter (start-up already has). Prints one line saying what it saw and
+    /// exits 0 if the futex-based waits block and time out as they should.
+    pub fn child(what: &[u8]) -> ! {
+        let what = core::str::from_utf8(what).unwrap_or("?");
+        let r: TestResult = (|| {
+            // The filter is in effect: the 64-bit-time futex fails.
+            let word = AtomicU32::new(0);
+            let wake = linux_raw_sys::general::FUTEX_WAKE | linux_raw_sys::general::FUTEX_PRIVATE_FLAG;
+            // SAFETY: FUTEX_WAKE only uses the address of the live word as a key.
+            let r = unsafe { arch::syscall3(nr::FUTEX, word.as_ptr() as usize, wake as usize, 0) };
+            check_eq!(Errno::result(r), Err(Errno::ENOSYS));
+            // A join of a sleeping thread blocks: the joining thread uses (almost) no CPU. A
+            // futex that returns at once would make it spin for the whole sleep.
+            const SLEEP: Duration = Duration::from_millis(300);
+            let (cpu0, t0) = (cpu_time(), strand::time::Instant::now());
+            thread::spawn(|| thread::sleep(SLEEP)).expect("spawn").join();
+            let (cpu, wall) = (cpu_time() - cpu0, t0.elapsed());
+            check!(wall >= SLEEP, "the sleep took {wall:?}, less than {SLEEP:?}");
+            check!(cpu < Duration::from_millis(30), "the join used {cpu:?} of CPU in {wall:?}: it spun");
+            // A timed wait times out after its timeout.
+            let t0 = strand::time::Instant::now();
+            let res = strand::futex::wait_private(&word, 0, Some(Duration::from_millis(100)));
+            check_eq!(res, strand::futex::WaitResult::TimedOut);
+            check!(t0.elapsed() >= Duration::from_millis(100), "a 100 ms wait ended after {:?}", t0.elapsed());
+            strand::println!("seccomp child ({what}): join blocked (cpu {cpu:?} over {wall:?}), a timed wait timed out");
+            Ok(())
+        })();
+        match r {
+            Ok(()) => syscall::exit_group(0),
+            Err(e) => {
+                strand::println!("seccomp child ({what}) FAILED: {}", e.as_str());
+                syscall::exit_group(1)
+            }
+        }
+    }
+}

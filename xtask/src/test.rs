@@ -235,7 +235,7 @@ struct Expect {
 }
 
 /// A run of the startup program with `args`, in a process of its own: for checks that end the
-/// process (a panic, `exit`).
+/// process (a panic, `exit`) or need one set up differently (a seccomp filter).
 struct ExtraRun {
     name: &'static str,
     args: &'static [&'static str],
@@ -243,6 +243,11 @@ struct ExtraRun {
     expect: fn(&Arch) -> Option<Expect>,
     /// A run that takes longer is killed and fails (a hang, e.g. an exit that waits for itself).
     limit: Duration,
+}
+
+/// i686 is the only 32-bit ABI here: the one with 32-bit-time syscalls to fall back to.
+fn is_32bit(arch: &Arch) -> bool {
+    arch.name == "i686"
 }
 
 const EXIT_LIMIT: Duration = Duration::from_secs(120);
@@ -300,12 +305,60 @@ const EXTRA_RUNS: &[ExtraRun] = &[
         },
         limit: EXIT_LIMIT,
     },
+    ExtraRun {
+        name: "without_the_futex_syscall",
+        args: &["--seccomp-deny", "futex"],
+        expect: |arch| {
+            Some(if is_32bit(arch) {
+                // futex_time64 denied: falls back to futex, and still blocks.
+                Expect { code: 0, stdout: &[&["seccomp child (futex): join blocked"]], stderr: &[] }
+            } else {
+                Expect {
+                    code: 127,
+                    stdout: &[],
+                    stderr: &[&["strand: start-up failed: the futex syscall (number ", ") fails with ENOSYS"]],
+                }
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "without_the_time64_syscalls",
+        args: &["--seccomp-deny", "time64"],
+        // A 32-bit kernel before 5.1: futex, clock_gettime and clock_nanosleep fall back.
+        expect: |arch| {
+            is_32bit(arch).then_some(Expect { code: 0, stdout: &[&["seccomp child (time64): join blocked"]], stderr: &[] })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "without_any_futex_syscall",
+        args: &["--seccomp-deny", "all-futex"],
+        expect: |arch| {
+            is_32bit(arch).then_some(Expect {
+                code: 127,
+                stdout: &[],
+                stderr: &[&["strand: start-up failed: neither futex_time64 (syscall ", "nor futex (syscall "]],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
 ];
+
+/// Exit status with which the startup program says a check cannot run here (and why, on a
+/// `skipped:` line): seccomp under QEMU user mode.
+const SKIP: i32 = 77;
 
 fn extra_run(arch: &Arch, exe: &str, check: &ExtraRun, expect: &Expect) -> Result<Result<Option<String>, String>, String> {
     let mut c = command(arch, exe);
     c.args(check.args);
     let out = run_limited(&mut c, check.limit)?;
+    let code = out.status.and_then(|s| s.code());
+    if code == Some(SKIP) && arch.qemu.is_some() {
+        if let Some(why) = out.stdout.lines().find_map(|l| l.strip_prefix("skipped: ")) {
+            return Ok(Ok(Some(why.to_string())));
+        }
+    }
     Ok(check_output(&out, expect, check.limit))
 }
 
