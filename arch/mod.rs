@@ -13,6 +13,7 @@
 //!   re-export `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
+//! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, i386 uses `mmap2`).
 //! - `_start`: the program entry (a `global_asm!`, left out of host unit tests), which calls

@@ -32,6 +32,10 @@ pub mod nr {
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
 }
 
+/// `R_386_RELATIVE` (B + A, the addend stored at the target: i386 uses REL, not RELA) (System V
+/// ABI Intel386 supplement, "Relocation Types"): the only relocation a static-pie applies.
+pub const R_RELATIVE: u32 = 8;
+
 /// Variant II: `%gs` selects a segment based at the TCB, whose first word is a pointer to itself;
 /// the TLS block lies below (i386 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };

@@ -91,13 +91,22 @@ extern "Rust" {
 /// Called by the arch's `_start` with the initial stack pointer: `[argc, argv..., 0, envp...,
 /// 0, auxv pairs..., AT_NULL, 0]` (System V ABI, "Process Initialization").
 ///
+/// A static-pie image must relocate itself before any code reads a pointer stored in it (a
+/// GOT entry, a string or vtable reference, an `.init_array` entry). That happens in
+/// `early::relocate_self`, and everything else in `start`: two calls the compiler cannot merge
+/// (`#[inline(never)]`), so nothing that reads the image can be moved ahead of the relocation.
+///
 /// # Safety
 /// Only `_start` calls this, once, with the kernel's initial stack pointer.
 #[cfg(not(test))]
 #[no_mangle]
 pub unsafe extern "C" fn __strand_start(sp: *const usize) -> ! {
-    // SAFETY: our caller's contract.
-    unsafe { start(sp) }
+    // SAFETY: our caller's contract; `relocate_self` returns only once the image is relocated
+    // (or needed no relocation).
+    unsafe {
+        early::relocate_self(sp);
+        start(sp)
+    }
 }
 
 /// The program headers AT_PHDR and AT_PHNUM describe, or none if there are none to read.
@@ -110,7 +119,7 @@ fn phdr_slice(auxv: &Auxv) -> &'static [linux_raw_sys::elf::Elf_Phdr] {
     unsafe { core::slice::from_raw_parts(auxv.phdr as *const linux_raw_sys::elf::Elf_Phdr, auxv.phnum) }
 }
 
-/// Start-up: the initial stack, the process record, the main thread, the initialisers, `main`.
+/// Start-up once the image is relocated.
 ///
 /// # Safety
 /// As for `__strand_start`, called once by it.
@@ -232,6 +241,221 @@ fn probe_time_syscalls() {
         }
     }
     TIME32.store(time32, Ordering::Relaxed);
+}
+
+/// What runs before the image is relocated: finding the program headers on the initial stack
+/// and applying `startup::reloc`. Nothing here may read a pointer stored in the image (see
+/// `startup::reloc`): no statics, no panics, no formatting, and the error messages are picked
+/// out of one byte-string literal by index (a literal's address is computed relative to the
+/// program counter on every ABI, but a table of `&str` would itself need relocating).
+#[cfg(not(test))]
+mod early {
+    use crate::arch;
+    use crate::startup::reloc::{self, Image, RelocError};
+    use linux_raw_sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
+    use linux_raw_sys::elf::Elf_Phdr;
+    use linux_raw_sys::general::{__NR_exit_group, __NR_write};
+
+    /// The running image, at its real addresses.
+    struct Live;
+
+    /// A word at any address: reading or writing the field of a packed struct by value is an
+    /// unaligned access the compiler emits inline (no call into `core`, see `startup::reloc`).
+    #[repr(C, packed)]
+    struct Unaligned(usize);
+
+    impl Image for Live {
+        unsafe fn load(&self, addr: usize) -> usize {
+            // SAFETY: the caller guarantees a mapped word; `Unaligned` needs no alignment.
+            unsafe { (*(addr as *const Unaligned)).0 }
+        }
+        unsafe fn store(&mut self, addr: usize, value: usize) {
+            // SAFETY: the caller guarantees a mapped, writable word that nothing reads yet.
+            unsafe { (*(addr as *mut Unaligned)).0 = value }
+        }
+    }
+
+    /// Applies the image's own relocations if it is a static-pie; returns once it may be used
+    /// like any other, or ends the process with status 127 and a message.
+    ///
+    /// # Safety
+    /// Called once, first thing, by `__strand_start` with the kernel's initial stack pointer.
+    #[inline(never)]
+    pub(super) unsafe fn relocate_self(sp: *const usize) {
+        let (mut phdr, mut phent, mut phnum) = (0, 0, 0);
+        // SAFETY: the initial stack's layout (see `__strand_start`): argc, argv and its NULL,
+        // envp up to its NULL, then (key, value) pairs up to AT_NULL.
+        unsafe {
+            let mut p = sp.wrapping_add(1).wrapping_add(*sp).wrapping_add(1);
+            while *p != 0 {
+                p = p.wrapping_add(1);
+            }
+            p = p.wrapping_add(1);
+            loop {
+                let (key, value) = (*p, *p.wrapping_add(1));
+                match key {
+                    k if k == AT_NULL as usize => break,
+                    k if k == AT_PHDR as usize => phdr = value,
+                    k if k == AT_PHENT as usize => phent = value,
+                    k if k == AT_PHNUM as usize => phnum = value,
+                    _ => {}
+                }
+                p = p.wrapping_add(2);
+            }
+        }
+        if phdr == 0 || phnum == 0 {
+            // No program headers: nothing says there is anything to relocate.
+            return;
+        }
+        if phent != core::mem::size_of::<Elf_Phdr>() || phdr % core::mem::align_of::<Elf_Phdr>() != 0 {
+            die(REASON_PHENT, None, None);
+        }
+        // SAFETY: AT_PHDR and AT_PHNUM describe the mapped, aligned program headers (checked
+        // above), which stay mapped for the life of the process.
+        let phdrs = unsafe { core::slice::from_raw_parts(phdr as *const Elf_Phdr, phnum) };
+        // SAFETY: `Live` is the image those headers describe, and nothing else runs yet.
+        if let Err(e) = unsafe { reloc::relocate(&mut Live, phdrs, phdr, arch::R_RELATIVE) } {
+            report(e);
+        }
+    }
+
+    /// The reasons `report` gives, NUL-separated, in `RelocError` order.
+    const REASONS: &[u8] = b"it has PT_DYNAMIC but no PT_PHDR, so its load address is unknown\0\
+        PT_DYNAMIC lies outside its loaded segments\0\
+        a relocation table lies outside its loaded segments:\0\
+        a relocation table is incomplete, missing\0\
+        a relocation table has entries of the wrong size:\0\
+        a relocation table's size is no whole number of entries:\0\
+        DT_PLTREL is neither DT_REL nor DT_RELA but\0\
+        it needs a relocation a static-pie cannot apply to itself (only NONE and RELATIVE can be), type\0\
+        a relocation targets memory outside its writable segments (a text relocation?), at link-time offset\0\
+        AT_PHENT or AT_PHDR does not describe this ABI's program headers\0";
+
+    /// The index of the last reason, which is not a `RelocError`.
+    const REASON_PHENT: usize = 9;
+
+    /// Names of the dynamic tags an error can name, NUL-separated: (tag, index) pairs below.
+    const TAG_NAMES: &[u8] = b"DT_RELA\0DT_RELASZ\0DT_RELAENT\0DT_REL\0DT_RELSZ\0DT_RELENT\0\
+        DT_RELR\0DT_RELRSZ\0DT_RELRENT\0DT_JMPREL\0DT_PLTRELSZ\0DT_PLTREL\0";
+
+    fn tag_index(tag: usize) -> Option<usize> {
+        use linux_raw_sys::elf::{DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ};
+        use reloc::{DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_RELR, DT_RELRENT, DT_RELRSZ};
+        Some(match tag {
+            DT_RELA => 0,
+            DT_RELASZ => 1,
+            DT_RELAENT => 2,
+            DT_REL => 3,
+            DT_RELSZ => 4,
+            DT_RELENT => 5,
+            DT_RELR => 6,
+            DT_RELRSZ => 7,
+            DT_RELRENT => 8,
+            DT_JMPREL => 9,
+            DT_PLTRELSZ => 10,
+            DT_PLTREL => 11,
+            _ => return None,
+        })
+    }
+
+    /// Writes the `i`-th NUL-terminated piece of `list`, found with a slice pattern (see
+    /// `startup::reloc` on calls into `core`).
+    fn put_nth(list: &[u8], i: usize) {
+        let (mut k, mut start, mut len) = (0usize, list.as_ptr(), 0usize);
+        let mut rest = list;
+        while let [b, tail @ ..] = rest {
+            if *b != 0 {
+                len = len.wrapping_add(1);
+            } else if k == i {
+                put_raw(start, len);
+                return;
+            } else {
+                k = k.wrapping_add(1);
+                start = tail.as_ptr();
+                len = 0;
+            }
+            rest = tail;
+        }
+    }
+
+    fn report(e: RelocError) -> ! {
+        let (reason, tag, number) = match e {
+            RelocError::NoPhdr => (0, None, None),
+            RelocError::DynamicOutside => (1, None, None),
+            RelocError::TableOutside { tag } => (2, Some(tag), None),
+            RelocError::Incomplete { tag } => (3, Some(tag), None),
+            RelocError::BadEntrySize { tag, size } => (4, Some(tag), Some(size)),
+            RelocError::BadTableSize { tag, size } => (5, Some(tag), Some(size)),
+            RelocError::BadPltRel { value } => (6, None, Some(value)),
+            RelocError::Unsupported { r_type, .. } => (7, None, Some(r_type as usize)),
+            RelocError::TargetNotWritable { offset } => (8, None, Some(offset)),
+        };
+        die(reason, tag, number)
+    }
+
+    /// Writes `strand: start-up failed: cannot relocate this static-pie executable: <reason>
+    /// [<tag>] [<number>]` to stderr and exits with 127. `reason` indexes `REASONS`.
+    fn die(reason: usize, tag: Option<usize>, number: Option<usize>) -> ! {
+        put(b"strand: start-up failed: cannot relocate this static-pie executable: ");
+        put_nth(REASONS, reason);
+        if let Some(tag) = tag {
+            put(b" ");
+            match tag_index(tag) {
+                Some(i) => put_nth(TAG_NAMES, i),
+                None => put_number(tag),
+            }
+        }
+        if let Some(n) = number {
+            put(b" ");
+            put_number(n);
+        }
+        put(b"\n");
+        // SAFETY: exit_group takes a number and never returns.
+        unsafe { arch::syscall1(__NR_exit_group as usize, 127) };
+        #[allow(clippy::empty_loop)]
+        loop {}
+    }
+
+    /// Decimal, from a stack buffer filled from its end.
+    fn put_number(mut n: usize) {
+        // 20 digits hold any u64.
+        let mut digits = [0u8; 20];
+        let mut i = 20usize;
+        let base = &raw mut digits as *mut u8;
+        while i > 0 {
+            i = i.wrapping_sub(1);
+            // SAFETY: i < 20.
+            unsafe { *base.wrapping_add(i) = b'0' + (n % 10) as u8 };
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        put_raw(base.wrapping_add(i), 20usize.wrapping_sub(i));
+    }
+
+    /// Writes all of `bytes` to stderr.
+    fn put(bytes: &[u8]) {
+        put_raw(bytes.as_ptr(), bytes.len())
+    }
+
+    /// Writes `len` bytes at `ptr` to stderr, retrying short writes and EINTR, giving up on any
+    /// other error: there is nowhere else to report it.
+    fn put_raw(mut ptr: *const u8, mut len: usize) {
+        while len > 0 {
+            // SAFETY: the kernel reads at most `len` bytes from live memory.
+            let r = unsafe { arch::syscall3(__NR_write as usize, 2, ptr as usize, len) };
+            if r == 0 || r > len {
+                // 0 written, or an error (a negated errno, as a huge number).
+                if r.wrapping_neg() == linux_raw_sys::errno::EINTR as usize {
+                    continue;
+                }
+                return;
+            }
+            ptr = ptr.wrapping_add(r);
+            len = len.wrapping_sub(r);
+        }
+    }
 }
 
 /// Runs `.preinit_array` and `.init_array` entries with (argc, argv, envp), as glibc and musl do.

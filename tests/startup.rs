@@ -1,14 +1,16 @@
 //! Start-up: arguments, environment, auxiliary vector, .init_array, at-exit handlers, exit code,
-//! and (driven by `cargo xtask test`, one process per check) the panic handler's message and
-//! exit status, a second thread's `exit` during the first one's, and the futex probe under a
-//! seccomp filter.
+//! pointers in statics and TLS after a static-pie's self-relocation, and (driven by
+//! `cargo xtask test`, one process per check) the panic handler's message and exit status, a
+//! second thread's `exit` during the first one's, and the futex probe under a seccomp filter.
 #![no_std]
 #![no_main]
+#![feature(thread_local)]
 
 #[macro_use]
 mod common;
 
 use common::{Gate, Test, TestResult};
+use core::hint::black_box;
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
 use core::time::Duration;
 use strand::{env, rt, syscall, thread};
@@ -34,6 +36,9 @@ const TESTS: &[Test] = &[
     ("init_array_ran_with_argc", init_array_ran_with_argc),
     ("main_thread_identity", main_thread_identity),
     ("at_exit_table_full_is_an_error", at_exit_table_full_is_an_error),
+    ("image_is_what_xtask_built", image_is_what_xtask_built),
+    ("pointers_in_statics", pointers_in_statics),
+    ("pointers_in_tls", pointers_in_tls),
 ];
 
 fn main() -> i32 {
@@ -187,6 +192,93 @@ fn reentrant_once() -> ! {
     // Deliberately wrong: a deadlock strand must report instead.
     ONCE.call_once(|| ONCE.call_once(|| {}));
     syscall::exit_group(0)
+}
+
+// ---- Static-pie: `cargo xtask test` also builds this program position-independent ----
+
+static ANSWER: u32 = 42;
+/// Each of these holds an address, so a static-pie's image has a RELATIVE relocation for it.
+static ANSWER_REF: &u32 = &ANSWER;
+static OPS: [fn(u32) -> u32; 2] = [double, add_one];
+static WORDS: &[&str] = &["alpha", "beta gamma"];
+#[thread_local]
+static TLS_REF: &u32 = &ANSWER;
+#[thread_local]
+static TLS_OP: fn(u32) -> u32 = double;
+
+fn double(x: u32) -> u32 {
+    x * 2
+}
+
+fn add_one(x: u32) -> u32 {
+    x + 1
+}
+
+/// `cargo xtask test` runs the static-pie build with STRAND_TEST_PIE=1: that one must be an
+/// ET_DYN image loaded away from its link address (the kernel places it at a random base), the
+/// ordinary build an ET_EXEC image at its link address.
+fn image_is_what_xtask_built() -> TestResult {
+    use linux_raw_sys::elf::{PT_DYNAMIC, PT_LOAD};
+    const ET_EXEC: u16 = 2;
+    const ET_DYN: u16 = 3;
+    let pie = env::var("STRAND_TEST_PIE").is_some();
+    let phdrs = rt::program_headers();
+    let bias = strand::startup::load_bias(phdrs, rt::auxv().phdr);
+    check!(bias.is_some(), "no PT_PHDR");
+    let bias = bias.unwrap_or(0);
+    // The ELF header is the start of the PT_LOAD segment that maps file offset 0; e_type is the
+    // u16 after the 16-byte e_ident (gABI, "ELF Header").
+    let first = phdrs.iter().find(|p| p.p_type == PT_LOAD && p.p_offset == 0);
+    check!(first.is_some(), "no PT_LOAD maps the ELF header");
+    let header = bias.wrapping_add(first.map_or(0, |p| p.p_vaddr));
+    // SAFETY: that segment is mapped and at least as long as the ELF header.
+    let e_type = unsafe { core::ptr::read((header + 16) as *const u16) };
+    let has_dynamic = phdrs.iter().any(|p| p.p_type == PT_DYNAMIC);
+    if pie {
+        check_eq!(e_type, ET_DYN);
+        check!(bias != 0, "a static-pie image loaded at its link address 0");
+        check!(has_dynamic, "a static-pie image without PT_DYNAMIC");
+    } else {
+        check_eq!(e_type, ET_EXEC);
+        check_eq!(bias, 0);
+    }
+    // The bias is real: this static lies inside a loaded segment once it is added.
+    let answer = &ANSWER as *const u32 as usize;
+    check!(
+        phdrs.iter().any(|p| p.p_type == PT_LOAD && answer.wrapping_sub(bias.wrapping_add(p.p_vaddr)) < p.p_memsz),
+        "ANSWER at {answer:#x} is in no segment with bias {bias:#x}"
+    );
+    Ok(())
+}
+
+/// Pointers the linker wrote into the image: right only if start-up applied the relocations.
+/// `black_box` makes each one a load from the image rather than a constant.
+fn pointers_in_statics() -> TestResult {
+    let r: &u32 = *black_box(&ANSWER_REF);
+    check!(core::ptr::eq(r, &ANSWER), "ANSWER_REF = {:p}, &ANSWER = {:p}", r, &ANSWER);
+    check_eq!(*r, 42);
+    let ops = black_box(&OPS);
+    check_eq!(ops[0] as usize, double as fn(u32) -> u32 as usize);
+    check_eq!((ops[0](5), ops[1](5)), (10, 6));
+    check_eq!(*black_box(&WORDS), ["alpha", "beta gamma"]);
+    Ok(())
+}
+
+/// The TLS image (.tdata) holds pointers too: each thread's copy must hold relocated ones.
+fn pointers_in_tls() -> TestResult {
+    fn check_here() -> Result<(), (usize, usize)> {
+        let r: &u32 = *black_box(&TLS_REF);
+        let op = *black_box(&TLS_OP);
+        if core::ptr::eq(r, &ANSWER) && op as usize == double as fn(u32) -> u32 as usize && op(4) == 8 {
+            Ok(())
+        } else {
+            Err((r as *const u32 as usize, op as usize))
+        }
+    }
+    check!(check_here().is_ok(), "main thread: TLS pointers {:x?}", check_here());
+    let in_thread = thread::spawn(check_here).map_err(|e| common::Failure::new(format_args!("spawn: {e:?}")))?.join();
+    check!(in_thread.is_ok(), "spawned thread: TLS pointers {in_thread:x?}");
+    Ok(())
 }
 
 // ---- Exit from two threads, and from an at-exit handler (xtask checks the status) ----

@@ -159,6 +159,9 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             }
         }
     }
+    let (passed, failed) = static_pie(arch)?;
+    row.passed += passed;
+    row.failed += failed;
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
 }
@@ -379,6 +382,166 @@ fn check_output(out: &crate::util::Finished, expect: &Expect, limit: Duration) -
         }
     }
     Ok(None)
+}
+
+/// Builds tests/startup.rs once more as a static-pie (its own target directory, so the
+/// ordinary build is left alone), runs it with STRAND_TEST_PIE=1 (its tests then check that it
+/// is an ET_DYN image loaded away from its link address, with relocated pointers in statics,
+/// TLS and .init_array), and runs a copy with one relocation broken, which must be refused
+/// with a message. Returns (passed, failed).
+fn static_pie(arch: &Arch) -> Result<(u32, u32), String> {
+    println!("== {}: building startup as a static-pie", arch.name);
+    let flags = pie_rustflags(arch)?;
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
+        .args(["--target", arch.triple, "--test", "startup"])
+        .args(BUILD_STD)
+        .env("CARGO_TARGET_DIR", root().join("target").join("pie"))
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable"))
+        .map(String::from);
+    let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: startup did not build as a static-pie for {}", arch.triple);
+        return Ok((0, 1));
+    };
+    let (mut passed, mut failed) = run_program(arch, "startup (static-pie)", &exe, &[("STRAND_TEST_PIE", "1")])?;
+    let mut row = Row { name: String::new(), passed: 0, failed: 0, secs: 0.0 };
+    record(&mut row, "static_pie_with_a_bad_relocation_is_refused", bad_relocation(arch, &exe)?);
+    passed += row.passed;
+    failed += row.failed;
+    Ok((passed, failed))
+}
+
+/// The flags `.cargo/config.toml` gives every musl build, with a position-independent
+/// relocation model and the linker flags for a static-pie (lld: `-pie` with rustc's `-static`,
+/// no PT_INTERP, and no text relocations). rustc chooses static-pie by itself only on targets
+/// that declare it (x86_64 and s390x musl); the flags say it for all. Each relocation format is
+/// covered on some ABI: lld writes REL for i386 and RELA elsewhere, and `-z pack-relative-relocs`
+/// (x86_64, riscv64) makes it RELR.
+fn pie_rustflags(arch: &Arch) -> Result<Vec<String>, String> {
+    let path = root().join(".cargo").join("config.toml");
+    let config = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let section = "[target.'cfg(target_env = \"musl\")']";
+    let list = config
+        .split_once(section)
+        .and_then(|(_, rest)| rest.split_once("rustflags = ["))
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .ok_or_else(|| format!("{}: no rustflags list under {section}", path.display()))?;
+    let mut flags: Vec<String> = list
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(|l| l.split('"').skip(1).step_by(2).map(String::from).collect::<Vec<_>>())
+        .collect();
+    let model = flags
+        .iter_mut()
+        .find(|f| f.starts_with("relocation-model="))
+        .ok_or_else(|| format!("{}: the musl rustflags set no relocation-model", path.display()))?;
+    *model = "relocation-model=pie".into();
+    for arg in ["-pie", "--no-dynamic-linker", "-ztext"] {
+        flags.extend(["-C".into(), format!("link-arg={arg}")]);
+    }
+    if matches!(arch.name, "x86_64" | "riscv64") {
+        flags.extend(["-C".into(), "link-arg=-zpack-relative-relocs".into()]);
+    }
+    Ok(flags)
+}
+
+/// Copies the static-pie and breaks its first relocation: a REL/RELA entry gets type 250 (no
+/// psABI here defines it), or, in a RELR-only image, the first address becomes 0 (inside the
+/// read-only first segment). Start-up must refuse it with status 127 and say why.
+fn bad_relocation(arch: &Arch, exe: &str) -> Result<Result<Option<String>, String>, String> {
+    let mut image = std::fs::read(exe).map_err(|e| format!("{exe}: {e}"))?;
+    let broken = match break_first_relocation(&mut image) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(format!("{exe}: {e}"))),
+    };
+    let copy = format!("{exe}.bad-relocation");
+    std::fs::write(&copy, &image).map_err(|e| format!("{copy}: {e}"))?;
+    let mode = std::fs::metadata(exe).map_err(|e| e.to_string())?.permissions();
+    std::fs::set_permissions(&copy, mode).map_err(|e| format!("{copy}: {e}"))?;
+    let mut c = command(arch, &copy);
+    let out = run_limited(&mut c, EXIT_LIMIT)?;
+    let stderr: &'static [&'static [&'static str]] = match broken {
+        Broken::Type => &[&["cannot relocate this static-pie executable", "cannot apply to itself", "type 250"]],
+        Broken::Address => &[&["cannot relocate this static-pie executable", "outside its writable segments", "offset 0"]],
+    };
+    Ok(check_output(&out, &Expect { code: 127, stdout: &[], stderr }, EXIT_LIMIT))
+}
+
+enum Broken {
+    Type,
+    Address,
+}
+
+/// Edits the first entry of the image's first non-empty SHT_REL/SHT_RELA section, or else of
+/// its SHT_RELR section (gABI: ELF header and section header layouts, both classes and byte
+/// orders).
+fn break_first_relocation(image: &mut [u8]) -> Result<Broken, String> {
+    const SHT_RELA: u64 = 4;
+    const SHT_REL: u64 = 9;
+    const SHT_RELR: u64 = 19;
+    let is64 = match image.get(4) {
+        Some(1) => false,
+        Some(2) => true,
+        _ => return Err("not an ELF file".into()),
+    };
+    let big = image.get(5) == Some(&2);
+    let read = |image: &[u8], off: usize, len: usize| -> Result<u64, String> {
+        let b = image.get(off..off + len).ok_or("truncated ELF file")?;
+        Ok(if big { b.iter().fold(0, |v, &x| v << 8 | x as u64) } else { b.iter().rev().fold(0, |v, &x| v << 8 | x as u64) })
+    };
+    let write = |image: &mut [u8], off: usize, len: usize, value: u64| {
+        for i in 0..len {
+            let shift = if big { 8 * (len - 1 - i) } else { 8 * i };
+            image[off + i] = (value >> shift) as u8;
+        }
+    };
+    let word = if is64 { 8 } else { 4 };
+    let (shoff, shentsize, shnum) = if is64 {
+        (read(image, 0x28, 8)?, read(image, 0x3a, 2)?, read(image, 0x3c, 2)?)
+    } else {
+        (read(image, 0x20, 4)?, read(image, 0x2e, 2)?, read(image, 0x30, 2)?)
+    };
+    let mut relr = None;
+    for i in 0..shnum as usize {
+        let sh = shoff as usize + i * shentsize as usize;
+        let sh_type = read(image, sh + 4, 4)?;
+        let (offset, size) = if is64 {
+            (read(image, sh + 0x18, 8)?, read(image, sh + 0x20, 8)?)
+        } else {
+            (read(image, sh + 0x10, 4)?, read(image, sh + 0x14, 4)?)
+        };
+        if size == 0 {
+            continue;
+        }
+        match sh_type {
+            SHT_REL | SHT_RELA => {
+                // r_info follows r_offset; its type is the low 32 bits (ELF64) or low 8 bits
+                // (ELF32): writing the low 4 or 1 bytes of the word changes only the type.
+                let info = offset as usize + word;
+                let (at, len) = match (is64, big) {
+                    (true, false) => (info, 4),
+                    (true, true) => (info + 4, 4),
+                    (false, false) => (info, 1),
+                    (false, true) => (info + 3, 1),
+                };
+                write(image, at, len, 250);
+                return Ok(Broken::Type);
+            }
+            SHT_RELR => relr = relr.or(Some(offset as usize)),
+            _ => {}
+        }
+    }
+    let at = relr.ok_or("no relocation section")?;
+    write(image, at, word, 0);
+    Ok(Broken::Address)
 }
 
 pub(crate) fn indent(s: &str) -> String {
