@@ -372,11 +372,13 @@ pub mod reloc {
         let mut pass = 0;
         while pass < 2 {
             let apply = pass == 1;
-            // SAFETY (each walk): per this function's contract; `walk` checks every address.
-            count = unsafe { walk(image, &ctx, &rela, apply)? };
-            count = unsafe { walk(image, &ctx, &rel, apply)? }.wrapping_add(count);
-            count = unsafe { walk(image, &ctx, &relr, apply)? }.wrapping_add(count);
-            count = unsafe { walk(image, &ctx, &plt, apply)? }.wrapping_add(count);
+            // SAFETY: per this function's contract; `walk` checks every address it uses.
+            unsafe {
+                count = walk(image, &ctx, &rela, apply)?;
+                count = walk(image, &ctx, &rel, apply)?.wrapping_add(count);
+                count = walk(image, &ctx, &relr, apply)?.wrapping_add(count);
+                count = walk(image, &ctx, &plt, apply)?.wrapping_add(count);
+            }
             pass += 1;
         }
         Ok(Outcome::Relocated { bias, count })
