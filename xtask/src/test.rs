@@ -64,6 +64,21 @@ fn host_tests() -> Result<Row, String> {
     let (p, f) = libtest(&mut lib)?;
     (passed, failed) = (passed + p, failed + f);
 
+    println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
+    let part = Instant::now();
+    setup::ensure_component("miri")?;
+    let mut miri = cargo();
+    // libtest runs each test of a panic=abort build in a subprocess, which Miri cannot spawn,
+    // so this run unwinds. strand reads addresses the kernel hands it as integers (auxv), hence
+    // permissive provenance.
+    miri.args(["miri", "test", "--config", "unstable.panic-abort-tests=false", "--lib", "--features", "lock_api"])
+        .env("CARGO_PROFILE_DEV_PANIC", "unwind")
+        .env("CARGO_PROFILE_TEST_PANIC", "unwind")
+        .env("MIRIFLAGS", "-Zmiri-permissive-provenance");
+    let (p, f) = libtest(&mut miri)?;
+    (passed, failed) = (passed + p, failed + f);
+    println!("   miri: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+
     println!("== host: cargo test --release -p strand-check (loom models, property tests)");
     let part = Instant::now();
     let mut check = cargo();
