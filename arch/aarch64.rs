@@ -21,6 +21,10 @@ pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 /// 16 bytes unused and puts its own `Tcb` just below TP.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
 
+/// `R_AARCH64_RELATIVE` (Delta(S) + A) (AAELF64, "Dynamic relocations"): the only relocation a
+/// static-pie applies.
+pub const R_RELATIVE: u32 = 1027;
+
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;

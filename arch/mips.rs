@@ -54,7 +54,15 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    /// The 32-bit-time originals, for kernels (or seccomp profiles) without the time64 ones.
+    pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+    pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
 }
+
+/// `R_MIPS_REL32` (S + A, with S the load bias for a local symbol) (MIPS psABI, "Relocation
+/// Types"): the relocation a mips static-pie applies to itself besides its local GOT entries.
+pub const R_RELATIVE: u32 = 3;
 
 /// Variant I with a 0x7000 bias: the thread pointer (the UserLocal register) points 0x7000 bytes
 /// past the start of the first TLS block, so signed 16-bit offsets from it reach the first

@@ -23,7 +23,10 @@
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
 //!   `CLOCK_NANOSLEEP` (the 64-bit-time variants on 32-bit ABIs) and `MMAP` (with `mmap_raw`).
 //!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
-//!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`.
+//!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
+//!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`: `Some(number)` of the
+//!   32-bit-time originals on ABIs that have them, `None` elsewhere.
+//! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, 32-bit ABIs use `mmap2`).
 //! - `_start`: the program entry, a naked function (left out of host unit tests) that calls
@@ -74,6 +77,10 @@ pub mod nr_native {
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
     pub const MMAP: usize = g::__NR_mmap as usize;
+    /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
+    pub const FUTEX_TIME32: Option<usize> = None;
+    pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
+    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
 }
 
 /// `mmap` as a plain six-argument syscall (offset 0), for the ABIs whose `nr::MMAP` takes its

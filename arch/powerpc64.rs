@@ -26,6 +26,10 @@ pub use linux_raw_sys as sys;
 /// arguments, byte offset).
 pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 
+/// `R_PPC64_RELATIVE` (B + A) (ELFv2 ABI, "Relocation Types"): the only relocation a static-pie
+/// applies.
+pub const R_RELATIVE: u32 = 22;
+
 /// Variant I with the 0x7000 bias: `r13` points 0x7000 bytes past the start of the TLS block,
 /// which follows the TCB with no gap (ELFv2 ABI, "Thread Local Storage"; lld's `getTlsTpOffset`
 /// computes every EM_PPC64 TP offset as `offset + (p_vaddr & (p_align - 1)) - 0x7000`, so the

@@ -19,6 +19,10 @@ pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 /// sits right below `tp`.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
 
+/// `R_RISCV_RELATIVE` (B + A) (RISC-V ELF psABI, "Relocations"): the only relocation a
+/// static-pie applies.
+pub const R_RELATIVE: u32 = 3;
+
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;

@@ -23,6 +23,10 @@ pub use super::nr_native as nr;
 /// lists S/390 with variant II; the s390x ELF ABI supplement, "Thread-Local Storage").
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `R_390_RELATIVE` (B + A) (s390x ELF ABI supplement, "Relocation Types"): the only relocation
+/// a static-pie applies.
+pub const R_RELATIVE: u32 = 12;
+
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;

@@ -45,6 +45,10 @@ const BIAS: usize = 2047;
 /// outgoing-argument words (SPARC V9 psABI, "Stack Frame"; a multiple of 16).
 const FRAME: usize = 176;
 
+/// `R_SPARC_RELATIVE` (B + A) (SPARC Compliance Definition 2.4.1, "Relocation Types"; the same
+/// number for 64-bit): the only relocation a static-pie applies.
+pub const R_RELATIVE: u32 = 22;
+
 /// Variant II: `%g7` points at the TCB, whose first word is a pointer to itself; the TLS block
 /// lies below (Drepper's TLS paper, 3.4.2, lists SPARC with variant II; the local-exec code the
 /// compilers emit adds a negative `%tle_hix22/%tle_lox10` offset to `%g7`).

@@ -27,7 +27,16 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
+    /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
+    pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+    pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
 }
+
+/// `R_386_RELATIVE` (B + A, the addend stored at the target: i386 uses REL, not RELA) (System V
+/// ABI Intel386 supplement, "Relocation Types"): the only relocation a static-pie applies.
+pub const R_RELATIVE: u32 = 8;
 
 /// Variant II: `%gs` selects a segment based at the TCB, whose first word is a pointer to itself;
 /// the TLS block lies below (i386 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).

@@ -17,6 +17,10 @@ pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
 /// lies below (x86-64 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `R_X86_64_RELATIVE` (B + A) (x86-64 psABI, "Relocation Types"): the only relocation a
+/// static-pie applies.
+pub const R_RELATIVE: u32 = 8;
+
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;

@@ -1,10 +1,12 @@
 //! Futex wait and wake: the one blocking primitive every lock in strand is built on
 //! (man 2 futex). 64-bit time on every ABI: the arch table maps `FUTEX` to `futex_time64` on
-//! 32-bit ABIs.
+//! 32-bit ABIs. Where that is missing (kernel < 5.1, or an older seccomp profile) start-up
+//! (`rt`) switches a 32-bit ABI to the 32-bit-time `futex` (`nr::FUTEX_TIME32`); a 64-bit ABI
+//! without `futex` does not start.
 
 use crate::arch::nr;
 use crate::errno::Errno;
-use crate::syscall::{sys, Timespec};
+use crate::syscall::{sys, Timespec, Timespec32};
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 use linux_raw_sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
@@ -44,19 +46,38 @@ pub(crate) fn timespec(d: Duration) -> Option<Timespec> {
     Some(Timespec { tv_sec: i64::try_from(d.as_secs()).ok()?, tv_nsec: d.subsec_nanos() as _ })
 }
 
+/// The futex syscall start-up chose, and whether it takes 32-bit time.
+#[inline]
+fn futex_nr() -> (usize, bool) {
+    match nr::FUTEX_TIME32 {
+        Some(old) if crate::rt::uses_time32(crate::rt::TIME32_FUTEX) => (old, true),
+        _ => (nr::FUTEX, false),
+    }
+}
+
 /// Sleeps while `*futex == expected`, for at most `timeout`.
 pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> WaitResult {
     let ts = timeout.and_then(timespec);
-    let ts_ptr = ts.as_ref().map_or(core::ptr::null(), |t| t as *const Timespec);
-    // SAFETY: the futex word is a live AtomicU32; the timeout is null or a live timespec.
-    let r = unsafe { sys!(nr::FUTEX, futex.as_ptr(), FUTEX_WAIT | scope.flag(), expected, ts_ptr) };
+    let (nr, time32) = futex_nr();
+    // FUTEX_WAIT's timeout is relative (man 2 futex), so 32-bit seconds only cut waits of more
+    // than 68 years.
+    let ts32 = ts.as_ref().filter(|_| time32).map(Timespec32::relative);
+    let ts_ptr = match (&ts32, &ts) {
+        (Some(t), _) => t as *const Timespec32 as usize,
+        (None, Some(t)) => t as *const Timespec as usize,
+        (None, None) => 0,
+    };
+    // SAFETY: the futex word is a live AtomicU32; the timeout is null or a live timespec of the
+    // layout this syscall number reads.
+    let r = unsafe { sys!(nr, futex.as_ptr(), FUTEX_WAIT | scope.flag(), expected, ts_ptr) };
     match Errno::result(r) {
         Ok(_) => WaitResult::Woken,
         Err(Errno::EAGAIN) => WaitResult::ValueChanged,
         Err(Errno::ETIMEDOUT) => WaitResult::TimedOut,
         Err(Errno::EINTR) => WaitResult::Interrupted,
-        // EFAULT/EINVAL cannot happen for a live, aligned word; EPERM/ENOSYS would mean a
-        // seccomp filter. Report them as a wake-up: every caller re-checks its condition.
+        // EFAULT/EINVAL cannot happen for a live, aligned word, and start-up made sure the
+        // syscall exists. Report anything else as a wake-up: every caller re-checks its
+        // condition.
         Err(_) => WaitResult::Woken,
     }
 }
@@ -70,7 +91,7 @@ pub fn wake(futex: &AtomicU32, n: u32, scope: Scope) -> usize {
 pub(crate) fn wake_addr(addr: *const u32, n: u32, scope: Scope) -> usize {
     let n = n.min(i32::MAX as u32);
     // SAFETY: FUTEX_WAKE only uses the address as a key.
-    let r = unsafe { sys!(nr::FUTEX, addr, FUTEX_WAKE | scope.flag(), n) };
+    let r = unsafe { sys!(futex_nr().0, addr, FUTEX_WAKE | scope.flag(), n) };
     Errno::result(r).unwrap_or(0)
 }
 
@@ -83,7 +104,7 @@ pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expect
     // SAFETY: both words are live AtomicU32s; FUTEX_CMP_REQUEUE takes the requeue count in the
     // timeout argument's place, by value (kernel/futex/syscalls.c).
     let r = unsafe {
-        sys!(nr::FUTEX, from.as_ptr(), FUTEX_CMP_REQUEUE | scope.flag(), wake, requeue, to.as_ptr(), expected)
+        sys!(futex_nr().0, from.as_ptr(), FUTEX_CMP_REQUEUE | scope.flag(), wake, requeue, to.as_ptr(), expected)
     };
     Errno::result(r).ok()
 }

@@ -76,22 +76,33 @@ pub struct TlsSegment {
     pub align: usize,
 }
 
+/// The largest default thread stack a PT_GNU_STACK size may ask for: 8 MiB, the bound musl puts
+/// on the same request (`DEFAULT_STACK_MAX`, src/internal/pthread_impl.h). The default is mapped
+/// for every thread that does not choose its own size, so a binary linked with
+/// `-z stack-size=1G` gets 8 MiB stacks, not 1 GiB ones; `Builder::stack_size` is not limited.
+pub const MAX_DEFAULT_STACK_SIZE: usize = 8 << 20;
+
 /// What strand needs from the program headers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Program {
     pub tls: TlsSegment,
-    /// PT_GNU_STACK's p_memsz: a stack size the linker was asked for (`-z stack-size`), or 0.
+    /// The default thread stack size the linker was asked for (PT_GNU_STACK's p_memsz, from
+    /// `-z stack-size`), capped at [`MAX_DEFAULT_STACK_SIZE`]; 0 if none was.
     pub stack_size: usize,
+}
+
+/// How far the image was moved from its link-time addresses: `AT_PHDR` minus PT_PHDR's
+/// `p_vaddr`. `None` without a PT_PHDR entry (then nothing says where the headers were meant
+/// to be; for a non-PIE executable the bias is 0).
+pub fn load_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
+    phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| phdr_addr.wrapping_sub(p.p_vaddr))
 }
 
 impl Program {
     /// Scans the program headers. `phdr_addr` is where the kernel says they are mapped (AT_PHDR):
     /// with a PT_PHDR entry that gives the load bias, so static-pie images work too.
     pub fn scan(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Result<Program, StartupError> {
-        let bias = phdrs
-            .iter()
-            .find(|p| p.p_type == PT_PHDR)
-            .map_or(0, |p| phdr_addr.wrapping_sub(p.p_vaddr));
+        let bias = load_bias(phdrs, phdr_addr).unwrap_or(0);
         let mut prog = Program { tls: TlsSegment { align: 1, ..TlsSegment::default() }, stack_size: 0 };
         for p in phdrs {
             match p.p_type {
@@ -107,11 +118,391 @@ impl Program {
                         align,
                     };
                 }
-                PT_GNU_STACK => prog.stack_size = p.p_memsz,
+                PT_GNU_STACK => prog.stack_size = p.p_memsz.min(MAX_DEFAULT_STACK_SIZE),
                 _ => {}
             }
         }
         Ok(prog)
+    }
+}
+
+/// A static-pie executable relocating itself: applying the RELATIVE relocations its dynamic
+/// section lists, as a dynamic loader would, before anything reads a pointer stored in the image.
+///
+/// This code runs while every such pointer is still unrelocated (0, or the link-time address),
+/// so it must not use one: no statics that hold addresses, no string or function tables, no
+/// trait objects (vtables), no panics or formatting (both read location and argument records),
+/// and no calls into `core` that the compiler may leave out of line, because in a PIE a call to
+/// another crate's function can go through a GOT entry (measured: at opt-level 1 an array
+/// iterator's `next` called `IndexRange::len` through the GOT, before relocation: a jump to 0).
+/// So it is written with `while` loops, slice patterns, `wrapping_*` arithmetic
+/// (`#[inline(always)]`) and `match`, and keeps its own types: only code instantiated in strand
+/// itself is called. (Debug builds add null and alignment checks to raw-pointer reads, whose
+/// failure branches call `core`'s panic functions through the GOT; the bounds checks here rule
+/// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads and writes the image only through [`Image`], which the host tests
+/// implement over a synthetic image and `rt` over the running one; it checks everything it reads
+/// before acting on it, and checks the whole list before changing the first word, so a bad table
+/// leaves the image as it was and says why.
+pub mod reloc {
+    use linux_raw_sys::elf::{
+        Elf_Phdr, DT_NULL, DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ, PF_W, PT_DYNAMIC, PT_INTERP,
+        PT_LOAD, PT_PHDR,
+    };
+
+    const W: usize = core::mem::size_of::<usize>();
+
+    // Dynamic tags linux_raw_sys does not name (System V gABI, "Dynamic Section"; the DT_RELR
+    // tags joined the gABI in 2022 with these numbers, as in glibc's and LLVM's elf.h).
+    pub const DT_PLTRELSZ: usize = 2;
+    pub const DT_PLTREL: usize = 20;
+    pub const DT_JMPREL: usize = 23;
+    pub const DT_RELRSZ: usize = 35;
+    pub const DT_RELR: usize = 36;
+    pub const DT_RELRENT: usize = 37;
+
+    /// Type 0 is `R_*_NONE`, "no relocation", in each psABI strand supports.
+    const R_NONE: u32 = 0;
+
+    /// Word access to the image at run-time addresses.
+    pub trait Image {
+        /// Reads the word at `addr` (no alignment required).
+        ///
+        /// # Safety
+        /// `addr..addr + size_of::<usize>()` lies inside a mapped PT_LOAD segment.
+        unsafe fn load(&self, addr: usize) -> usize;
+        /// Writes the word at `addr` (no alignment required).
+        ///
+        /// # Safety
+        /// `addr..addr + size_of::<usize>()` lies inside a mapped, writable PT_LOAD segment that
+        /// nothing reads yet.
+        unsafe fn store(&mut self, addr: usize, value: usize);
+    }
+
+    /// What [`relocate`] found.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Outcome {
+        /// No PT_DYNAMIC: an ordinary static executable, linked at the address it runs at.
+        NotDynamic,
+        /// A PT_INTERP: a dynamic loader ran before `_start` and has relocated the image (doing
+        /// it again would add the bias twice to REL and RELR targets).
+        ByInterpreter,
+        /// `count` RELATIVE relocations applied with load bias `bias`.
+        Relocated { bias: usize, count: usize },
+    }
+
+    /// Why an image cannot be relocated. Tags name the dynamic entry at fault (`DT_*`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum RelocError {
+        /// PT_DYNAMIC but no PT_PHDR: nothing says where the image was meant to be loaded.
+        NoPhdr,
+        /// PT_DYNAMIC lies outside every PT_LOAD segment.
+        DynamicOutside,
+        /// The table that `tag` points at lies (partly) outside every PT_LOAD segment.
+        TableOutside { tag: usize },
+        /// A table has an address but no size, or a size but no address; `tag` is the missing one.
+        Incomplete { tag: usize },
+        /// DT_RELAENT, DT_RELENT or DT_RELRENT gives an entry size this ABI does not have.
+        BadEntrySize { tag: usize, size: usize },
+        /// A table size (DT_RELASZ, DT_RELSZ, DT_RELRSZ, DT_PLTRELSZ) that is no whole number of
+        /// entries.
+        BadTableSize { tag: usize, size: usize },
+        /// DT_PLTREL is neither DT_REL nor DT_RELA.
+        BadPltRel { value: usize },
+        /// A relocation of a type other than NONE and this ABI's RELATIVE (a symbol reference,
+        /// IRELATIVE, TLS): a static-pie that needs a dynamic loader.
+        Unsupported { r_type: u32, offset: usize },
+        /// A relocation whose target is not inside a writable PT_LOAD segment (a text
+        /// relocation, or garbage).
+        TargetNotWritable { offset: usize },
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Format {
+        /// `{r_offset, r_info}`: the addend is the word at the target.
+        Rel,
+        /// `{r_offset, r_info, r_addend}`.
+        Rela,
+        /// Packed relative relocations: address words and bitmap words.
+        Relr,
+    }
+
+    impl Format {
+        fn entry_size(self) -> usize {
+            match self {
+                Format::Rel => 2 * W,
+                Format::Rela => 3 * W,
+                Format::Relr => W,
+            }
+        }
+    }
+
+    /// One relocation table as the dynamic section describes it.
+    struct Table {
+        format: Format,
+        /// The DT_* tags of its address, size and entry size, for errors.
+        addr_tag: usize,
+        size_tag: usize,
+        ent_tag: usize,
+        addr: Option<usize>,
+        size: Option<usize>,
+        ent: Option<usize>,
+    }
+
+    impl Table {
+        fn new(format: Format, addr_tag: usize, size_tag: usize, ent_tag: usize) -> Table {
+            Table { format, addr_tag, size_tag, ent_tag, addr: None, size: None, ent: None }
+        }
+    }
+
+    /// Whether `[vaddr, vaddr + len)` (link-time addresses) lies inside a PT_LOAD segment,
+    /// a writable one if `write`.
+    fn in_load(mut phdrs: &[Elf_Phdr], vaddr: usize, len: usize, write: bool) -> bool {
+        while let [p, rest @ ..] = phdrs {
+            let start = vaddr.wrapping_sub(p.p_vaddr);
+            if p.p_type == PT_LOAD
+                && (!write || p.p_flags & PF_W != 0)
+                && vaddr >= p.p_vaddr
+                && start <= p.p_memsz
+                && len <= p.p_memsz.wrapping_sub(start)
+            {
+                return true;
+            }
+            phdrs = rest;
+        }
+        false
+    }
+
+    /// The relocation type in `r_info`: ELF64_R_TYPE is its low 32 bits, ELF32_R_TYPE its low 8
+    /// (gABI, "Relocation").
+    pub fn r_type(info: usize) -> u32 {
+        if W == 8 {
+            info as u32
+        } else {
+            (info & 0xff) as u32
+        }
+    }
+
+    /// Finds the image's dynamic section through the program headers and applies its RELATIVE
+    /// relocations (DT_RELA, DT_REL, DT_RELR and the DT_JMPREL table) with type number
+    /// `relative` (the ABI's `R_*_RELATIVE`). `phdr_addr` is AT_PHDR; the load bias is
+    /// `phdr_addr` minus PT_PHDR's `p_vaddr`, as in `load_bias`.
+    ///
+    /// # Safety
+    /// `image` gives access to the mapped image whose program headers are `phdrs`, laid out as
+    /// those headers say (every PT_LOAD mapped at its `p_vaddr` plus the bias, writable where
+    /// PF_W says so), and nothing reads the words it relocates until it returns.
+    pub unsafe fn relocate<I: Image>(
+        image: &mut I,
+        phdrs: &[Elf_Phdr],
+        phdr_addr: usize,
+        relative: u32,
+    ) -> Result<Outcome, RelocError> {
+        let mut dynamic = None;
+        let mut phdr_vaddr = None;
+        let mut interp = false;
+        let mut rest = phdrs;
+        while let [p, tail @ ..] = rest {
+            match (p.p_type, phdr_vaddr) {
+                (PT_DYNAMIC, _) => dynamic = Some(p),
+                (PT_INTERP, _) => interp = true,
+                (PT_PHDR, None) => phdr_vaddr = Some(p.p_vaddr),
+                _ => {}
+            }
+            rest = tail;
+        }
+        let dynamic = match dynamic {
+            Some(d) => d,
+            None => return Ok(Outcome::NotDynamic),
+        };
+        if interp {
+            return Ok(Outcome::ByInterpreter);
+        }
+        let bias = match phdr_vaddr {
+            Some(v) => phdr_addr.wrapping_sub(v),
+            None => return Err(RelocError::NoPhdr),
+        };
+        if !in_load(phdrs, dynamic.p_vaddr, dynamic.p_memsz, false) {
+            return Err(RelocError::DynamicOutside);
+        }
+
+        let mut rela = Table::new(Format::Rela, DT_RELA, DT_RELASZ, DT_RELAENT);
+        let mut rel = Table::new(Format::Rel, DT_REL, DT_RELSZ, DT_RELENT);
+        let mut relr = Table::new(Format::Relr, DT_RELR, DT_RELRSZ, DT_RELRENT);
+        // The PLT table's format is DT_PLTREL's choice and its entries are that format's size
+        // (there is no DT_PLTRELENT), so its `ent` stays `None`.
+        let mut plt = Table::new(Format::Rela, DT_JMPREL, DT_PLTRELSZ, DT_PLTREL);
+        let mut plt_format = None;
+        // Each entry is two words, d_tag and d_val/d_ptr (gABI, "Dynamic Section").
+        let mut at = bias.wrapping_add(dynamic.p_vaddr);
+        let mut left = dynamic.p_memsz / (2 * W);
+        while left > 0 {
+            // SAFETY: the entry lies inside PT_DYNAMIC, which lies inside a PT_LOAD (checked).
+            let (tag, val) = unsafe { (image.load(at), image.load(at.wrapping_add(W))) };
+            at = at.wrapping_add(2 * W);
+            left = left.wrapping_sub(1);
+            match tag {
+                DT_NULL => break,
+                DT_RELA => rela.addr = Some(val),
+                DT_RELASZ => rela.size = Some(val),
+                DT_RELAENT => rela.ent = Some(val),
+                DT_REL => rel.addr = Some(val),
+                DT_RELSZ => rel.size = Some(val),
+                DT_RELENT => rel.ent = Some(val),
+                DT_RELR => relr.addr = Some(val),
+                DT_RELRSZ => relr.size = Some(val),
+                DT_RELRENT => relr.ent = Some(val),
+                DT_JMPREL => plt.addr = Some(val),
+                DT_PLTRELSZ => plt.size = Some(val),
+                DT_PLTREL => plt_format = Some(val),
+                _ => {}
+            }
+        }
+        match (plt.addr, plt.size, plt_format) {
+            (None, None, _) => {}
+            (_, _, Some(DT_RELA)) => plt.format = Format::Rela,
+            (_, _, Some(DT_REL)) => plt.format = Format::Rel,
+            (_, _, Some(value)) => return Err(RelocError::BadPltRel { value }),
+            (_, _, None) => return Err(RelocError::Incomplete { tag: DT_PLTREL }),
+        }
+
+        // Check every table and entry first (pass 0), then apply (pass 1): an image that cannot
+        // be relocated is left untouched.
+        let ctx = Context { phdrs, bias, relative };
+        let mut count = 0;
+        let mut pass = 0;
+        while pass < 2 {
+            let apply = pass == 1;
+            // SAFETY: per this function's contract; `walk` checks every address it uses.
+            unsafe {
+                count = walk(image, &ctx, &rela, apply)?;
+                count = walk(image, &ctx, &rel, apply)?.wrapping_add(count);
+                count = walk(image, &ctx, &relr, apply)?.wrapping_add(count);
+                count = walk(image, &ctx, &plt, apply)?.wrapping_add(count);
+            }
+            pass += 1;
+        }
+        Ok(Outcome::Relocated { bias, count })
+    }
+
+    struct Context<'a> {
+        phdrs: &'a [Elf_Phdr],
+        bias: usize,
+        relative: u32,
+    }
+
+    /// Checks one table (and, if `apply`, applies it); returns how many relocations it holds.
+    ///
+    /// # Safety
+    /// As for [`relocate`].
+    unsafe fn walk<I: Image>(image: &mut I, cx: &Context<'_>, t: &Table, apply: bool) -> Result<usize, RelocError> {
+        let (addr, size) = match (t.addr, t.size) {
+            (None, None) => return Ok(0),
+            (Some(a), Some(s)) => (a, s),
+            (Some(_), None) => return Err(RelocError::Incomplete { tag: t.size_tag }),
+            (None, Some(_)) => return Err(RelocError::Incomplete { tag: t.addr_tag }),
+        };
+        let entry = t.format.entry_size();
+        match t.ent {
+            Some(ent) if ent != entry => return Err(RelocError::BadEntrySize { tag: t.ent_tag, size: ent }),
+            _ => {}
+        }
+        if size % entry != 0 {
+            return Err(RelocError::BadTableSize { tag: t.size_tag, size });
+        }
+        if !in_load(cx.phdrs, addr, size, false) {
+            return Err(RelocError::TableOutside { tag: t.addr_tag });
+        }
+        let mut at = cx.bias.wrapping_add(addr);
+        let mut left = size / entry;
+        let mut n = 0usize;
+        match t.format {
+            Format::Rel | Format::Rela => {
+                while left > 0 {
+                    // SAFETY: the entry lies inside the table, inside a PT_LOAD (checked).
+                    let (offset, info) = unsafe { (image.load(at), image.load(at.wrapping_add(W))) };
+                    let addend = match t.format {
+                        // SAFETY: as above.
+                        Format::Rela => Some(unsafe { image.load(at.wrapping_add(2 * W)) }),
+                        _ => None,
+                    };
+                    at = at.wrapping_add(entry);
+                    left = left.wrapping_sub(1);
+                    match r_type(info) {
+                        R_NONE => {}
+                        ty if ty == cx.relative => {
+                            // SAFETY: per this function's contract.
+                            unsafe { relocate_at(image, cx, offset, addend, apply)? };
+                            n = n.wrapping_add(1);
+                        }
+                        r_type => return Err(RelocError::Unsupported { r_type, offset }),
+                    }
+                }
+            }
+            Format::Relr => {
+                // An even word is the address of a relocation; an odd one is a bitmap whose bit
+                // i (from 1) stands for the word `next + (i - 1) * W`, `next` being the word
+                // after the last address; each bitmap moves `next` on by 63 (or 31) words
+                // (gABI, "Relocation", SHT_RELR).
+                let mut next = 0usize;
+                while left > 0 {
+                    // SAFETY: the word lies inside the table, inside a PT_LOAD (checked).
+                    let word = unsafe { image.load(at) };
+                    at = at.wrapping_add(W);
+                    left = left.wrapping_sub(1);
+                    if word & 1 == 0 {
+                        // SAFETY: per this function's contract.
+                        unsafe { relocate_at(image, cx, word, None, apply)? };
+                        n = n.wrapping_add(1);
+                        next = word.wrapping_add(W);
+                    } else {
+                        let mut bits = word >> 1;
+                        let mut offset = next;
+                        while bits != 0 {
+                            if bits & 1 != 0 {
+                                // SAFETY: per this function's contract.
+                                unsafe { relocate_at(image, cx, offset, None, apply)? };
+                                n = n.wrapping_add(1);
+                            }
+                            bits >>= 1;
+                            offset = offset.wrapping_add(W);
+                        }
+                        next = next.wrapping_add((usize::BITS as usize - 1) * W);
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Checks one RELATIVE relocation at link-time address `offset` and, if `apply`, stores
+    /// `bias + addend` there, the addend given (RELA) or already stored there (REL, RELR): the
+    /// psABIs' "B + A".
+    ///
+    /// # Safety
+    /// As for [`relocate`].
+    unsafe fn relocate_at<I: Image>(
+        image: &mut I,
+        cx: &Context<'_>,
+        offset: usize,
+        addend: Option<usize>,
+        apply: bool,
+    ) -> Result<(), RelocError> {
+        if !in_load(cx.phdrs, offset, W, true) {
+            return Err(RelocError::TargetNotWritable { offset });
+        }
+        if apply {
+            let target = cx.bias.wrapping_add(offset);
+            // SAFETY: the target lies inside a writable PT_LOAD (checked above); the caller
+            // guarantees nothing reads it yet.
+            unsafe {
+                let a = match addend {
+                    Some(a) => a,
+                    None => image.load(target),
+                };
+                image.store(target, cx.bias.wrapping_add(a));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -197,6 +588,20 @@ mod tests {
     }
 
     #[test]
+    fn gnu_stack_size_is_capped_at_8_mib() {
+        let stack = |size| Program::scan(&[phdr(PT_GNU_STACK, 0, 0, size, 16)], 0).unwrap().stack_size;
+        assert_eq!(MAX_DEFAULT_STACK_SIZE, 8 << 20);
+        // `-z stack-size=1G` would map 1 GiB for every thread.
+        assert_eq!(stack(1 << 30), 8 << 20);
+        assert_eq!(stack((8 << 20) + 1), 8 << 20);
+        assert_eq!(stack(usize::MAX), 8 << 20);
+        assert_eq!(stack(8 << 20), 8 << 20);
+        assert_eq!(stack(1 << 20), 1 << 20);
+        // 0: no size given, the thread code's own default applies.
+        assert_eq!(stack(0), 0);
+    }
+
+    #[test]
     fn program_without_tls_and_bad_tls() {
         let p = Program::scan(&[phdr(PT_LOAD, 0, 1, 1, 1)], 0).unwrap();
         assert_eq!(p.tls, TlsSegment { image: 0, filesz: 0, memsz: 0, align: 1 });
@@ -204,5 +609,243 @@ mod tests {
         assert!(matches!(Program::scan(&[phdr(PT_TLS, 0, 1, 5, 24)], 0), Err(StartupError::BadTls { .. })));
         // p_align 0 means "no constraint".
         assert_eq!(Program::scan(&[phdr(PT_TLS, 8, 1, 5, 0)], 0).unwrap().tls.align, 1);
+    }
+
+    mod relocation {
+        use super::phdr;
+        use crate::startup::reloc::*;
+        use linux_raw_sys::elf::*;
+
+        const W: usize = core::mem::size_of::<usize>();
+        /// Where the synthetic image is "loaded": every link-time address moves by this much.
+        const BIAS: usize = 0x7f00_0000_0000;
+        const RELATIVE: u32 = 8;
+        const R_OTHER: u32 = 37;
+        const DYNAMIC: usize = 0x1800;
+
+        /// A two-segment image: read-only [0, 0x1000) with the program headers and the
+        /// relocation tables, writable [0x1000, 0x2000) with the data and PT_DYNAMIC. Loads and
+        /// stores outside those, or stores outside the writable one, fail the test.
+        struct Synthetic {
+            words: Vec<usize>,
+            stores: usize,
+        }
+
+        impl Synthetic {
+            fn new() -> Synthetic {
+                Synthetic { words: vec![0; 0x2000 / W], stores: 0 }
+            }
+            fn index(addr: usize) -> usize {
+                let off = addr.checked_sub(BIAS).expect("access below the image");
+                assert_eq!(off % W, 0, "unaligned access at link-time {off:#x}");
+                assert!(off < 0x2000, "access past the image at link-time {off:#x}");
+                off / W
+            }
+            /// Link-time addressing, for setting up and checking.
+            fn set(&mut self, vaddr: usize, words: &[usize]) {
+                for (i, &w) in words.iter().enumerate() {
+                    self.words[vaddr / W + i] = w;
+                }
+            }
+            fn get(&self, vaddr: usize) -> usize {
+                self.words[vaddr / W]
+            }
+            fn dynamic(&mut self, entries: &[(usize, usize)]) {
+                let mut words: Vec<usize> = entries.iter().flat_map(|&(t, v)| [t, v]).collect();
+                words.extend([DT_NULL, 0]);
+                self.set(DYNAMIC, &words);
+            }
+        }
+
+        impl Image for Synthetic {
+            unsafe fn load(&self, addr: usize) -> usize {
+                self.words[Self::index(addr)]
+            }
+            unsafe fn store(&mut self, addr: usize, value: usize) {
+                let i = Self::index(addr);
+                assert!(i * W >= 0x1000, "store into the read-only segment at link-time {:#x}", i * W);
+                self.words[i] = value;
+                self.stores += 1;
+            }
+        }
+
+        fn headers() -> Vec<Elf_Phdr> {
+            let mut rw = phdr(PT_LOAD, 0x1000, 0x1000, 0x1000, 0x1000);
+            rw.p_flags = PF_R | PF_W;
+            let mut ro = phdr(PT_LOAD, 0, 0x1000, 0x1000, 0x1000);
+            ro.p_flags = PF_R;
+            vec![phdr(PT_PHDR, 0x40, 0, 0x100, 8), ro, rw, phdr(PT_DYNAMIC, DYNAMIC, 0x100, 0x100, 8)]
+        }
+
+        fn run(image: &mut Synthetic, phdrs: &[Elf_Phdr]) -> Result<Outcome, RelocError> {
+            // SAFETY: `Synthetic` checks every access itself.
+            unsafe { relocate(image, phdrs, BIAS + 0x40, RELATIVE) }
+        }
+
+        fn info(ty: u32) -> usize {
+            // A symbol index above the type, which RELATIVE ignores.
+            (5usize << 32) | ty as usize
+        }
+
+        fn rela_image(entries: &[[usize; 3]]) -> Synthetic {
+            let mut m = Synthetic::new();
+            m.set(0x200, &entries.concat());
+            m.dynamic(&[(DT_RELA, 0x200), (DT_RELASZ, entries.len() * 3 * W), (DT_RELAENT, 3 * W)]);
+            m
+        }
+
+        #[test]
+        fn rela_targets_get_bias_plus_addend() {
+            let mut m = rela_image(&[
+                [0x1000, info(RELATIVE), 0x1234],
+                [0x1008, info(0), 0],
+                [0x1010, info(RELATIVE), 0x10],
+            ]);
+            m.set(0x1008, &[0x55]);
+            assert_eq!(run(&mut m, &headers()), Ok(Outcome::Relocated { bias: BIAS, count: 2 }));
+            assert_eq!((m.get(0x1000), m.get(0x1008), m.get(0x1010)), (BIAS + 0x1234, 0x55, BIAS + 0x10));
+            assert_eq!(m.stores, 2);
+        }
+
+        #[test]
+        fn rel_and_relr_targets_get_bias_added() {
+            let mut m = Synthetic::new();
+            // REL: the addend is what the target holds.
+            m.set(0x300, &[0x1020, info(RELATIVE)]);
+            m.set(0x1020, &[0x40]);
+            // RELR: an address, then a bitmap for the words after it (bits 1 and 3: the 1st and
+            // 3rd word from 0x1108), then one whose bit 63 is the 62nd word after the next
+            // window, which starts 63 words after 0x1108.
+            m.set(0x400, &[0x1100, 0b1011, (1 << 63) | 1]);
+            for a in [0x1100, 0x1108, 0x1110, 0x1118, 0x14f0] {
+                m.set(a, &[a]);
+            }
+            m.dynamic(&[
+                (DT_REL, 0x300),
+                (DT_RELSZ, 2 * W),
+                (DT_RELENT, 2 * W),
+                (DT_RELR, 0x400),
+                (DT_RELRSZ, 3 * W),
+                (DT_RELRENT, W),
+            ]);
+            assert_eq!(run(&mut m, &headers()), Ok(Outcome::Relocated { bias: BIAS, count: 5 }));
+            assert_eq!(m.get(0x1020), BIAS + 0x40);
+            for a in [0x1100, 0x1108, 0x1118, 0x14f0] {
+                assert_eq!(m.get(a), BIAS + a, "RELR target {a:#x}");
+            }
+            assert_eq!(m.get(0x1110), 0x1110, "bit 2 of the bitmap is clear");
+        }
+
+        #[test]
+        fn jmprel_table_in_the_format_dt_pltrel_names() {
+            let plt = |pltrel: Option<usize>| {
+                let mut m = Synthetic::new();
+                m.set(0x500, &[0x1040, info(RELATIVE), 0x99]);
+                let mut d = vec![(DT_JMPREL, 0x500), (DT_PLTRELSZ, 3 * W)];
+                d.extend(pltrel.map(|v| (DT_PLTREL, v)));
+                m.dynamic(&d);
+                let r = run(&mut m, &headers());
+                (r, m.get(0x1040))
+            };
+            assert_eq!(plt(Some(DT_RELA)), (Ok(Outcome::Relocated { bias: BIAS, count: 1 }), BIAS + 0x99));
+            assert_eq!(plt(Some(99)), (Err(RelocError::BadPltRel { value: 99 }), 0));
+            assert_eq!(plt(None), (Err(RelocError::Incomplete { tag: DT_PLTREL }), 0));
+            // As REL entries the same words are one and a half entries.
+            assert_eq!(plt(Some(DT_REL)).0, Err(RelocError::BadTableSize { tag: DT_PLTRELSZ, size: 3 * W }));
+        }
+
+        #[test]
+        fn other_relocation_types_are_refused_before_anything_is_written() {
+            let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234], [0x1008, info(R_OTHER), 0]]);
+            assert_eq!(run(&mut m, &headers()), Err(RelocError::Unsupported { r_type: R_OTHER, offset: 0x1008 }));
+            assert_eq!((m.get(0x1000), m.stores), (0, 0));
+        }
+
+        #[test]
+        fn targets_outside_writable_segments_are_refused() {
+            // A text relocation (into the read-only segment), one past the image, one straddling
+            // its end.
+            for offset in [0x100, 0x2000, 0x2000 - W / 2, usize::MAX - 3] {
+                let mut m = rela_image(&[[offset, info(RELATIVE), 0]]);
+                assert_eq!(run(&mut m, &headers()), Err(RelocError::TargetNotWritable { offset }));
+            }
+            // A RELR bitmap before any address counts from link-time address 0.
+            let mut m = Synthetic::new();
+            m.set(0x400, &[0b11]);
+            m.dynamic(&[(DT_RELR, 0x400), (DT_RELRSZ, W)]);
+            assert_eq!(run(&mut m, &headers()), Err(RelocError::TargetNotWritable { offset: 0 }));
+        }
+
+        #[test]
+        fn malformed_tables_are_errors() {
+            let table = |d: &[(usize, usize)]| {
+                let mut m = Synthetic::new();
+                m.dynamic(d);
+                run(&mut m, &headers())
+            };
+            use RelocError::*;
+            assert_eq!(table(&[(DT_RELA, 0x200), (DT_RELASZ, 24), (DT_RELAENT, 16)]), Err(BadEntrySize { tag: DT_RELAENT, size: 16 }));
+            assert_eq!(table(&[(DT_RELR, 0x200), (DT_RELRSZ, 8), (DT_RELRENT, 4)]), Err(BadEntrySize { tag: DT_RELRENT, size: 4 }));
+            assert_eq!(table(&[(DT_RELA, 0x200), (DT_RELASZ, 25)]), Err(BadTableSize { tag: DT_RELASZ, size: 25 }));
+            assert_eq!(table(&[(DT_REL, 0x200)]), Err(Incomplete { tag: DT_RELSZ }));
+            assert_eq!(table(&[(DT_RELASZ, 24)]), Err(Incomplete { tag: DT_RELA }));
+            assert_eq!(table(&[(DT_RELA, 0x1_0000_0000), (DT_RELASZ, 24)]), Err(TableOutside { tag: DT_RELA }));
+            // Sizes and addresses that would overflow are outside, not a panic.
+            let huge = usize::MAX / 24 * 24;
+            assert_eq!(table(&[(DT_RELA, 0x200), (DT_RELASZ, huge)]), Err(TableOutside { tag: DT_RELA }));
+            assert_eq!(table(&[(DT_RELA, usize::MAX - 7), (DT_RELASZ, 24)]), Err(TableOutside { tag: DT_RELA }));
+            // An empty dynamic section relocates nothing.
+            assert_eq!(table(&[]), Ok(Outcome::Relocated { bias: BIAS, count: 0 }));
+        }
+
+        #[test]
+        fn what_needs_no_relocation_is_not_read() {
+            // An image whose every access would fail the test.
+            let mut untouchable = Synthetic { words: Vec::new(), stores: 0 };
+            let mut hs = headers();
+            hs.retain(|p| p.p_type != PT_DYNAMIC);
+            assert_eq!(run(&mut untouchable, &hs), Ok(Outcome::NotDynamic));
+            let mut hs = headers();
+            hs.push(phdr(PT_INTERP, 0x300, 20, 20, 1));
+            assert_eq!(run(&mut untouchable, &hs), Ok(Outcome::ByInterpreter));
+            let mut hs = headers();
+            hs.retain(|p| p.p_type != PT_PHDR);
+            assert_eq!(run(&mut untouchable, &hs), Err(RelocError::NoPhdr));
+            let mut hs = headers();
+            hs.last_mut().unwrap().p_vaddr = 0x1f80;
+            assert_eq!(run(&mut untouchable, &hs), Err(RelocError::DynamicOutside));
+            assert_eq!(run(&mut untouchable, &[]), Ok(Outcome::NotDynamic));
+        }
+
+        #[test]
+        fn loaded_at_its_link_address() {
+            // A bias of 0: RELA targets get their addends, REL targets keep their words.
+            let hs = headers();
+            let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234]]);
+            // SAFETY: `Rebased` forwards to `Synthetic`, which checks every access.
+            let r = unsafe { relocate(&mut Rebased(&mut m), &hs, 0x40, RELATIVE) };
+            assert_eq!(r, Ok(Outcome::Relocated { bias: 0, count: 1 }));
+            assert_eq!(m.get(0x1000), 0x1234);
+        }
+
+        /// The synthetic image seen at its link-time addresses (bias 0).
+        struct Rebased<'a>(&'a mut Synthetic);
+
+        impl Image for Rebased<'_> {
+            unsafe fn load(&self, addr: usize) -> usize {
+                // SAFETY: forwarded; `Synthetic` checks.
+                unsafe { self.0.load(addr + BIAS) }
+            }
+            unsafe fn store(&mut self, addr: usize, value: usize) {
+                // SAFETY: forwarded; `Synthetic` checks.
+                unsafe { self.0.store(addr + BIAS, value) }
+            }
+        }
+
+        #[test]
+        fn relocation_type_is_the_low_bits_of_r_info() {
+            assert_eq!(r_type((5 << 32) | 1027), 1027);
+            assert_eq!(r_type(0xffff_ffff_0000_0008), 8);
+        }
     }
 }

@@ -209,15 +209,90 @@ pub fn sigprocmask(how: u32, set: Option<&SigSet>, old: Option<&mut SigSet>) -> 
 }
 
 pub fn clock_gettime(clock: u32) -> Result<Timespec, Errno> {
+    match nr::CLOCK_GETTIME_TIME32 {
+        Some(old) if crate::rt::uses_time32(crate::rt::TIME32_CLOCK_GETTIME) => clock_gettime_time32(old, clock),
+        _ => clock_gettime_time64(clock),
+    }
+}
+
+/// `clock_nanosleep(clock, flags, req, rem)`; `EINTR` is returned to the caller.
+pub fn clock_nanosleep(clock: u32, flags: u32, req: &Timespec, rem: Option<&mut Timespec>) -> Result<(), Errno> {
+    match nr::CLOCK_NANOSLEEP_TIME32 {
+        Some(old) if crate::rt::uses_time32(crate::rt::TIME32_CLOCK_NANOSLEEP) => {
+            clock_nanosleep_time32(old, clock, flags, req, rem)
+        }
+        _ => clock_nanosleep_time64(clock, flags, req, rem),
+    }
+}
+
+/// `clock_gettime` with 64-bit time: `clock_gettime64` on 32-bit ABIs (`nr::CLOCK_GETTIME`).
+pub fn clock_gettime_time64(clock: u32) -> Result<Timespec, Errno> {
     let mut ts = Timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: the kernel writes one __kernel_timespec.
     Errno::result(unsafe { sys!(nr::CLOCK_GETTIME, clock, &mut ts as *mut Timespec) }).map(|_| ts)
 }
 
-/// `clock_nanosleep(clock, flags, req, rem)`; `EINTR` is returned to the caller.
-pub fn clock_nanosleep(clock: u32, flags: u32, req: &Timespec, rem: Option<&mut Timespec>) -> Result<(), Errno> {
+/// `clock_nanosleep` with 64-bit time: `clock_nanosleep_time64` on 32-bit ABIs.
+pub fn clock_nanosleep_time64(clock: u32, flags: u32, req: &Timespec, rem: Option<&mut Timespec>) -> Result<(), Errno> {
     let rem = rem.map_or(core::ptr::null_mut(), |r| r as *mut Timespec);
     // SAFETY: req is live; rem is null or live.
     let r = unsafe { sys!(nr::CLOCK_NANOSLEEP, clock, flags, req as *const Timespec, rem) };
     Errno::result(r).map(drop)
+}
+
+/// `struct old_timespec32` (include/vdso/time32.h): what the 32-bit-time originals of the time
+/// syscalls (`futex`, `clock_gettime`, `clock_nanosleep` on 32-bit ABIs) read and write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct Timespec32 {
+    pub tv_sec: i32,
+    pub tv_nsec: i32,
+}
+
+impl Timespec32 {
+    /// A relative time (a timeout, a sleep) in 32-bit seconds; one longer than `i32::MAX`
+    /// seconds (68 years) is cut to that, which no caller can tell from the full length.
+    pub fn relative(ts: &Timespec) -> Timespec32 {
+        Timespec32 { tv_sec: ts.tv_sec.clamp(i32::MIN as i64, i32::MAX as i64) as i32, tv_nsec: ts.tv_nsec as i32 }
+    }
+
+    /// An absolute time (`TIMER_ABSTIME`), or `EOVERFLOW` if it lies outside 32-bit seconds
+    /// (after January 2038 on CLOCK_REALTIME), as glibc reports it.
+    pub fn absolute(ts: &Timespec) -> Result<Timespec32, Errno> {
+        let tv_sec = i32::try_from(ts.tv_sec).map_err(|_| Errno::from_raw(linux_raw_sys::errno::EOVERFLOW as u16))?;
+        Ok(Timespec32 { tv_sec, tv_nsec: ts.tv_nsec as i32 })
+    }
+
+    pub fn widen(self) -> Timespec {
+        Timespec { tv_sec: self.tv_sec.into(), tv_nsec: self.tv_nsec.into() }
+    }
+}
+
+static_assertions::const_assert_eq!(core::mem::size_of::<Timespec32>(), 8);
+
+/// `clock_gettime` through the 32-bit-time syscall number `nr` (`nr::CLOCK_GETTIME_TIME32`).
+pub fn clock_gettime_time32(nr: usize, clock: u32) -> Result<Timespec, Errno> {
+    let mut ts = Timespec32 { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: the kernel writes one old_timespec32.
+    Errno::result(unsafe { sys!(nr, clock, &mut ts as *mut Timespec32) }).map(|_| ts.widen())
+}
+
+/// `clock_nanosleep` through the 32-bit-time syscall number `nr` (`nr::CLOCK_NANOSLEEP_TIME32`):
+/// a relative sleep past 68 years is cut to 68 years, an absolute time past 2038 is `EOVERFLOW`.
+pub fn clock_nanosleep_time32(
+    nr: usize,
+    clock: u32,
+    flags: u32,
+    req: &Timespec,
+    rem: Option<&mut Timespec>,
+) -> Result<(), Errno> {
+    let req32 = if flags & g::TIMER_ABSTIME != 0 { Timespec32::absolute(req)? } else { Timespec32::relative(req) };
+    let mut rem32 = Timespec32 { tv_sec: 0, tv_nsec: 0 };
+    let rem32_ptr = if rem.is_some() { &mut rem32 as *mut Timespec32 } else { core::ptr::null_mut() };
+    // SAFETY: req32 is live; rem32_ptr is null or points at the live rem32.
+    let r = Errno::result(unsafe { sys!(nr, clock, flags, &req32 as *const Timespec32, rem32_ptr) }).map(drop);
+    if let (Err(Errno::EINTR), Some(rem)) = (r, rem) {
+        *rem = rem32.widen();
+    }
+    r
 }

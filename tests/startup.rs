@@ -1,13 +1,18 @@
 //! Start-up: arguments, environment, auxiliary vector, .init_array, at-exit handlers, exit code,
-//! and (driven by `cargo xtask test`) the panic handler's message and exit status.
+//! pointers in statics and TLS after a static-pie's self-relocation, and (driven by
+//! `cargo xtask test`, one process per check) the panic handler's message and exit status, a
+//! second thread's `exit` during the first one's, and the futex probe under a seccomp filter.
 #![no_std]
 #![no_main]
+#![feature(thread_local)]
 
 #[macro_use]
 mod common;
 
-use common::{Test, TestResult};
-use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use common::{Gate, Test, TestResult};
+use core::hint::black_box;
+use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
+use core::time::Duration;
 use strand::{env, rt, syscall, thread};
 
 strand::main!(main);
@@ -32,14 +37,22 @@ const TESTS: &[Test] = &[
     ("main_thread_identity", main_thread_identity),
     ("at_exit_table_full_is_an_error", at_exit_table_full_is_an_error),
     ("stack_guard_is_random_and_in_every_thread", stack_guard_is_random_and_in_every_thread),
+    ("image_is_what_xtask_built", image_is_what_xtask_built),
+    ("pointers_in_statics", pointers_in_statics),
+    ("pointers_in_tls", pointers_in_tls),
 ];
 
 fn main() -> i32 {
-    match env::args().nth(1).map(|a| a.to_bytes()) {
+    let arg = |i| env::args().nth(i).map(|a| a.to_bytes());
+    match arg(1) {
         Some(b"--panic-in-thread") => panic_in_thread(),
         Some(b"--unlock-unlocked") => unlock_unlocked(),
         Some(b"--reentrant-once") => reentrant_once(),
         Some(b"--smash-canary") => smash_canary(),
+        Some(b"--concurrent-exit") => concurrent_exit(),
+        Some(b"--reentrant-exit") => reentrant_exit(),
+        Some(b"--seccomp-deny") => seccomp::deny(arg(2).unwrap_or(b"")),
+        Some(b"--seccomp-child") => seccomp::child(arg(2).unwrap_or(b"")),
         _ => {}
     }
     // The at-exit tests finish after main: B runs first, then A, then the .fini_array entry,
@@ -61,7 +74,15 @@ fn handler_a() {
     AT_EXIT_ORDER.store(AT_EXIT_ORDER.load(SeqCst) * 10 + 1, SeqCst);
 }
 
+/// Set by the exit checks (`--concurrent-exit`, `--reentrant-exit`): the .fini_array entry then
+/// only says that it ran and lets `exit` finish.
+static EXIT_CHECK: AtomicU32 = AtomicU32::new(0);
+
 extern "C" fn fini_entry() {
+    if EXIT_CHECK.load(SeqCst) != 0 {
+        strand::println!("exit check: .fini_array ran");
+        return;
+    }
     let order = AT_EXIT_ORDER.load(SeqCst);
     let r: TestResult = (|| {
         check_eq!(order, 21);
@@ -220,4 +241,308 @@ fn smash_canary() -> ! {
     protected(core::hint::black_box(&mut buf));
     strand::println!("canary change went unnoticed: no stack protector in this build");
     syscall::exit_group(0)
+}
+
+// ---- Static-pie: `cargo xtask test` also builds this program position-independent ----
+
+static ANSWER: u32 = 42;
+/// Each of these holds an address, so a static-pie's image has a RELATIVE relocation for it.
+static ANSWER_REF: &u32 = &ANSWER;
+static OPS: [fn(u32) -> u32; 2] = [double, add_one];
+static WORDS: &[&str] = &["alpha", "beta gamma"];
+#[thread_local]
+static TLS_REF: &u32 = &ANSWER;
+#[thread_local]
+static TLS_OP: fn(u32) -> u32 = double;
+
+fn double(x: u32) -> u32 {
+    x * 2
+}
+
+fn add_one(x: u32) -> u32 {
+    x + 1
+}
+
+/// `cargo xtask test` runs the static-pie build with STRAND_TEST_PIE=1: that one must be an
+/// ET_DYN image loaded away from its link address (the kernel places it at a random base), the
+/// ordinary build an ET_EXEC image at its link address.
+fn image_is_what_xtask_built() -> TestResult {
+    use linux_raw_sys::elf::{PT_DYNAMIC, PT_LOAD};
+    const ET_EXEC: u16 = 2;
+    const ET_DYN: u16 = 3;
+    let pie = env::var("STRAND_TEST_PIE").is_some();
+    let phdrs = rt::program_headers();
+    let bias = strand::startup::load_bias(phdrs, rt::auxv().phdr);
+    check!(bias.is_some(), "no PT_PHDR");
+    let bias = bias.unwrap_or(0);
+    // The ELF header is the start of the PT_LOAD segment that maps file offset 0; e_type is the
+    // u16 after the 16-byte e_ident (gABI, "ELF Header").
+    let first = phdrs.iter().find(|p| p.p_type == PT_LOAD && p.p_offset == 0);
+    check!(first.is_some(), "no PT_LOAD maps the ELF header");
+    let header = bias.wrapping_add(first.map_or(0, |p| p.p_vaddr));
+    // SAFETY: that segment is mapped and at least as long as the ELF header.
+    let e_type = unsafe { core::ptr::read((header + 16) as *const u16) };
+    let has_dynamic = phdrs.iter().any(|p| p.p_type == PT_DYNAMIC);
+    if pie {
+        check_eq!(e_type, ET_DYN);
+        check!(bias != 0, "a static-pie image loaded at its link address 0");
+        check!(has_dynamic, "a static-pie image without PT_DYNAMIC");
+    } else {
+        check_eq!(e_type, ET_EXEC);
+        check_eq!(bias, 0);
+    }
+    // The bias is real: this static lies inside a loaded segment once it is added.
+    let answer = &ANSWER as *const u32 as usize;
+    check!(
+        phdrs.iter().any(|p| p.p_type == PT_LOAD && answer.wrapping_sub(bias.wrapping_add(p.p_vaddr)) < p.p_memsz),
+        "ANSWER at {answer:#x} is in no segment with bias {bias:#x}"
+    );
+    Ok(())
+}
+
+/// Pointers the linker wrote into the image: right only if start-up applied the relocations.
+/// `black_box` makes each one a load from the image rather than a constant.
+fn pointers_in_statics() -> TestResult {
+    let r: &u32 = *black_box(&ANSWER_REF);
+    check!(core::ptr::eq(r, &ANSWER), "ANSWER_REF = {:p}, &ANSWER = {:p}", r, &ANSWER);
+    check_eq!(*r, 42);
+    let ops = black_box(&OPS);
+    check_eq!(ops[0] as usize, double as fn(u32) -> u32 as usize);
+    check_eq!((ops[0](5), ops[1](5)), (10, 6));
+    check_eq!(*black_box(&WORDS), ["alpha", "beta gamma"]);
+    Ok(())
+}
+
+/// The TLS image (.tdata) holds pointers too: each thread's copy must hold relocated ones.
+fn pointers_in_tls() -> TestResult {
+    fn check_here() -> Result<(), (usize, usize)> {
+        let r: &u32 = *black_box(&TLS_REF);
+        let op = *black_box(&TLS_OP);
+        if core::ptr::eq(r, &ANSWER) && op as usize == double as fn(u32) -> u32 as usize && op(4) == 8 {
+            Ok(())
+        } else {
+            Err((r as *const u32 as usize, op as usize))
+        }
+    }
+    check!(check_here().is_ok(), "main thread: TLS pointers {:x?}", check_here());
+    let in_thread = thread::spawn(check_here).map_err(|e| common::Failure::new(format_args!("spawn: {e:?}")))?.join();
+    check!(in_thread.is_ok(), "spawned thread: TLS pointers {in_thread:x?}");
+    Ok(())
+}
+
+// ---- Exit from two threads, and from an at-exit handler (xtask checks the status) ----
+
+/// The exiting thread's at-exit handler lets a second thread call `exit(9)` and waits until
+/// that thread sleeps in it; the process must then run .fini_array and end with 7.
+fn concurrent_exit() -> ! {
+    static GATE: Gate = Gate::new();
+    static SECOND: AtomicI32 = AtomicI32::new(0);
+    static CALLING: AtomicU32 = AtomicU32::new(0);
+    EXIT_CHECK.store(1, SeqCst);
+    let second = thread::Builder::new().name("second-exit").spawn(|| {
+        SECOND.store(syscall::gettid(), SeqCst);
+        GATE.wait();
+        CALLING.store(1, SeqCst);
+        rt::exit(9)
+    });
+    second.expect("spawn").detach();
+    rt::at_exit(|| {
+        GATE.open();
+        // From CALLING to its sleep the second thread makes no blocking call but the futex wait
+        // in `exit`, so 'S' after CALLING means it sleeps there. (Before the fix it ran the
+        // finalisers itself and ended the process with 9 while this loop was still looking.)
+        let asleep = common::eventually(30, || {
+            CALLING.load(SeqCst) == 1 && task_state(SECOND.load(SeqCst)) == Some(b'S')
+        });
+        strand::println!("concurrent exit: second thread {} in exit", if asleep { "asleep" } else { "NOT asleep" });
+    })
+    .expect("at_exit");
+    rt::exit(7)
+}
+
+/// A handler that calls `exit(5)` from the exiting thread: the remaining handler and the
+/// finalisers still run, and 5 is the status.
+fn reentrant_exit() -> ! {
+    EXIT_CHECK.store(1, SeqCst);
+    rt::at_exit(|| strand::println!("reentrant exit: the older handler ran")).expect("at_exit");
+    rt::at_exit(|| rt::exit(5)).expect("at_exit");
+    rt::exit(3)
+}
+
+/// The state letter of a thread of this process (/proc/self/task/<tid>/stat, man 5 proc:
+/// "pid (comm) state ...").
+fn task_state(tid: i32) -> Option<u8> {
+    let mut path = [0u8; 64];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        path[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
+    push(b"/proc/self/task/");
+    let mut digits = [0u8; 10];
+    let mut n = tid as u32;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    push(&digits[i..]);
+    push(b"/stat\0");
+    let path = core::ffi::CStr::from_bytes_until_nul(&path).ok()?;
+    let mut buf = [0u8; 512];
+    let stat = syscall::read_file(path, &mut buf).ok()?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    stat.get(close + 2).copied()
+}
+
+/// The futex probe under a seccomp filter: `--seccomp-deny WHAT` installs a filter that fails
+/// the syscalls WHAT names with ENOSYS, then execs this program again with
+/// `--seccomp-child WHAT`, so that start-up runs under it. xtask checks the outcome: a 64-bit
+/// ABI without futex must refuse to start with a message naming it; a 32-bit ABI without the
+/// time64 syscalls must fall back to the 32-bit-time ones and still block.
+mod seccomp {
+    use super::*;
+    use strand::arch::{self, nr};
+    use strand::Errno;
+
+    // include/uapi/linux/prctl.h, seccomp.h, filter.h and bpf_common.h.
+    const PR_SET_NO_NEW_PRIVS: usize = 38;
+    const SECCOMP_SET_MODE_FILTER: usize = 1;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+    const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
+    const BPF_JMP_JEQ_K: u16 = 0x05 | 0x10 | 0x00;
+    const BPF_RET_K: u16 = 0x06 | 0x00;
+    /// Exit status for "this check cannot run here" (xtask prints the reason).
+    const SKIP: i32 = 77;
+
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct SockFilter {
+        code: u16,
+        jt: u8,
+        jf: u8,
+        k: u32,
+    }
+
+    #[repr(C)]
+    struct SockFprog {
+        len: u16,
+        filter: *const SockFilter,
+    }
+
+    /// The syscall numbers a mode denies.
+    fn denied(what: &[u8]) -> Option<[Option<usize>; 3]> {
+        match what {
+            // 64-bit ABIs: the only futex; 32-bit ABIs: futex_time64, with futex left to fall back on.
+            b"futex" => Some([Some(nr::FUTEX), None, None]),
+            // What a 32-bit ABI's kernel before 5.1 lacks (on 64-bit ABIs: futex and the clocks).
+            b"time64" => Some([Some(nr::FUTEX), Some(nr::CLOCK_GETTIME), Some(nr::CLOCK_NANOSLEEP)]),
+            // Every futex syscall there is.
+            b"all-futex" => Some([Some(nr::FUTEX), nr::FUTEX_TIME32, None]),
+            _ => None,
+        }
+    }
+
+    fn skip(why: core::fmt::Arguments<'_>) -> ! {
+        strand::println!("skipped: {why}");
+        syscall::exit_group(SKIP)
+    }
+
+    pub fn deny(what: &[u8]) -> ! {
+        let Some(nrs) = denied(what) else {
+            strand::eprintln!("--seccomp-deny: unknown mode {:?}", core::str::from_utf8(what));
+            syscall::exit_group(2)
+        };
+        // The filter: load seccomp_data.nr (offset 0), compare it with each denied number, and
+        // fail a match with ENOSYS; allow the rest. The process makes syscalls of its own ABI
+        // only, so it does not check seccomp_data.arch.
+        let mut prog = [SockFilter { code: 0, jt: 0, jf: 0, k: 0 }; 6];
+        prog[0] = SockFilter { code: BPF_LD_W_ABS, jt: 0, jf: 0, k: 0 };
+        let mut len = 1;
+        let count = nrs.iter().flatten().count();
+        for (i, &n) in nrs.iter().flatten().enumerate() {
+            // Jump over the remaining compares and the ALLOW to the ERRNO return.
+            let jt = (count - i) as u8;
+            prog[len] = SockFilter { code: BPF_JMP_JEQ_K, jt, jf: 0, k: n as u32 };
+            len += 1;
+        }
+        prog[len] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW };
+        prog[len + 1] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ERRNO | Errno::ENOSYS.raw() as u32 };
+        let fprog = SockFprog { len: (len + 2) as u16, filter: prog.as_ptr() };
+        use linux_raw_sys::general::{__NR_execve, __NR_prctl, __NR_seccomp};
+        // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1) takes no pointers (man 2 prctl).
+        let r = unsafe { arch::syscall5(__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+        if let Err(e) = Errno::result(r) {
+            skip(format_args!("prctl(PR_SET_NO_NEW_PRIVS) failed with {e}"));
+        }
+        // SAFETY: the kernel copies the live filter program (man 2 seccomp).
+        let r = unsafe { arch::syscall3(__NR_seccomp as usize, SECCOMP_SET_MODE_FILTER, 0, &fprog as *const SockFprog as usize) };
+        if let Err(e) = Errno::result(r) {
+            // QEMU user mode does not implement seccomp for its guest (a guest filter would see
+            // QEMU's own host syscalls).
+            skip(format_args!("seccomp(SECCOMP_SET_MODE_FILTER) failed with {e}: no seccomp filters here"));
+        }
+        // Run this program again under the filter, with the same environment.
+        let mut argv: [*const u8; 4] = [core::ptr::null(); 4];
+        argv[0] = env::args().next().map_or(c"startup".as_ptr(), |a| a.as_ptr()) as *const u8;
+        argv[1] = c"--seccomp-child".as_ptr() as *const u8;
+        argv[2] = env::args().nth(2).map_or(core::ptr::null(), |a| a.as_ptr()) as *const u8;
+        let mut envp: [*const u8; 256] = [core::ptr::null(); 256];
+        for (slot, var) in envp.iter_mut().take(255).zip(env::vars()) {
+            *slot = var.as_ptr() as *const u8;
+        }
+        // SAFETY: NUL-terminated path and NULL-terminated arrays of NUL-terminated strings that
+        // outlive the call (man 2 execve); it returns only on failure.
+        let r = unsafe {
+            arch::syscall3(__NR_execve as usize, c"/proc/self/exe".as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize)
+        };
+        strand::eprintln!("execve(/proc/self/exe) failed: {:?}", Errno::result(r));
+        syscall::exit_group(1)
+    }
+
+    fn cpu_time() -> Duration {
+        let ts = syscall::clock_gettime(linux_raw_sys::general::CLOCK_THREAD_CPUTIME_ID).expect("thread CPU clock");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    /// Runs under the filter (start-up already has). Prints one line saying what it saw and
+    /// exits 0 if the futex-based waits block and time out as they should.
+    pub fn child(what: &[u8]) -> ! {
+        let what = core::str::from_utf8(what).unwrap_or("?");
+        let r: TestResult = (|| {
+            // The filter is in effect: the 64-bit-time futex fails.
+            let word = AtomicU32::new(0);
+            let wake = linux_raw_sys::general::FUTEX_WAKE | linux_raw_sys::general::FUTEX_PRIVATE_FLAG;
+            // SAFETY: FUTEX_WAKE only uses the address of the live word as a key.
+            let r = unsafe { arch::syscall3(nr::FUTEX, word.as_ptr() as usize, wake as usize, 0) };
+            check_eq!(Errno::result(r), Err(Errno::ENOSYS));
+            // A join of a sleeping thread blocks: the joining thread uses (almost) no CPU. A
+            // futex that returns at once would make it spin for the whole sleep.
+            const SLEEP: Duration = Duration::from_millis(300);
+            let (cpu0, t0) = (cpu_time(), strand::time::Instant::now());
+            thread::spawn(|| thread::sleep(SLEEP)).expect("spawn").join();
+            let (cpu, wall) = (cpu_time() - cpu0, t0.elapsed());
+            check!(wall >= SLEEP, "the sleep took {wall:?}, less than {SLEEP:?}");
+            check!(cpu < Duration::from_millis(30), "the join used {cpu:?} of CPU in {wall:?}: it spun");
+            // A timed wait times out after its timeout.
+            let t0 = strand::time::Instant::now();
+            let res = strand::futex::wait_private(&word, 0, Some(Duration::from_millis(100)));
+            check_eq!(res, strand::futex::WaitResult::TimedOut);
+            check!(t0.elapsed() >= Duration::from_millis(100), "a 100 ms wait ended after {:?}", t0.elapsed());
+            strand::println!("seccomp child ({what}): join blocked (cpu {cpu:?} over {wall:?}), a timed wait timed out");
+            Ok(())
+        })();
+        match r {
+            Ok(()) => syscall::exit_group(0),
+            Err(e) => {
+                strand::println!("seccomp child ({what}) FAILED: {}", e.as_str());
+                syscall::exit_group(1)
+            }
+        }
+    }
 }

@@ -226,9 +226,153 @@ proptest! {
                     }),
                     None => prop_assert_eq!(t, TlsSegment { image: 0, filesz: 0, memsz: 0, align: 1 }),
                 }
+                // The last PT_GNU_STACK's size, capped at 8 MiB (it sizes every thread's stack).
                 let stack = phdrs.iter().rev().find(|p| p.p_type == PT_GNU_STACK).map_or(0, |p| p.p_memsz);
-                prop_assert_eq!(prog.stack_size, stack);
+                prop_assert_eq!(prog.stack_size, stack.min(8 << 20));
+                prop_assert_eq!(strand_check::startup::MAX_DEFAULT_STACK_SIZE, 8 << 20);
             }
+        }
+    }
+}
+
+// ---- startup::reloc::relocate ----
+
+mod reloc_image {
+    use super::*;
+    use linux_raw_sys::elf::{PF_R, PF_W, PT_DYNAMIC};
+    use strand_check::startup::reloc::Image;
+
+    pub const W: usize = std::mem::size_of::<usize>();
+    /// Link-time layout: read-only [0, 0x1000) with the tables, writable [0x1000, 0x2000) with
+    /// the data and PT_DYNAMIC at 0x1800.
+    pub const DYNAMIC: usize = 0x1800;
+    pub const TABLES: usize = 0x200;
+    pub const RELATIVE: u32 = 8;
+
+    /// An image that fails the test on any load outside its segments or store outside the
+    /// writable one, and counts its stores. Byte-addressed: `Image` promises no alignment.
+    pub struct Checked {
+        pub bias: usize,
+        pub bytes: Vec<u8>,
+        pub stores: usize,
+    }
+
+    impl Checked {
+        fn offset(&self, addr: usize, write: bool) -> usize {
+            let off = addr.wrapping_sub(self.bias);
+            assert!(off <= 0x2000 - W, "access at link-time {off:#x}, outside the image");
+            assert!(!write || off >= 0x1000, "store at link-time {off:#x}, in the read-only segment");
+            off
+        }
+        pub fn set(&mut self, vaddr: usize, word: usize) {
+            self.bytes[vaddr..vaddr + W].copy_from_slice(&word.to_ne_bytes());
+        }
+    }
+
+    impl Image for Checked {
+        unsafe fn load(&self, addr: usize) -> usize {
+            let off = self.offset(addr, false);
+            usize::from_ne_bytes(self.bytes[off..off + W].try_into().unwrap())
+        }
+        unsafe fn store(&mut self, addr: usize, value: usize) {
+            let off = self.offset(addr, true);
+            self.bytes[off..off + W].copy_from_slice(&value.to_ne_bytes());
+            self.stores += 1;
+        }
+    }
+
+    pub fn headers(with_phdr: bool) -> Vec<Elf_Phdr> {
+        let seg = |p_type, p_flags, p_vaddr, p_memsz| Elf_Phdr {
+            p_type,
+            p_flags,
+            p_offset: p_vaddr,
+            p_vaddr,
+            p_paddr: p_vaddr,
+            p_filesz: p_memsz,
+            p_memsz,
+            p_align: 8,
+        };
+        let mut hs = vec![
+            seg(PT_LOAD, PF_R, 0, 0x1000),
+            seg(PT_LOAD, PF_R | PF_W, 0x1000, 0x1000),
+            seg(PT_DYNAMIC, PF_R | PF_W, DYNAMIC, 0x100),
+        ];
+        if with_phdr {
+            hs.insert(0, seg(PT_PHDR, PF_R, 0x40, 0x100));
+        }
+        hs
+    }
+}
+
+/// A dynamic tag: mostly the relocation ones, sometimes anything.
+fn dyn_tag() -> impl Strategy<Value = usize> {
+    use linux_raw_sys::elf::{DT_NULL, DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ};
+    use strand_check::startup::reloc::{DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_RELR, DT_RELRENT, DT_RELRSZ};
+    let known = vec![
+        DT_NULL, DT_RELA, DT_RELASZ, DT_RELAENT, DT_REL, DT_RELSZ, DT_RELENT, DT_RELR, DT_RELRSZ, DT_RELRENT, DT_JMPREL,
+        DT_PLTRELSZ, DT_PLTREL,
+    ];
+    prop_oneof![6 => proptest::sample::select(known), 1 => word()]
+}
+
+/// A dynamic value: a table address, a size or entry size that fits, or anything.
+fn dyn_value() -> impl Strategy<Value = usize> {
+    use reloc_image::{TABLES, W};
+    prop_oneof![
+        2 => (0usize..32).prop_map(|k| TABLES + k * W),
+        2 => (0usize..24).prop_map(|k| k * W),
+        1 => Just(7usize),
+        1 => Just(17usize),
+        1 => word(),
+    ]
+}
+
+/// A table word: a target in either segment, an r_info with RELATIVE, NONE or another type, a
+/// RELR bitmap, or anything.
+fn table_word() -> impl Strategy<Value = usize> {
+    use reloc_image::{RELATIVE, W};
+    prop_oneof![
+        3 => (0usize..0x2000 / W).prop_map(|k| k * W),
+        2 => (0usize..4, prop_oneof![Just(RELATIVE), Just(0u32), any::<u32>()]).prop_map(|(sym, ty)| (sym << 32) | ty as usize),
+        1 => any::<usize>().prop_map(|b| b | 1),
+        1 => word(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever the dynamic section and tables say, `relocate` reads only inside the loaded
+    /// segments, writes only inside the writable one, writes nothing when it reports an error,
+    /// and writes each relocation it counts once (a word may be relocated more than once).
+    #[test]
+    fn reloc_never_strays(
+        entries in proptest::collection::vec((dyn_tag(), dyn_value()), 0..14),
+        table in proptest::collection::vec(table_word(), 0..48),
+        bias in prop_oneof![Just(0usize), (1usize..1 << 20).prop_map(|p| p << 12), word()],
+        with_phdr in prop::bool::weighted(0.9),
+    ) {
+        use reloc_image::*;
+        let mut image = Checked { bias, bytes: vec![0; 0x2000], stores: 0 };
+        for (i, &w) in table.iter().enumerate() {
+            image.set(TABLES + i * W, w);
+        }
+        for (i, &(tag, val)) in entries.iter().take(0x100 / (2 * W)).enumerate() {
+            image.set(DYNAMIC + 2 * i * W, tag);
+            image.set(DYNAMIC + (2 * i + 1) * W, val);
+        }
+        // SAFETY: `Checked` bounds-checks every access.
+        let got = unsafe { strand_check::startup::reloc::relocate(&mut image, &headers(with_phdr), bias.wrapping_add(0x40), RELATIVE) };
+        match got {
+            Err(_) => prop_assert_eq!(image.stores, 0),
+            Ok(strand_check::startup::reloc::Outcome::Relocated { bias: b, count }) => {
+                prop_assert_eq!(b, bias);
+                prop_assert_eq!(image.stores, count);
+            }
+            Ok(other) => prop_assert!(false, "{:?} for an image with PT_DYNAMIC and no PT_INTERP", other),
+        }
+        if !with_phdr {
+            prop_assert_eq!(got, Err(strand_check::startup::reloc::RelocError::NoPhdr));
         }
     }
 }

@@ -63,27 +63,33 @@ xtask = "run --quiet --manifest-path xtask/Cargo.toml --"
 panic-abort-tests = true
 "#;
 
+/// Every rustflag an ABI's builds get: the common static, no-crt flags, its linker, its own.
+pub fn rustflags(a: &Arch) -> Vec<String> {
+    let mut flags: Vec<String> = COMMON_RUSTFLAGS.iter().map(|f| f.to_string()).collect();
+    let mut codegen = |f: String| flags.extend(["-C".to_string(), f]);
+    match a.linker {
+        Linker::Lld => {
+            codegen("linker=rust-lld".into());
+            codegen("linker-flavor=ld.lld".into());
+        }
+        Linker::Gnu { program, args, .. } => {
+            codegen(format!("linker={program}"));
+            codegen("linker-flavor=ld".into());
+            for x in args {
+                codegen(format!("link-arg={x}"));
+            }
+        }
+    }
+    flags.extend(a.rustflags.iter().map(|f| f.to_string()));
+    flags
+}
+
 /// The text `.cargo/config.toml` must have.
 pub fn cargo_config() -> String {
     let mut s = String::from(CONFIG_HEAD);
-    let quote = |v: &[&str]| v.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
+    let quote = |v: &[String]| v.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
     for a in ARCHES {
-        let mut flags: Vec<&str> = COMMON_RUSTFLAGS.to_vec();
-        let linker_args: Vec<String>;
-        match a.linker {
-            Linker::Lld => flags.extend(["-C", "linker=rust-lld", "-C", "linker-flavor=ld.lld"]),
-            Linker::Gnu { program, args, .. } => {
-                linker_args = std::iter::once(format!("linker={program}"))
-                    .chain(std::iter::once("linker-flavor=ld".to_string()))
-                    .chain(args.iter().map(|x| format!("link-arg={x}")))
-                    .collect();
-                for l in &linker_args {
-                    flags.push("-C");
-                    flags.push(l);
-                }
-            }
-        }
-        flags.extend(a.rustflags);
+        let flags = rustflags(a);
         // Only the tested triple: an `also` triple may be the host's, whose builds (build
         // scripts, host tests) must not get these flags.
         s.push_str(&format!("\n[target.{}]\n", a.triple));

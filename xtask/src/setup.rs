@@ -67,6 +67,17 @@ fn ensure_toolchain() -> Result<(), String> {
     Ok(())
 }
 
+/// Adds a rustup component (e.g. `miri`) to the pinned toolchain if it is missing.
+pub fn ensure_component(name: &str) -> Result<(), String> {
+    ensure_toolchain()?;
+    let components = output(Command::new("rustup").args(["component", "list", "--installed", "--toolchain", TOOLCHAIN]))?;
+    if !components.lines().any(|l| l.trim() == name || l.trim().starts_with(&format!("{name}-"))) {
+        eprintln!("setup: adding {name} to {TOOLCHAIN}");
+        run_status(Command::new("rustup").args(["component", "add", name, "--toolchain", TOOLCHAIN]))?;
+    }
+    Ok(())
+}
+
 pub fn install_debian_packages(packages: &[&str]) -> Result<(), String> {
     if !command_exists("apt-get") {
         return Err(format!("cannot install {}: no apt-get on this machine; install them by hand", packages.join(" ")));

@@ -67,6 +67,21 @@ fn host_tests() -> Result<Row, String> {
     let (p, f) = libtest(&mut lib)?;
     (passed, failed) = (passed + p, failed + f);
 
+    println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
+    let part = Instant::now();
+    setup::ensure_component("miri")?;
+    let mut miri = cargo();
+    // libtest runs each test of a panic=abort build in a subprocess, which Miri cannot spawn,
+    // so this run unwinds. strand reads addresses the kernel hands it as integers (auxv), hence
+    // permissive provenance.
+    miri.args(["miri", "test", "--config", "unstable.panic-abort-tests=false", "--lib", "--features", "lock_api"])
+        .env("CARGO_PROFILE_DEV_PANIC", "unwind")
+        .env("CARGO_PROFILE_TEST_PANIC", "unwind")
+        .env("MIRIFLAGS", "-Zmiri-permissive-provenance");
+    let (p, f) = libtest(&mut miri)?;
+    (passed, failed) = (passed + p, failed + f);
+    println!("   miri: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+
     println!("== host: cargo test --release -p strand-check (loom models, property tests)");
     let part = Instant::now();
     let mut check = cargo();
@@ -152,27 +167,22 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             row.failed += 1;
             continue;
         };
-        let (passed, failed) = run_program(arch, p, exe)?;
+        let (passed, failed) = run_program(arch, p, exe, &[])?;
         row.passed += passed;
         row.failed += failed;
         if p == "startup" {
-            for check in EXPECTED_ABORTS {
-                match expected_abort(arch, exe, check)? {
-                    Ok(()) => {
-                        row.passed += 1;
-                        println!("   test startup::{} ... ok", check.name);
-                    }
-                    Err(why) => {
-                        row.failed += 1;
-                        println!("   test startup::{} ... FAILED: {why}", check.name);
-                    }
-                }
+            for check in EXTRA_RUNS {
+                let Some(expect) = (check.expect)(arch) else { continue };
+                record(&mut row, check.name, extra_run(arch, exe, check, &expect)?);
             }
         }
     }
     let (p, f) = stack_protector_checks(arch)?;
     row.passed += p;
     row.failed += f;
+    let (passed, failed) = static_pie(arch)?;
+    row.passed += passed;
+    row.failed += failed;
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
 }
@@ -201,7 +211,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32), String> {
         println!("   FAILED: startup did not build with -Zstack-protector=all for {}", arch.triple);
         return Ok((0, 1));
     };
-    let (mut passed, mut failed) = run_program(arch, "startup (stack protector)", &exe)?;
+    let (mut passed, mut failed) = run_program(arch, "startup (stack protector)", &exe, &[])?;
     let mut c = command(arch, &exe);
     c.arg("--smash-canary");
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
@@ -235,11 +245,26 @@ pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
     c
 }
 
+/// Counts and prints the outcome of a check xtask makes itself; `Ok(Some(reason))` is a skip.
+fn record(row: &mut Row, name: &str, outcome: Result<Option<String>, String>) {
+    match outcome {
+        Ok(None) => {
+            row.passed += 1;
+            println!("   test startup::{name} ... ok");
+        }
+        Ok(Some(why)) => println!("   test startup::{name} ... skipped: {why}"),
+        Err(why) => {
+            row.failed += 1;
+            println!("   test startup::{name} ... FAILED: {why}");
+        }
+    }
+}
+
 /// Runs one test program; its own closing line gives the counts.
-fn run_program(arch: &Arch, name: &str, exe: &str) -> Result<(u32, u32), String> {
+fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32), String> {
     println!("== {}: {name}", arch.name);
     let mut c = command(arch, exe);
-    c.args(ARGS);
+    c.args(ARGS).envs(env.iter().copied());
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
     print!("{}", indent(&out.stdout));
     print!("{}", indent(&out.stderr));
@@ -268,44 +293,308 @@ pub(crate) fn parse_summary(line: &str) -> Option<(u32, u32)> {
     Some((p.parse().ok()?, f.parse().ok()?))
 }
 
-/// A run of the startup program that must end the process the way strand's panic handler does.
-struct ExpectedAbort {
-    name: &'static str,
-    arg: &'static str,
-    /// Every fragment must appear in one stderr line.
-    fragments: &'static [&'static str],
+/// What one run of the startup program in a mode of its own must do.
+struct Expect {
+    /// The exit status.
+    code: i32,
+    /// For each entry, one stdout line must contain all of its fragments.
+    stdout: &'static [&'static [&'static str]],
+    /// The same for stderr.
+    stderr: &'static [&'static [&'static str]],
 }
 
-const EXPECTED_ABORTS: &[ExpectedAbort] = &[
-    ExpectedAbort {
+/// A run of the startup program with `args`, in a process of its own: for checks that end the
+/// process (a panic, `exit`) or need one set up differently (a seccomp filter).
+struct ExtraRun {
+    name: &'static str,
+    args: &'static [&'static str],
+    /// What the run must do on an ABI, or `None` where the check does not apply.
+    expect: fn(&Arch) -> Option<Expect>,
+    /// A run that takes longer is killed and fails (a hang, e.g. an exit that waits for itself).
+    limit: Duration,
+}
+
+/// i686 is the only 32-bit ABI here: the one with 32-bit-time syscalls to fall back to.
+fn is_32bit(arch: &Arch) -> bool {
+    arch.name == "i686"
+}
+
+const EXIT_LIMIT: Duration = Duration::from_secs(120);
+
+const EXTRA_RUNS: &[ExtraRun] = &[
+    ExtraRun {
         name: "panic_in_thread_prints_name_tid_location_and_exits_101",
-        arg: "--panic-in-thread",
-        fragments: &["thread 'worker-7' (tid ", ") panicked at tests/startup.rs:", ": boom 42"],
+        args: &["--panic-in-thread"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread 'worker-7' (tid ", ") panicked at tests/startup.rs:", ": boom 42"]],
+            })
+        },
+        limit: PROGRAM_LIMIT,
     },
-    ExpectedAbort {
+    ExtraRun {
         name: "unlock_of_unlocked_mutex_is_reported",
-        arg: "--unlock-unlocked",
-        fragments: &["thread 'main' (tid ", "unlock of a mutex that was not locked"],
+        args: &["--unlock-unlocked"],
+        expect: |_| {
+            Some(Expect { code: 101, stdout: &[], stderr: &[&["thread 'main' (tid ", "unlock of a mutex that was not locked"]] })
+        },
+        limit: PROGRAM_LIMIT,
     },
-    ExpectedAbort {
+    ExtraRun {
         name: "reentrant_once_is_reported",
-        arg: "--reentrant-once",
-        fragments: &["thread 'main' (tid ", "Once::call_once called re-entrantly"],
+        args: &["--reentrant-once"],
+        expect: |_| {
+            Some(Expect { code: 101, stdout: &[], stderr: &[&["thread 'main' (tid ", "Once::call_once called re-entrantly"]] })
+        },
+        limit: PROGRAM_LIMIT,
+    },
+    ExtraRun {
+        name: "exit_from_a_second_thread_waits_for_the_first",
+        args: &["--concurrent-exit"],
+        expect: |_| {
+            Some(Expect {
+                code: 7,
+                stdout: &[&["concurrent exit: second thread asleep in exit"], &["exit check: .fini_array ran"]],
+                stderr: &[],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "exit_from_an_at_exit_handler_finishes_the_others",
+        args: &["--reentrant-exit"],
+        expect: |_| {
+            Some(Expect {
+                code: 5,
+                stdout: &[&["reentrant exit: the older handler ran"], &["exit check: .fini_array ran"]],
+                stderr: &[],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "without_the_futex_syscall",
+        args: &["--seccomp-deny", "futex"],
+        expect: |arch| {
+            Some(if is_32bit(arch) {
+                // futex_time64 denied: falls back to futex, and still blocks.
+                Expect { code: 0, stdout: &[&["seccomp child (futex): join blocked"]], stderr: &[] }
+            } else {
+                Expect {
+                    code: 127,
+                    stdout: &[],
+                    stderr: &[&["strand: start-up failed: the futex syscall (number ", ") fails with ENOSYS"]],
+                }
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "without_the_time64_syscalls",
+        args: &["--seccomp-deny", "time64"],
+        // A 32-bit kernel before 5.1: futex, clock_gettime and clock_nanosleep fall back.
+        expect: |arch| {
+            is_32bit(arch).then_some(Expect { code: 0, stdout: &[&["seccomp child (time64): join blocked"]], stderr: &[] })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "without_any_futex_syscall",
+        args: &["--seccomp-deny", "all-futex"],
+        expect: |arch| {
+            is_32bit(arch).then_some(Expect {
+                code: 127,
+                stdout: &[],
+                stderr: &[&["strand: start-up failed: neither futex_time64 (syscall ", "nor futex (syscall "]],
+            })
+        },
+        limit: EXIT_LIMIT,
     },
 ];
 
-fn expected_abort(arch: &Arch, exe: &str, check: &ExpectedAbort) -> Result<Result<(), String>, String> {
+/// Exit status with which the startup program says a check cannot run here (and why, on a
+/// `skipped:` line): seccomp under QEMU user mode.
+const SKIP: i32 = 77;
+
+fn extra_run(arch: &Arch, exe: &str, check: &ExtraRun, expect: &Expect) -> Result<Result<Option<String>, String>, String> {
     let mut c = command(arch, exe);
-    c.arg(check.arg);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    c.args(check.args);
+    let out = run_limited(&mut c, check.limit)?;
     let code = out.status.and_then(|s| s.code());
-    if code != Some(101) {
-        return Ok(Err(format!("exit status {:?}, expected 101; stderr: {}", out.status, out.stderr.trim())));
+    if code == Some(SKIP) && arch.qemu.is_some() {
+        if let Some(why) = out.stdout.lines().find_map(|l| l.strip_prefix("skipped: ")) {
+            return Ok(Ok(Some(why.to_string())));
+        }
     }
-    if !out.stderr.lines().any(|l| check.fragments.iter().all(|f| l.contains(f))) {
-        return Ok(Err(format!("stderr lacks {:?}: {}", check.fragments, out.stderr.trim())));
+    Ok(check_output(&out, expect, check.limit))
+}
+
+/// Whether a finished run matches `expect`.
+fn check_output(out: &crate::util::Finished, expect: &Expect, limit: Duration) -> Result<Option<String>, String> {
+    let both = || format!("stdout: {} | stderr: {}", out.stdout.trim(), out.stderr.trim());
+    let Some(status) = out.status else {
+        return Err(format!("killed after {}s; {}", limit.as_secs(), both()));
+    };
+    if status.code() != Some(expect.code) {
+        return Err(format!("exit status {status}, expected {}; {}", expect.code, both()));
     }
-    Ok(Ok(()))
+    for (stream, text) in [(expect.stdout, &out.stdout), (expect.stderr, &out.stderr)] {
+        for fragments in stream {
+            if !text.lines().any(|l| fragments.iter().all(|f| l.contains(f))) {
+                return Err(format!("no line with {fragments:?}; {}", both()));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Builds tests/startup.rs once more as a static-pie (its own target directory, so the
+/// ordinary build is left alone), runs it with STRAND_TEST_PIE=1 (its tests then check that it
+/// is an ET_DYN image loaded away from its link address, with relocated pointers in statics,
+/// TLS and .init_array), and runs a copy with one relocation broken, which must be refused
+/// with a message. Returns (passed, failed).
+fn static_pie(arch: &Arch) -> Result<(u32, u32), String> {
+    println!("== {}: building startup as a static-pie", arch.name);
+    let flags = pie_rustflags(arch)?;
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
+        .args(["--target", arch.triple, "--test", "startup"])
+        .args(BUILD_STD)
+        .env("CARGO_TARGET_DIR", root().join("target").join("pie"))
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable"))
+        .map(String::from);
+    let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: startup did not build as a static-pie for {}", arch.triple);
+        return Ok((0, 1));
+    };
+    let (mut passed, mut failed) = run_program(arch, "startup (static-pie)", &exe, &[("STRAND_TEST_PIE", "1")])?;
+    let mut row = Row { name: String::new(), passed: 0, failed: 0, secs: 0.0 };
+    record(&mut row, "static_pie_with_a_bad_relocation_is_refused", bad_relocation(arch, &exe)?);
+    passed += row.passed;
+    failed += row.failed;
+    Ok((passed, failed))
+}
+
+/// The flags the ABI table gives every build of this ABI, with a position-independent
+/// relocation model and the linker flags for a static-pie (lld: `-pie` with rustc's `-static`,
+/// no PT_INTERP, and no text relocations). rustc chooses static-pie by itself only on targets
+/// that declare it (x86_64 and s390x musl); the flags say it for all. Each relocation format is
+/// covered on some ABI: lld writes REL for i386 and RELA elsewhere, and `-z pack-relative-relocs`
+/// (x86_64, riscv64) makes it RELR.
+fn pie_rustflags(arch: &Arch) -> Result<Vec<String>, String> {
+    let mut flags = crate::arches::rustflags(arch);
+    let model = flags
+        .iter_mut()
+        .find(|f| f.starts_with("relocation-model="))
+        .ok_or_else(|| format!("the rustflags of {} set no relocation-model", arch.name))?;
+    *model = "relocation-model=pie".into();
+    for arg in ["-pie", "--no-dynamic-linker", "-ztext"] {
+        flags.extend(["-C".into(), format!("link-arg={arg}")]);
+    }
+    if matches!(arch.name, "x86_64" | "riscv64") {
+        flags.extend(["-C".into(), "link-arg=-zpack-relative-relocs".into()]);
+    }
+    Ok(flags)
+}
+
+/// Copies the static-pie and breaks its first relocation: a REL/RELA entry gets type 250 (no
+/// psABI here defines it), or, in a RELR-only image, the first address becomes 0 (inside the
+/// read-only first segment). Start-up must refuse it with status 127 and say why.
+fn bad_relocation(arch: &Arch, exe: &str) -> Result<Result<Option<String>, String>, String> {
+    let mut image = std::fs::read(exe).map_err(|e| format!("{exe}: {e}"))?;
+    let broken = match break_first_relocation(&mut image) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(format!("{exe}: {e}"))),
+    };
+    let copy = format!("{exe}.bad-relocation");
+    std::fs::write(&copy, &image).map_err(|e| format!("{copy}: {e}"))?;
+    let mode = std::fs::metadata(exe).map_err(|e| e.to_string())?.permissions();
+    std::fs::set_permissions(&copy, mode).map_err(|e| format!("{copy}: {e}"))?;
+    let mut c = command(arch, &copy);
+    let out = run_limited(&mut c, EXIT_LIMIT)?;
+    let stderr: &'static [&'static [&'static str]] = match broken {
+        Broken::Type => &[&["cannot relocate this static-pie executable", "cannot apply to itself", "type 250"]],
+        Broken::Address => &[&["cannot relocate this static-pie executable", "outside its writable segments", "offset 0"]],
+    };
+    Ok(check_output(&out, &Expect { code: 127, stdout: &[], stderr }, EXIT_LIMIT))
+}
+
+enum Broken {
+    Type,
+    Address,
+}
+
+/// Edits the first entry of the image's first non-empty SHT_REL/SHT_RELA section, or else of
+/// its SHT_RELR section (gABI: ELF header and section header layouts, both classes and byte
+/// orders).
+fn break_first_relocation(image: &mut [u8]) -> Result<Broken, String> {
+    const SHT_RELA: u64 = 4;
+    const SHT_REL: u64 = 9;
+    const SHT_RELR: u64 = 19;
+    let is64 = match image.get(4) {
+        Some(1) => false,
+        Some(2) => true,
+        _ => return Err("not an ELF file".into()),
+    };
+    let big = image.get(5) == Some(&2);
+    let read = |image: &[u8], off: usize, len: usize| -> Result<u64, String> {
+        let b = image.get(off..off + len).ok_or("truncated ELF file")?;
+        Ok(if big { b.iter().fold(0, |v, &x| v << 8 | x as u64) } else { b.iter().rev().fold(0, |v, &x| v << 8 | x as u64) })
+    };
+    let write = |image: &mut [u8], off: usize, len: usize, value: u64| {
+        for i in 0..len {
+            let shift = if big { 8 * (len - 1 - i) } else { 8 * i };
+            image[off + i] = (value >> shift) as u8;
+        }
+    };
+    let word = if is64 { 8 } else { 4 };
+    let (shoff, shentsize, shnum) = if is64 {
+        (read(image, 0x28, 8)?, read(image, 0x3a, 2)?, read(image, 0x3c, 2)?)
+    } else {
+        (read(image, 0x20, 4)?, read(image, 0x2e, 2)?, read(image, 0x30, 2)?)
+    };
+    let mut relr = None;
+    for i in 0..shnum as usize {
+        let sh = shoff as usize + i * shentsize as usize;
+        let sh_type = read(image, sh + 4, 4)?;
+        let (offset, size) = if is64 {
+            (read(image, sh + 0x18, 8)?, read(image, sh + 0x20, 8)?)
+        } else {
+            (read(image, sh + 0x10, 4)?, read(image, sh + 0x14, 4)?)
+        };
+        if size == 0 {
+            continue;
+        }
+        match sh_type {
+            SHT_REL | SHT_RELA => {
+                // r_info follows r_offset; its type is the low 32 bits (ELF64) or low 8 bits
+                // (ELF32): writing the low 4 or 1 bytes of the word changes only the type.
+                let info = offset as usize + word;
+                let (at, len) = match (is64, big) {
+                    (true, false) => (info, 4),
+                    (true, true) => (info + 4, 4),
+                    (false, false) => (info, 1),
+                    (false, true) => (info + 3, 1),
+                };
+                write(image, at, len, 250);
+                return Ok(Broken::Type);
+            }
+            SHT_RELR => relr = relr.or(Some(offset as usize)),
+            _ => {}
+        }
+    }
+    let at = relr.ok_or("no relocation section")?;
+    write(image, at, word, 0);
+    Ok(Broken::Address)
 }
 
 pub(crate) fn indent(s: &str) -> String {
