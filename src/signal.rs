@@ -1,8 +1,13 @@
 //! Signal handlers and thread-directed signals.
+//!
+//! Which strand calls a handler may make is listed in one place: the README's section
+//! "Async-signal-safe calls".
 
 use crate::arch::{KernelSigaction, SigactionLayout};
 use crate::errno::Errno;
+use crate::sync::Mutex;
 use crate::syscall::{self, sys, SigSet};
+use core::fmt;
 use linux_raw_sys::general as g;
 
 /// What a signal does.
@@ -12,25 +17,53 @@ pub enum Handler {
     Ignore,
     /// Runs on the thread the signal is delivered to, with the signal number.
     Function(extern "C" fn(i32)),
+    /// A handler strand did not install: other code put it there, with a signature strand
+    /// cannot know (SA_SIGINFO's three arguments, say). It can only be put back.
+    Foreign(ForeignHandler),
 }
+
+/// The address of a handler some other code installed. Opaque: strand never calls it, and it
+/// can only come from `set_handler`, so whatever `set_handler` reinstalls from it was once a
+/// real handler.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ForeignHandler(usize);
+
+impl ForeignHandler {
+    /// The handler's address (for diagnostics).
+    pub fn addr(&self) -> usize {
+        self.0
+    }
+}
+
+impl fmt::Debug for ForeignHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignHandler({:#x})", self.0)
+    }
+}
+
+// SIG_DFL and SIG_IGN (include/uapi/asm-generic/signal-defs.h).
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
 
 impl Handler {
     fn raw(self) -> usize {
         match self {
-            // SIG_DFL and SIG_IGN (include/uapi/asm-generic/signal-defs.h).
-            Handler::Default => 0,
-            Handler::Ignore => 1,
+            Handler::Default => SIG_DFL,
+            Handler::Ignore => SIG_IGN,
             Handler::Function(f) => f as usize,
+            Handler::Foreign(h) => h.0,
         }
     }
 
-    fn from_raw(raw: usize) -> Handler {
+    /// What the kernel reported, given the `Function` strand last installed for the signal
+    /// (`ours`, 0 if none): anything else is foreign.
+    fn from_raw(raw: usize, ours: usize) -> Handler {
         match raw {
-            0 => Handler::Default,
-            1 => Handler::Ignore,
-            // SAFETY: the kernel hands back what some rt_sigaction stored: a handler of this
-            // signature (strand only installs those).
-            f => Handler::Function(unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f) }),
+            SIG_DFL => Handler::Default,
+            SIG_IGN => Handler::Ignore,
+            // SAFETY: `ours` is the address of the `extern "C" fn(i32)` strand installed.
+            f if f == ours => Handler::Function(unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f) }),
+            f => Handler::Foreign(ForeignHandler(f)),
         }
     }
 }
@@ -42,8 +75,29 @@ pub enum Restart {
     No,
 }
 
-/// Installs `handler` for `sig`; returns the previous one. The handler runs with `sig` blocked.
+/// Signal numbers run from 1 to _NSIG (include/uapi/asm-generic/signal.h).
+const NSIG: usize = g::_NSIG as usize;
+
+/// For each signal, the `Function` strand installed for it (0 when strand's last install was
+/// not a function): how `set_handler` tells its own handlers from foreign ones. Changed only
+/// together with the kernel's disposition, under this lock.
+static INSTALLED: Mutex<[usize; NSIG + 1]> = Mutex::new([0; NSIG + 1]);
+
+/// Installs `handler` for `sig`; returns the previous one (`Handler::Foreign` for a handler
+/// strand did not install). The handler runs with `sig` blocked. `EINVAL` for a number that is
+/// no signal, or for SIGKILL and SIGSTOP.
+///
+/// strand always installs with SA_SIGINFO (and SA_RESTART for `Restart::Yes`) and an empty
+/// mask. A foreign handler put back this way gets those too: a three-argument handler still
+/// gets its arguments and a one-argument one ignores them, but the flags and mask it was
+/// installed with (SA_ONSTACK, SA_NODEFER, SA_RESETHAND) are not kept.
+///
+/// Async-signal-safe: every signal is blocked while the lock above is held, so a handler never
+/// waits for code it interrupted.
 pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handler, Errno> {
+    if sig == 0 || sig as usize > NSIG {
+        return Err(Errno::EINVAL);
+    }
     // Always SA_SIGINFO: every ABI then builds the same (rt) signal frame, so one rt_sigreturn
     // trampoline serves (i386 would otherwise use its old frame and `sigreturn`). A handler that
     // takes only the signal number ignores the extra arguments in every C calling convention.
@@ -54,16 +108,51 @@ pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handl
         };
     let new = KernelSigaction::new(handler.raw(), flags, SigSet::EMPTY);
     let mut old = KernelSigaction::new(0, 0, SigSet::EMPTY);
-    // SAFETY: both structs have the layout this ABI's rt_sigaction reads and writes, and the
-    // handler is an `extern "C" fn(i32)` that lives forever.
-    let r = unsafe {
-        sys!(g::__NR_rt_sigaction, sig, &new as *const KernelSigaction, &mut old as *mut KernelSigaction, core::mem::size_of::<SigSet>())
+    let mut mask = SigSet::EMPTY;
+    syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), Some(&mut mask))?;
+    let result = {
+        let mut installed = INSTALLED.lock();
+        // SAFETY: both structs have the layout this ABI's rt_sigaction reads and writes; the
+        // handler is SIG_DFL, SIG_IGN, an `extern "C" fn(i32)` (which lives forever), or a
+        // foreign handler the kernel reported installed earlier (set_handler's only source).
+        let r = unsafe {
+            sys!(g::__NR_rt_sigaction, sig, &new as *const KernelSigaction, &mut old as *mut KernelSigaction, core::mem::size_of::<SigSet>())
+        };
+        Errno::result(r).map(|_| {
+            let previous = Handler::from_raw(old.handler(), installed[sig as usize]);
+            installed[sig as usize] = match handler {
+                Handler::Function(f) => f as usize,
+                _ => 0,
+            };
+            previous
+        })
     };
-    Errno::result(r).map(|_| Handler::from_raw(old.handler()))
+    syscall::sigprocmask(g::SIG_SETMASK, Some(&mask), None)?;
+    result
 }
 
-/// Sends `sig` to thread `tid` of this process (`tgkill`).
+/// Sends `sig` to thread `tid` of this process (`tgkill`). Async-signal-safe.
 pub fn send_to_thread(tid: i32, sig: u32) -> Result<(), Errno> {
     // SAFETY: tgkill touches no memory of ours.
     Errno::result(unsafe { sys!(g::__NR_tgkill, syscall::getpid(), tid, sig) }).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn ours(_: i32) {}
+
+    #[test]
+    fn only_the_function_strand_installed_comes_back_callable() {
+        let f = ours as extern "C" fn(i32) as usize;
+        assert!(matches!(Handler::from_raw(0, f), Handler::Default));
+        assert!(matches!(Handler::from_raw(1, f), Handler::Ignore));
+        assert!(matches!(Handler::from_raw(f, f), Handler::Function(g) if g as usize == f));
+        // Installed by someone else, or strand installed nothing there.
+        assert!(matches!(Handler::from_raw(0x1234, f), Handler::Foreign(ForeignHandler(0x1234))));
+        assert!(matches!(Handler::from_raw(f, 0), Handler::Foreign(h) if h.addr() == f));
+        // And it goes back as it came.
+        assert_eq!(Handler::Foreign(ForeignHandler(0x1234)).raw(), 0x1234);
+    }
 }
