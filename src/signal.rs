@@ -83,6 +83,15 @@ const NSIG: usize = g::_NSIG as usize;
 /// together with the kernel's disposition, under this lock.
 static INSTALLED: Mutex<[usize; NSIG + 1]> = Mutex::new([0; NSIG + 1]);
 
+/// A `struct sigaction` with one spare word after it. qemu-riscv64 7.2 reads and writes one
+/// word more than the riscv kernel's `{handler, flags, mask}` (measured: it wrote 32 bytes for
+/// the kernel's 24); without the spare word it wrote over whatever followed on the stack.
+#[repr(C)]
+struct WithSlack {
+    act: KernelSigaction,
+    slack: usize,
+}
+
 /// Installs `handler` for `sig`; returns the previous one (`Handler::Foreign` for a handler
 /// strand did not install). The handler runs with `sig` blocked. `EINVAL` for a number that is
 /// no signal, or for SIGKILL and SIGSTOP.
@@ -106,20 +115,20 @@ pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handl
             Restart::Yes => g::SA_RESTART as usize,
             Restart::No => 0,
         };
-    let new = KernelSigaction::new(handler.raw(), flags, SigSet::EMPTY);
-    let mut old = KernelSigaction::new(0, 0, SigSet::EMPTY);
+    let new = WithSlack { act: KernelSigaction::new(handler.raw(), flags, SigSet::EMPTY), slack: 0 };
+    let mut old = WithSlack { act: KernelSigaction::new(0, 0, SigSet::EMPTY), slack: 0 };
     let mut mask = SigSet::EMPTY;
     syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), Some(&mut mask))?;
     let result = {
         let mut installed = INSTALLED.lock();
-        // SAFETY: both structs have the layout this ABI's rt_sigaction reads and writes; the
-        // handler is SIG_DFL, SIG_IGN, an `extern "C" fn(i32)` (which lives forever), or a
+        // SAFETY: both structs start with the layout this ABI's rt_sigaction reads and writes
+        // (and have room for QEMU's extra word); the handler is SIG_DFL, SIG_IGN, an `extern "C" fn(i32)` (which lives forever), or a
         // foreign handler the kernel reported installed earlier (set_handler's only source).
         let r = unsafe {
-            sys!(g::__NR_rt_sigaction, sig, &new as *const KernelSigaction, &mut old as *mut KernelSigaction, core::mem::size_of::<SigSet>())
+            sys!(g::__NR_rt_sigaction, sig, &new as *const WithSlack, &mut old as *mut WithSlack, core::mem::size_of::<SigSet>())
         };
         Errno::result(r).map(|_| {
-            let previous = Handler::from_raw(old.handler(), installed[sig as usize]);
+            let previous = Handler::from_raw(old.act.handler(), installed[sig as usize]);
             installed[sig as usize] = match handler {
                 Handler::Function(f) => f as usize,
                 _ => 0,

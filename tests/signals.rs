@@ -26,6 +26,7 @@ const TESTS: &[Test] = &[
     ("current_in_a_handler_inside_the_control_block_lock", current_in_a_handler_inside_the_control_block_lock),
     ("current_in_a_handler_while_renaming", current_in_a_handler_while_renaming),
     ("foreign_handler_comes_back_opaque", foreign_handler_comes_back_opaque),
+    ("set_handler_leaves_the_signal_mask_alone", set_handler_leaves_the_signal_mask_alone),
 ];
 
 fn main() -> i32 {
@@ -308,5 +309,30 @@ fn foreign_handler_comes_back_opaque() -> TestResult {
     // Still foreign: strand reinstalled it but never took it for one of its own.
     let again = signal::set_handler(SIGUSR2, Handler::Default, Restart::Yes).map_err(err)?;
     check!(matches!(again, Handler::Foreign(h) if h == handler), "reinstalled foreign handler came back as {again:?}");
+    Ok(())
+}
+
+/// `set_handler` blocks every signal while it works and puts the caller's mask back exactly.
+/// (Under qemu-riscv64 the old action, written one word longer than the kernel's, landed on
+/// the saved mask, and the caller came back with a mask of stray bits.)
+fn set_handler_leaves_the_signal_mask_alone() -> TestResult {
+    use linux_raw_sys::general::{SIGCHLD, SIG_BLOCK, SIG_SETMASK};
+    use strand::syscall::{self, SigSet};
+    let mask = || {
+        let mut cur = SigSet::EMPTY;
+        syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|()| cur).map_err(err)
+    };
+    let before = mask()?;
+    // One signal blocked on purpose, so that "put back" is not just "cleared".
+    let mut one = SigSet::EMPTY;
+    one.insert(SIGCHLD).map_err(err)?;
+    syscall::sigprocmask(SIG_BLOCK, Some(&one), None).map_err(err)?;
+    let mut expected = before;
+    expected.insert(SIGCHLD).map_err(err)?;
+    for handler in [Handler::Function(record), Handler::Ignore, Handler::Default] {
+        signal::set_handler(SIGUSR2, handler, Restart::Yes).map_err(err)?;
+        check_eq!(mask()?, expected);
+    }
+    syscall::sigprocmask(SIG_SETMASK, Some(&before), None).map_err(err)?;
     Ok(())
 }
