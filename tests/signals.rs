@@ -282,14 +282,17 @@ fn foreign_handler_comes_back_opaque() -> TestResult {
     }
     let foreign = three_args as extern "C" fn(i32, *const i32, *const u8) as usize;
 
-    let act = KernelSigaction::new(foreign, SA_SIGINFO as usize, SigSet::EMPTY);
+    // A spare zero word after it: qemu-riscv64 reads one word more than the kernel's layout.
+    #[repr(C)]
+    struct WithSlack(KernelSigaction, usize);
+    let act = WithSlack(KernelSigaction::new(foreign, SA_SIGINFO as usize, SigSet::EMPTY), 0);
     // SAFETY: rt_sigaction reads one live sigaction of this ABI's layout (strand's own type,
     // which also supplies the restorer where the ABI needs one); no old action is asked for.
     let r = unsafe {
         strand::arch::syscall4(
             __NR_rt_sigaction as usize,
             SIGUSR2 as usize,
-            &act as *const KernelSigaction as usize,
+            &act as *const WithSlack as usize,
             0,
             core::mem::size_of::<SigSet>(),
         )
