@@ -90,7 +90,14 @@ fn main() -> Result<(), SpawnError> {
     for (i, slot) in pool.iter_mut().enumerate() {
         if let Some(h) = slot.take() {
             let name = h.thread();
-            per_worker[i] = h.join();
+            per_worker[i] = match h.join() {
+                Ok(jobs) => jobs,
+                // Only a thread joining its own handle gets this; main joins its workers.
+                Err(e) => {
+                    println!("  {}: {e}", name.name().unwrap_or("?"));
+                    continue;
+                }
+            };
             println!("  {} (tid {}) did {} jobs", name.name().unwrap_or("?"), name.tid(), per_worker[i]);
         }
     }

@@ -18,9 +18,9 @@ fn panic(info: &PanicInfo<'_>) -> ! {
             let _ = syscall::write_all(2, b"thread panicked while processing a panic; exiting\n");
             syscall::exit_group(101);
         }
-        // The name lock may be held by this very thread (a panic in set_name): don't block.
-        let name = tcb.shared.try_lock().map(|s| s.name);
-        let name = name.as_ref().map_or("<unknown>", |n| if n.is_empty() { "<unnamed>" } else { n.as_str() });
+        // Read without a lock (a panic inside set_name holds it).
+        let name = tcb.name.load();
+        let name = if name.is_empty() { "<unnamed>" } else { name.as_str() };
         let _ = write!(w, "thread '{}' (tid {}) panicked", name, tcb.tid());
     } else {
         let _ = write!(w, "thread '<start-up>' panicked");

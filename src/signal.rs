@@ -1,8 +1,13 @@
 //! Signal handlers and thread-directed signals.
+//!
+//! Which strand calls a handler may make is listed in one place: the README's section
+//! "Async-signal-safe calls".
 
 use crate::arch::{self, Sigaction};
 use crate::errno::Errno;
+use crate::sync::Mutex;
 use crate::syscall::{self, sys, SigSet};
+use core::fmt;
 use linux_raw_sys::general as g;
 
 /// What a signal does.
@@ -12,25 +17,54 @@ pub enum Handler {
     Ignore,
     /// Runs on the thread the signal is delivered to, with the signal number.
     Function(extern "C" fn(i32)),
+    /// A handler strand did not install: other code put it there, with a signature strand
+    /// cannot know (SA_SIGINFO's three arguments, say). It can only be put back.
+    Foreign(ForeignHandler),
 }
+
+/// A disposition some other code installed: its handler's address, flags and mask, exactly as
+/// the kernel reported them. Opaque: strand never calls it, and it can only come from
+/// `set_handler`, so whatever `set_handler` reinstalls from it was once a real disposition —
+/// and it is reinstalled whole, with its own flags (SA_ONSTACK, SA_NODEFER, ...) and mask.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ForeignHandler(Sigaction);
+
+impl ForeignHandler {
+    /// The handler's address (for diagnostics).
+    pub fn addr(&self) -> usize {
+        self.0.handler
+    }
+}
+
+impl fmt::Debug for ForeignHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignHandler({:#x}, flags {:#x})", self.0.handler, self.0.flags)
+    }
+}
+
+// SIG_DFL and SIG_IGN (include/uapi/asm-generic/signal-defs.h).
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
 
 impl Handler {
     fn raw(self) -> usize {
         match self {
-            // SIG_DFL and SIG_IGN (include/uapi/asm-generic/signal-defs.h).
-            Handler::Default => 0,
-            Handler::Ignore => 1,
+            Handler::Default => SIG_DFL,
+            Handler::Ignore => SIG_IGN,
             Handler::Function(f) => f as usize,
+            Handler::Foreign(h) => h.0.handler,
         }
     }
 
-    fn from_raw(raw: usize) -> Handler {
-        match raw {
-            0 => Handler::Default,
-            1 => Handler::Ignore,
-            // SAFETY: the kernel hands back what some rt_sigaction stored: a handler of this
-            // signature (strand only installs those).
-            f => Handler::Function(unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f) }),
+    /// What the kernel reported, given the `Function` strand last installed for the signal
+    /// (`ours`, 0 if none): anything else is foreign.
+    fn from_kernel(old: Sigaction, ours: usize) -> Handler {
+        match old.handler {
+            SIG_DFL => Handler::Default,
+            SIG_IGN => Handler::Ignore,
+            // SAFETY: `ours` is the address of the `extern "C" fn(i32)` strand installed.
+            f if f == ours => Handler::Function(unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f) }),
+            _ => Handler::Foreign(ForeignHandler(old)),
         }
     }
 }
@@ -42,8 +76,28 @@ pub enum Restart {
     No,
 }
 
-/// Installs `handler` for `sig`; returns the previous one. The handler runs with `sig` blocked.
+/// Signal numbers run from 1 to _NSIG (include/uapi/asm-generic/signal.h).
+const NSIG: usize = g::_NSIG as usize;
+
+/// For each signal, the `Function` strand installed for it (0 when strand's last install was
+/// not a function): how `set_handler` tells its own handlers from foreign ones. Changed only
+/// together with the kernel's disposition, under this lock.
+static INSTALLED: Mutex<[usize; NSIG + 1]> = Mutex::new([0; NSIG + 1]);
+
+/// Installs `handler` for `sig`; returns the previous one (`Handler::Foreign` for a handler
+/// strand did not install). The handler runs with `sig` blocked. `EINVAL` for a number that is
+/// no signal, or for SIGKILL and SIGSTOP.
+///
+/// strand installs its own handlers with SA_SIGINFO (and SA_RESTART for `Restart::Yes`) and an
+/// empty mask. A foreign handler is put back exactly as it was reported, with its own flags and
+/// mask (`restart` does not apply to it).
+///
+/// Async-signal-safe: every signal is blocked while the lock above is held, so a handler never
+/// waits for code it interrupted.
 pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handler, Errno> {
+    if sig == 0 || sig as usize > NSIG {
+        return Err(Errno::EINVAL);
+    }
     // Always SA_SIGINFO: every ABI then builds the same (rt) signal frame, so one rt_sigreturn
     // trampoline serves (i386 would otherwise use its old frame and `sigreturn`). A handler that
     // takes only the signal number ignores the extra arguments in every C calling convention.
@@ -52,16 +106,54 @@ pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handl
             Restart::Yes => g::SA_RESTART as usize,
             Restart::No => 0,
         };
-    let new = Sigaction { handler: handler.raw(), flags, mask: SigSet::EMPTY };
+    let new = match handler {
+        Handler::Foreign(f) => f.0,
+        _ => Sigaction { handler: handler.raw(), flags, mask: SigSet::EMPTY },
+    };
     let mut old = Sigaction::DEFAULT;
-    // SAFETY: the handler is SIG_DFL, SIG_IGN or an `extern "C" fn(i32)` that lives forever;
-    // the arch file passes both structs in this ABI's own layout.
-    let r = unsafe { arch::rt_sigaction(sig, Some(&new), Some(&mut old)) };
-    Errno::result(r).map(|_| Handler::from_raw(old.handler))
+    let mut mask = SigSet::EMPTY;
+    syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), Some(&mut mask))?;
+    let result = {
+        let mut installed = INSTALLED.lock();
+        // SAFETY: the handler is SIG_DFL, SIG_IGN, an `extern "C" fn(i32)` (which lives
+        // forever), or a foreign disposition the kernel reported installed earlier
+        // (set_handler's only source of one); the arch file passes both in this ABI's layout.
+        let r = unsafe { arch::rt_sigaction(sig, Some(&new), Some(&mut old)) };
+        Errno::result(r).map(|_| {
+            let previous = Handler::from_kernel(old, installed[sig as usize]);
+            installed[sig as usize] = match handler {
+                Handler::Function(f) => f as usize,
+                _ => 0,
+            };
+            previous
+        })
+    };
+    syscall::sigprocmask(g::SIG_SETMASK, Some(&mask), None)?;
+    result
 }
 
-/// Sends `sig` to thread `tid` of this process (`tgkill`).
+/// Sends `sig` to thread `tid` of this process (`tgkill`). Async-signal-safe.
 pub fn send_to_thread(tid: i32, sig: u32) -> Result<(), Errno> {
     // SAFETY: tgkill touches no memory of ours.
     Errno::result(unsafe { sys!(g::__NR_tgkill, syscall::getpid(), tid, sig) }).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn ours(_: i32) {}
+
+    #[test]
+    fn only_the_function_strand_installed_comes_back_callable() {
+        let f = ours as extern "C" fn(i32) as usize;
+        assert!(matches!(Handler::from_raw(0, f), Handler::Default));
+        assert!(matches!(Handler::from_raw(1, f), Handler::Ignore));
+        assert!(matches!(Handler::from_raw(f, f), Handler::Function(g) if g as usize == f));
+        // Installed by someone else, or strand installed nothing there.
+        assert!(matches!(Handler::from_raw(0x1234, f), Handler::Foreign(ForeignHandler(0x1234))));
+        assert!(matches!(Handler::from_raw(f, 0), Handler::Foreign(h) if h.addr() == f));
+        // And it goes back as it came.
+        assert_eq!(Handler::Foreign(ForeignHandler(0x1234)).raw(), 0x1234);
+    }
 }

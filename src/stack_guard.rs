@@ -101,7 +101,7 @@ pub extern "C" fn __stack_chk_fail() -> ! {
     // SAFETY: SIG_DFL is always a valid disposition.
     unsafe { arch::rt_sigaction(g::SIGABRT, Some(&dfl), None) };
     let mut set = syscall::SigSet::EMPTY;
-    set.insert(g::SIGABRT);
+    let _ = set.insert(g::SIGABRT);
     let _ = syscall::sigprocmask(g::SIG_UNBLOCK, Some(&set), None);
     let _ = crate::signal::send_to_thread(syscall::gettid(), g::SIGABRT);
     syscall::exit_group(127)

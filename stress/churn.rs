@@ -96,7 +96,7 @@ fn join_cycles(n: u64) -> TestResult {
             waiting_for(format_args!("spawn+join cycle {i} of {n}"));
         }
         let h = thread::spawn(move || value(i)).map_err(|e| spawn_failed(format_args!("thread {i}"), e))?;
-        let v = h.join();
+        let v = h.join()?;
         check!(v == value(i), "cycle {i}: join returned {v:#x}, expected {:#x}", value(i));
     }
     Ok(())
@@ -182,7 +182,7 @@ fn mixed_shapes_join_or_detach() -> TestResult {
                 })
                 .map_err(|e| spawn_failed(format_args!("mixed-shape thread {i}"), e))?;
             if rng.one_in(2) {
-                let ok = h.join();
+                let ok = h.join()?;
                 check!(ok, "thread {i}: its stack stamp was overwritten (a stack shared with another thread?)");
             } else {
                 detached += 1;

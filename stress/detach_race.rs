@@ -160,7 +160,7 @@ fn calibrate_exit_window() -> TestResult {
             n += 1;
         }
         *s = n;
-        h.join();
+        h.join()?;
     }
     spins.sort_unstable();
     let median = spins[SAMPLES / 2].max(8);

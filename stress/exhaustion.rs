@@ -136,7 +136,7 @@ impl Workers {
         waiting_for(format_args!("the workers to stop"));
         for h in self.0.iter_mut() {
             if let Some(h) = h.take() {
-                h.join();
+                h.join()?;
             }
         }
         Ok(())
@@ -189,7 +189,7 @@ impl Held {
         waiting_for(format_args!("joining the {} threads spawned up to the limit", self.n));
         for (i, h) in self.handles[..self.n].iter_mut().enumerate() {
             if let Some(h) = h.take() {
-                let v = h.join();
+                let v = h.join()?;
                 check!(v == i, "held thread {i} returned {v}");
             }
         }
@@ -212,7 +212,7 @@ fn small() -> Builder {
 fn spawn_works(after: &str) -> TestResult {
     match small().spawn(|| 42u32) {
         Ok(h) => {
-            check_eq!(h.join(), 42);
+            check_eq!(h.join()?, 42);
             Ok(())
         }
         Err(e) => Err(Failure::new(format_args!("spawn still fails {after}: {e}"))),

@@ -98,7 +98,7 @@ fn run_threads<const N: usize>(n: usize, stream: u64, f: fn(usize, Rng) -> Resul
     for (i, h) in handles.iter_mut().enumerate() {
         if let Some(h) = h.take() {
             waiting_for(format_args!("torture thread {i} of {n} to finish"));
-            let r = h.join();
+            let r = h.join().map_err(Failure::from).and_then(|r| r);
             if result.is_ok() {
                 result = r;
             }

@@ -79,7 +79,7 @@ fn wake_wakes_waiter(scope: Scope) -> TestResult {
     thread::sleep(Duration::from_millis(20));
     WORD.store(1, SeqCst);
     futex::wake(&WORD, 1, scope);
-    let r = h.join();
+    let r = h.join()?;
     check!(r.is_ok(), "waiter timed out: the wake was lost ({r:?})");
     Ok(())
 }
@@ -114,7 +114,7 @@ fn wake_n_wakes_at_most_n() -> TestResult {
     WORD.store(1, SeqCst);
     futex::wake_private(&WORD, u32::MAX);
     for h in handles.iter_mut() {
-        h.take().unwrap().join();
+        h.take().unwrap().join()?;
     }
     Ok(())
 }
@@ -134,6 +134,6 @@ fn huge_timeout_is_a_plain_wait() -> TestResult {
         check!(r != WaitResult::TimedOut, "Duration::MAX timed out");
     }
     check!(r != WaitResult::TimedOut);
-    h.join();
+    h.join()?;
     Ok(())
 }

@@ -178,7 +178,8 @@ fn panic_in_thread() -> ! {
             panic!("boom {n}");
         })
         .expect("spawn");
-    h.join();
+    // The panic ends the process (exit status 101) before this join can return.
+    let _ = h.join();
     syscall::exit_group(0)
 }
 
@@ -220,7 +221,7 @@ fn stack_guard_is_random_and_in_every_thread() -> TestResult {
     check!(canary != 0, "a zero canary");
     // SAFETY: as above, in the new thread.
     let there = thread::spawn(|| unsafe { canary_slot().read() }).map_err(|e| common::Failure::new(format_args!("{e:?}")))?;
-    check_eq!(there.join(), canary);
+    check_eq!(there.join()?, canary);
     Ok(())
 }
 
@@ -325,7 +326,7 @@ fn pointers_in_tls() -> TestResult {
         }
     }
     check!(check_here().is_ok(), "main thread: TLS pointers {:x?}", check_here());
-    let in_thread = thread::spawn(check_here).map_err(|e| common::Failure::new(format_args!("spawn: {e:?}")))?.join();
+    let in_thread = thread::spawn(check_here).map_err(|e| common::Failure::new(format_args!("spawn: {e:?}")))?.join()?;
     check!(in_thread.is_ok(), "spawned thread: TLS pointers {in_thread:x?}");
     Ok(())
 }
@@ -525,7 +526,7 @@ mod seccomp {
             // futex that returns at once would make it spin for the whole sleep.
             const SLEEP: Duration = Duration::from_millis(300);
             let (cpu0, t0) = (cpu_time(), strand::time::Instant::now());
-            thread::spawn(|| thread::sleep(SLEEP)).expect("spawn").join();
+            thread::spawn(|| thread::sleep(SLEEP)).expect("spawn").join().expect("join");
             let (cpu, wall) = (cpu_time() - cpu0, t0.elapsed());
             check!(wall >= SLEEP, "the sleep took {wall:?}, less than {SLEEP:?}");
             check!(cpu < Duration::from_millis(30), "the join used {cpu:?} of CPU in {wall:?}: it spun");

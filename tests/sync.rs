@@ -58,7 +58,7 @@ fn mutex_counter_exact() -> TestResult {
         );
     }
     for h in handles.iter_mut() {
-        h.take().unwrap().join();
+        h.take().unwrap().join()?;
     }
     let total = *COUNTER.lock();
     check_eq!(total, (THREADS as u64 * ITERS, 2 * THREADS as u64 * ITERS));
@@ -167,11 +167,11 @@ fn producer_consumer_accounts_every_item() -> TestResult {
         );
     }
     for p in producers.iter_mut() {
-        p.take().unwrap().join();
+        p.take().unwrap().join()?;
     }
     let (mut n, mut sum) = (0, 0);
     for c in consumers.iter_mut() {
-        let (cn, cs) = c.take().unwrap().join();
+        let (cn, cs) = c.take().unwrap().join()?;
         n += cn;
         sum += cs;
     }
@@ -217,7 +217,7 @@ fn condvar_wait_timeout_while() -> TestResult {
     check!(!r.timed_out(), "notified, yet timed out");
     check!(*g);
     drop(g);
-    h.join();
+    h.join()?;
     Ok(())
 }
 
@@ -243,7 +243,7 @@ fn condvar_notify_all_wakes_everyone() -> TestResult {
     *GO.lock() = true;
     CV.notify_all();
     for h in handles.iter_mut() {
-        check!(h.take().unwrap().join(), "a waiter missed notify_all");
+        check!(h.take().unwrap().join()?, "a waiter missed notify_all");
     }
     Ok(())
 }
@@ -301,12 +301,12 @@ fn condvar_ping_pong_under_lock_counts_every_turn() -> TestResult {
         }
         true
     };
-    let r: Result<(bool, bool), thread::SpawnError> = thread::scope(|s| {
-        let other = s.spawn(|| side(1))?;
+    let r: Result<(bool, bool), common::Failure> = thread::scope(|s| {
+        let other = s.spawn(|| side(1)).map_err(spawn_err)?;
         let mine = side(0);
-        Ok((mine, other.join()))
+        Ok((mine, other.join()?))
     });
-    let (a, b) = r.map_err(spawn_err)?;
+    let (a, b) = r?;
     check!(a && b, "a side waited 20 s for its turn: a notify was lost");
     check_eq!(turn.lock().1, 2 * ROUNDS);
     Ok(())
@@ -332,7 +332,7 @@ fn once_runs_exactly_once() -> TestResult {
         );
     }
     for h in handles.iter_mut() {
-        check!(h.take().unwrap().join(), "call_once returned before the initialiser finished");
+        check!(h.take().unwrap().join()?, "call_once returned before the initialiser finished");
     }
     ONCE.call_once(|| {
         RUNS.fetch_add(1, SeqCst);
@@ -361,7 +361,7 @@ fn once_lock_one_value() -> TestResult {
     }
     let mut first = None;
     for h in handles.iter_mut() {
-        let v = h.take().unwrap().join();
+        let v = h.take().unwrap().join()?;
         check!(first.is_none() || first == Some(v), "threads saw different values");
         first = Some(v);
     }
@@ -389,7 +389,7 @@ fn lock_api_mutex() -> TestResult {
         );
     }
     for h in handles.iter_mut() {
-        h.take().unwrap().join();
+        h.take().unwrap().join()?;
     }
     check_eq!(*M.lock(), 20_000);
     check!(!M.is_locked());

@@ -32,6 +32,11 @@ const TESTS: &[Test] = &[
     ("sleep_sleeps_at_least", sleep_sleeps_at_least),
     ("available_parallelism_matches_affinity", available_parallelism_matches_affinity),
     ("signal_mask_is_inherited", signal_mask_is_inherited),
+    ("identity_is_right_from_the_first_instruction", identity_is_right_from_the_first_instruction),
+    ("rename_at_spawn_reaches_the_kernel", rename_at_spawn_reaches_the_kernel),
+    ("refused_spawn_unmaps_fresh_memory_and_keeps_the_cache", refused_spawn_unmaps_fresh_memory_and_keeps_the_cache),
+    ("guard_enomem_gives_the_cache_back_and_retries", guard_enomem_gives_the_cache_back_and_retries),
+    ("self_join_is_an_error_and_detaches", self_join_is_an_error_and_detaches),
 ];
 
 fn main() -> i32 {
@@ -45,7 +50,7 @@ fn join_returns_each_threads_value() -> TestResult {
         *h = Some(thread::spawn(move || i * i + 7).map_err(|e| fail(e))?);
     }
     for (i, h) in handles.iter_mut().enumerate() {
-        let v = h.take().unwrap().join();
+        let v = h.take().unwrap().join()?;
         check_eq!(v, (i * i + 7) as u64);
     }
     Ok(())
@@ -73,7 +78,7 @@ fn tids_distinct_and_equal_gettid() -> TestResult {
     gate.open();
     let mut tids = [0i32; N];
     for (i, h) in handles.iter_mut().enumerate() {
-        let (cached, kernel, current) = h.take().unwrap().join();
+        let (cached, kernel, current) = h.take().unwrap().join()?;
         check_eq!(cached, kernel);
         check_eq!(current, kernel);
         check_eq!(from_handle[i], kernel);
@@ -120,7 +125,7 @@ fn two_hundred_threads_alive_at_once() -> TestResult {
     check!(handles.iter().all(|h| !h.as_ref().unwrap().is_finished()), "a thread finished before the gate opened");
     gate.open();
     for (i, h) in handles.iter_mut().enumerate() {
-        check_eq!(h.take().unwrap().join(), i * 3);
+        check_eq!(h.take().unwrap().join()?, i * 3);
     }
     Ok(())
 }
@@ -171,7 +176,7 @@ fn join_and_drop_leave_no_mapping() -> TestResult {
     let before = settled_maps_count();
     for i in 0..50u32 {
         let h = thread::spawn(move || i).map_err(fail)?;
-        check_eq!(h.join(), i);
+        check_eq!(h.join()?, i);
     }
     check_eq!(settled_maps_count(), before);
     Ok(())
@@ -184,20 +189,20 @@ fn finished_stacks_are_reused() -> TestResult {
     }
     thread::release_cached_stacks();
     let before = maps_count();
-    let first = thread::spawn(stack_address).map_err(fail)?.join();
+    let first = thread::spawn(stack_address).map_err(fail)?.join()?;
     // The joined thread's mapping waits in the cache: one mapping, which /proc/self/maps lists
     // as two lines (the guard page and the rest), or as one where the maps file leaves PROT_NONE
     // pages out (qemu-user 7.2 with a 32-bit guest: see `guard_page_is_prot_none`)...
     let cached = maps_count();
     check!(cached == before + 2 || cached == before + 1, "{cached} maps after one cached thread, {before} before");
     // ...and the next thread of the same shape runs on it.
-    let second = thread::spawn(stack_address).map_err(fail)?.join();
+    let second = thread::spawn(stack_address).map_err(fail)?.join()?;
     check_eq!(second, first);
     // A detached thread hands its own mapping back once the kernel is done with it.
     let h = thread::spawn(stack_address).map_err(fail)?;
     check!(common::eventually(10, || h.is_finished()));
     h.detach();
-    let third = thread::spawn(stack_address).map_err(fail)?.join();
+    let third = thread::spawn(stack_address).map_err(fail)?.join()?;
     check_eq!(third, first);
     check_eq!(thread::release_cached_stacks(), 1);
     check_eq!(maps_count(), before);
@@ -225,7 +230,7 @@ fn names_round_trip() -> TestResult {
             (before, renamed, after)
         })
         .map_err(fail)?;
-    let ((b_ok, b_kernel), renamed, (a_ok, a_kernel)) = h.join();
+    let ((b_ok, b_kernel), renamed, (a_ok, a_kernel)) = h.join()?;
     check!(b_ok, "current().name() was not worker-1");
     check_eq!(b_kernel.as_ref().map(|n| n.as_str()), Some("worker-1"));
     check_eq!(renamed, Ok(()));
@@ -233,7 +238,7 @@ fn names_round_trip() -> TestResult {
     check_eq!(a_kernel.as_ref().map(|n| n.as_str()), Some("renamed"));
     // An unnamed thread has no name.
     let h = thread::spawn(|| thread::current().name().is_none()).map_err(fail)?;
-    check!(h.join(), "unnamed thread has a name");
+    check!(h.join()?, "unnamed thread has a name");
     // Too long for the kernel: an error, nothing truncated.
     check_eq!(thread::set_name("sixteen-bytes-xx"), Err(Errno::ERANGE));
     check_eq!(thread::current().name(), Some("main"));
@@ -253,13 +258,13 @@ fn rename_another_thread() -> TestResult {
     check_eq!(h.set_name("after"), Ok(()));
     check_eq!(h.thread().name(), Some("after"));
     gate.open();
-    let seen = h.join();
+    let seen = h.join()?;
     check_eq!(seen.as_ref().map(|n| n.as_str()), Some("after"));
     // A finished thread's tid may belong to someone else now: renaming it is ESRCH.
     let h = thread::spawn(|| ()).map_err(fail)?;
     check!(common::eventually(10, || h.is_finished()));
     check_eq!(h.set_name("late"), Err(Errno::ESRCH));
-    h.join();
+    h.join()?;
     Ok(())
 }
 
@@ -271,7 +276,7 @@ fn bad_names_are_config_errors() -> TestResult {
     check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameContainsNul)));
     // Exactly 15 bytes is fine.
     let h = Builder::new().name("fifteen-bytes-x").spawn(|| thread::kernel_name().ok()).map_err(fail)?;
-    check_eq!(h.join().as_ref().map(|n| n.as_str()), Some("fifteen-bytes-x"));
+    check_eq!(h.join()?.as_ref().map(|n| n.as_str()), Some("fifteen-bytes-x"));
     check_eq!(settled_maps_count(), before);
     Ok(())
 }
@@ -308,7 +313,7 @@ fn stack_size_is_usable() -> TestResult {
     }
     let h = Builder::new().stack_size(1 << 20).spawn(|| deep(300, 0)).map_err(fail)?;
     let expected: u64 = (1..=300u64).map(|n| n % 256).sum();
-    check_eq!(h.join(), expected);
+    check_eq!(h.join()?, expected);
     Ok(())
 }
 
@@ -332,7 +337,7 @@ fn guard_page_is_prot_none() -> TestResult {
     let mut buf = [0u8; 16384];
     let maps = syscall::read_file(c"/proc/self/maps", &mut buf).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     gate.open();
-    let stack_addr = h.join();
+    let stack_addr = h.join()?;
     // Find the region holding the stack address and the one just below it.
     let mut prev: Option<(usize, usize, bool)> = None;
     let mut found = false;
@@ -401,24 +406,25 @@ fn scoped_threads_borrow_and_are_awaited() -> TestResult {
     }
     let finished_late = AtomicBool::new(false);
     let mut sums = [0u64; 4];
-    let r: Result<(), SpawnError> = thread::scope(|s| {
+    let r: TestResult = thread::scope(|s| {
         let [s0, s1, s2, s3] = &mut sums;
         let data = &data;
-        let h0 = s.spawn(|| data[..32].iter().sum::<u64>())?;
-        let h1 = s.spawn(|| data[32..].iter().sum::<u64>())?;
+        let h0 = s.spawn(|| data[..32].iter().sum::<u64>()).map_err(fail)?;
+        let h1 = s.spawn(|| data[32..].iter().sum::<u64>()).map_err(fail)?;
         // Mutable borrows handed to threads.
-        s.spawn(move || *s0 = 100)?;
-        s.spawn(move || *s3 = 200)?;
+        s.spawn(move || *s0 = 100).map_err(fail)?;
+        s.spawn(move || *s3 = 200).map_err(fail)?;
         // Not joined: the scope must wait for it.
         s.spawn(|| {
             thread::sleep(Duration::from_millis(30));
             finished_late.store(true, SeqCst);
-        })?;
-        *s1 = h0.join();
-        *s2 = h1.join();
+        })
+        .map_err(fail)?;
+        *s1 = h0.join()?;
+        *s2 = h1.join()?;
         Ok(())
     });
-    r.map_err(fail)?;
+    r?;
     check!(finished_late.load(SeqCst), "scope returned before its unjoined thread finished");
     check_eq!(sums, [100, (0..32).sum::<u64>(), (32..64).sum::<u64>(), 200]);
     Ok(())
@@ -434,7 +440,7 @@ fn results_with_drop_are_dropped_once() -> TestResult {
     }
     DROPS.store(0, SeqCst);
     // Joined: dropped by us.
-    let c = thread::spawn(|| Counted).map_err(fail)?.join();
+    let c = thread::spawn(|| Counted).map_err(fail)?.join()?;
     drop(c);
     check_eq!(DROPS.load(SeqCst), 1);
     // Detached before it finishes: dropped by the thread.
@@ -482,7 +488,7 @@ fn signal_mask_is_inherited() -> TestResult {
     use linux_raw_sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK, __NR_rt_sigpending, __NR_tgkill};
     use syscall::SigSet;
     let mut block = SigSet::EMPTY;
-    block.insert(SIGUSR1);
+    block.insert(SIGUSR1).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     let mut old = SigSet::EMPTY;
     syscall::sigprocmask(SIG_BLOCK, Some(&block), Some(&mut old)).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     let h = thread::spawn(|| {
@@ -502,6 +508,328 @@ fn signal_mask_is_inherited() -> TestResult {
         (blocked, kill, sigpending, pending.contains(SIGUSR1))
     });
     syscall::sigprocmask(SIG_SETMASK, Some(&old), None).map_err(|e| common::Failure::new(format_args!("{e}")))?;
-    check_eq!(h.map_err(fail)?.join(), (Ok(true), 0, 0, true));
+    check_eq!(h.map_err(fail)?.join()?, (Ok(true), 0, 0, true));
+    Ok(())
+}
+
+/// `current().tid()` must be the thread's tid from its first instruction on, however late the
+/// spawner gets back from `clone`. The window is forced open from both sides: another thread
+/// keeps signalling the spawner, and each child signals it too as its first act, so a signal is
+/// often pending when the spawner comes back from `clone`; the spawner's handler then holds it
+/// right there, before `spawn` does anything else, until the child has checked its identity.
+/// (Before the fix the spawner stored the tid after `clone` returned: on every run, natively
+/// and under QEMU, from a few dozen to several hundred of these children saw 0.)
+fn identity_is_right_from_the_first_instruction() -> TestResult {
+    use core::sync::atomic::AtomicI32;
+    use linux_raw_sys::general::SIGUSR2;
+    use strand::signal::{self, Handler, Restart};
+    const N: u32 = 1000;
+    static SPAWNER: AtomicI32 = AtomicI32::new(0);
+    /// The child being spawned (1..=N), 0 between spawns.
+    static IN_FLIGHT: AtomicU32 = AtomicU32::new(0);
+    /// The last child that has checked itself.
+    static CHECKED: AtomicU32 = AtomicU32::new(0);
+    static STOP: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn hold_spawner(_: i32) {
+        if thread::current_tid() != SPAWNER.load(SeqCst) {
+            return;
+        }
+        let i = IN_FLIGHT.load(SeqCst);
+        // A signal that lands before `clone` has made the child finds nobody to wait for:
+        // give up after a short bound. Only futex waits and the clock: async-signal-safe.
+        let start = Instant::now();
+        while i != 0 && CHECKED.load(SeqCst) != i && start.elapsed() < Duration::from_micros(300) {
+            core::hint::spin_loop();
+        }
+    }
+
+    let os = |e: Errno| common::Failure::new(format_args!("{e}"));
+    SPAWNER.store(thread::current_tid(), SeqCst);
+    STOP.store(false, SeqCst);
+    CHECKED.store(0, SeqCst);
+    signal::set_handler(SIGUSR2, Handler::Function(hold_spawner), Restart::Yes).map_err(os)?;
+    let signaller = thread::spawn(|| {
+        while !STOP.load(SeqCst) {
+            let _ = signal::send_to_thread(SPAWNER.load(SeqCst), SIGUSR2);
+            thread::yield_now();
+        }
+    })
+    .map_err(fail)?;
+    let mut result = Ok(());
+    let mut wrong = 0;
+    for i in 1..=N {
+        IN_FLIGHT.store(i, SeqCst);
+        let h = match thread::spawn(move || {
+            let _ = signal::send_to_thread(SPAWNER.load(SeqCst), SIGUSR2);
+            let seen = thread::current().tid();
+            CHECKED.store(i, SeqCst);
+            futex::wake_private(&CHECKED, 1);
+            (seen, syscall::gettid())
+        }) {
+            Ok(h) => h,
+            Err(e) => {
+                result = Err(fail(e));
+                break;
+            }
+        };
+        let from_handle = h.thread().tid();
+        let (seen, real) = h.join()?;
+        IN_FLIGHT.store(0, SeqCst);
+        if seen != real || from_handle != real {
+            if wrong == 0 {
+                result = Err(common::Failure::new(format_args!(
+                    "child {i}: current().tid() {seen}, handle's tid {from_handle}, gettid {real}"
+                )));
+            }
+            wrong += 1;
+        }
+    }
+    STOP.store(true, SeqCst);
+    signaller.join()?;
+    signal::set_handler(SIGUSR2, Handler::Default, Restart::Yes).map_err(os)?;
+    if wrong > 0 {
+        strand::println!("  {wrong} of {N} children saw a wrong identity");
+    }
+    result
+}
+
+/// A name given to a thread just as it starts must reach the kernel as well as strand: the
+/// child tells the kernel its name (`prctl(PR_SET_NAME)`) under the same lock under which
+/// `JoinHandle::set_name` writes both, so a rename cannot land between the child's reading of
+/// its name and its prctl.
+///
+/// Forced where seccomp works (natively): a filter on the spawning thread, inherited by its
+/// children, turns the child's start-up prctl into a SIGSYS, whose handler runs at that exact
+/// point and holds the child there until the spawner has renamed it or sleeps waiting to (read
+/// from /proc: it waits for the lock the child holds), then does the prctl itself; the spawner
+/// renames only once the handler has started. Before the
+/// fix the child held no lock there, so the rename went through first and the child then told
+/// the kernel its old name. The handler also calls `current()` there, inside the control
+/// block's lock. Under QEMU (no seccomp) the same spawn-and-rename runs unforced.
+fn rename_at_spawn_reaches_the_kernel() -> TestResult {
+    use core::sync::atomic::AtomicI32;
+    use linux_raw_sys::general::SIGSYS;
+    use strand::signal::{self, Handler, Restart};
+    const FORCED: u32 = 20;
+    const UNFORCED: u32 = 300;
+    static SPAWNER: AtomicI32 = AtomicI32::new(0);
+    static IN_FLIGHT: AtomicU32 = AtomicU32::new(0);
+    static RENAMED: AtomicU32 = AtomicU32::new(0);
+    /// The last child whose start-up prctl trapped, and the last whose handler saw its own
+    /// tid and start-up name through `current()`.
+    static TRAPPED: AtomicU32 = AtomicU32::new(0);
+    static IDENTITY_OK: AtomicU32 = AtomicU32::new(0);
+
+    extern "C" fn at_start_up_prctl(_: i32) {
+        let i = IN_FLIGHT.load(SeqCst);
+        TRAPPED.store(i, SeqCst);
+        let me = thread::current();
+        if me.tid() == syscall::gettid() && me.name() == Some("at-spawn") {
+            IDENTITY_OK.store(i, SeqCst);
+        }
+        let spawner = SPAWNER.load(SeqCst);
+        let start = Instant::now();
+        while RENAMED.load(SeqCst) != i && common::thread_state(spawner) != Some(b'S') && start.elapsed() < Duration::from_secs(10) {
+            core::hint::spin_loop();
+        }
+        // What the trapped call was to do.
+        let _ = common::seccomp::set_name_untrapped(b"at-spawn\0\0\0\0\0\0\0\0");
+    }
+
+    /// Spawns `n` children named "at-spawn", renames each at once, and counts those whose
+    /// kernel name and strand name disagree afterwards.
+    fn spawn_and_rename(n: u32, forced: bool) -> Result<u32, common::Failure> {
+        let mut wrong = 0;
+        for i in 1..=n {
+            IN_FLIGHT.store(i, SeqCst);
+            let h = Builder::new()
+                .name("at-spawn")
+                .spawn(move || {
+                    loop {
+                        let r = RENAMED.load(SeqCst);
+                        if r == i {
+                            break;
+                        }
+                        futex::wait_private(&RENAMED, r, None);
+                    }
+                    (thread::kernel_name().ok(), thread::current())
+                })
+                .map_err(fail)?;
+            if forced {
+                // Rename only once the child is inside its start-up prctl. Spin: the handler
+                // takes a sleeping spawner for one waiting on the child's lock.
+                let start = Instant::now();
+                while TRAPPED.load(SeqCst) != i && start.elapsed() < Duration::from_secs(10) {
+                    core::hint::spin_loop();
+                }
+            }
+            let renamed = h.set_name("renamed");
+            RENAMED.store(i, SeqCst);
+            futex::wake_private(&RENAMED, u32::MAX);
+            let (kernel, strand) = h.join()?;
+            check_eq!(renamed, Ok(()));
+            if forced {
+                check!(TRAPPED.load(SeqCst) == i, "child {i}: its start-up prctl did not trap");
+                check!(IDENTITY_OK.load(SeqCst) == i, "child {i}: current() in the handler was not the child as it starts");
+            }
+            if kernel.as_ref().map(|n| n.as_str()) != Some("renamed") || strand.name() != Some("renamed") {
+                wrong += 1;
+            }
+        }
+        Ok(wrong)
+    }
+
+    let os = |e: Errno| common::Failure::new(format_args!("{e}"));
+    RENAMED.store(0, SeqCst);
+    signal::set_handler(SIGSYS, Handler::Function(at_start_up_prctl), Restart::Yes).map_err(os)?;
+    // The filter stays with the thread that installs it: a thread of its own, which ends.
+    let spawner = thread::spawn(|| -> Result<(bool, u32, u32), common::Failure> {
+        SPAWNER.store(syscall::gettid(), SeqCst);
+        let forced = common::seccomp::trap_set_name().is_ok();
+        let n = if forced { FORCED } else { UNFORCED };
+        Ok((forced, n, spawn_and_rename(n, forced)?))
+    })
+    .map_err(fail)?;
+    let finished = common::eventually(60, || spawner.is_finished());
+    check!(finished, "the spawner hangs: a child's handler or its rename deadlocked");
+    let r = spawner.join()?;
+    signal::set_handler(SIGSYS, Handler::Default, Restart::Yes).map_err(os)?;
+    let (forced, n, wrong) = r?;
+    if !forced {
+        strand::println!("  (seccomp unavailable here: {n} renames at spawn, not forced into the window)");
+    }
+    check!(wrong == 0, "{wrong} of {n} threads renamed at spawn disagree with the kernel about their name");
+    Ok(())
+}
+
+/// A spawn that fails after mapping fresh memory unmaps it; one that took a cached mapping puts
+/// that back, still reusable. `clone` is refused by RLIMIT_NPROC.
+fn refused_spawn_unmaps_fresh_memory_and_keeps_the_cache() -> TestResult {
+    use common::limits::{LimitableUid, SoftLimit};
+    use linux_raw_sys::general::RLIMIT_NPROC;
+    fn stack_address() -> usize {
+        let local = 0u8;
+        core::hint::black_box(&local) as *const u8 as usize
+    }
+    let os = |what: &str, e: Errno| common::Failure::new(format_args!("{what}: {e}"));
+    let cached_shape = || Builder::new().stack_size(64 << 10);
+    let fresh_shape = || Builder::new().stack_size(128 << 10);
+    // One mapping of the first shape waits in the cache.
+    thread::release_cached_stacks();
+    let before = maps_count();
+    let first = cached_shape().spawn(stack_address).map_err(fail)?.join()?;
+    check_eq!(maps_count(), before + 2);
+    let with_cache = maps_count();
+    {
+        let _uid = LimitableUid::enter().map_err(|e| os("setresuid to leave root", e))?;
+        let _limit = SoftLimit::set(RLIMIT_NPROC, 1).map_err(|e| os("prlimit64(RLIMIT_NPROC)", e))?;
+        // No cached mapping of this shape: a fresh one is mapped, then must be unmapped.
+        let r = fresh_shape().spawn(stack_address);
+        check_eq!(r.err(), Some(SpawnError::ThreadLimit(Errno::EAGAIN)));
+        check_eq!(maps_count(), with_cache);
+        // The cached mapping is taken, then goes back.
+        let r = cached_shape().spawn(stack_address);
+        check_eq!(r.err(), Some(SpawnError::ThreadLimit(Errno::EAGAIN)));
+        check_eq!(maps_count(), with_cache);
+    }
+    // Back in the cache and reusable: the next spawn of that shape runs on it.
+    let again = cached_shape().spawn(stack_address).map_err(fail)?.join()?;
+    check_eq!(again, first);
+    check_eq!(thread::release_cached_stacks(), 1);
+    check_eq!(maps_count(), before);
+    Ok(())
+}
+
+/// ENOMEM from the guard page's `mprotect` (the mapping count is full: the guard splits the
+/// thread's mapping in two) gives the stack cache back and tries again, as ENOMEM from `mmap`
+/// does. The count is filled with one-page mappings, one is given back: room for the thread's
+/// mapping, not for the split, until the cache's mappings are gone. A probe checks that state
+/// first (a fresh two-page mapping maps, and protecting one of its pages fails); under QEMU it
+/// does not arise (QEMU's own mappings move the count), and only the spawn is checked.
+fn guard_enomem_gives_the_cache_back_and_retries() -> TestResult {
+    use common::mapfill::MapFill;
+    use linux_raw_sys::general::{MAP_NORESERVE, MAP_STACK, PROT_NONE, PROT_READ, PROT_WRITE};
+    let max = MapFill::max_map_count().ok_or_else(|| common::Failure::new(format_args!("no vm.max_map_count")))?;
+    check!(max <= 1 << 20, "vm.max_map_count {max}: too many mappings to fill in a test");
+    // Two cached mappings (two each): the retry gives back more than it needs, so what runs the
+    // thread afterwards (QEMU maps a host stack for it) finds room too.
+    thread::release_cached_stacks();
+    let before = maps_count();
+    let gate = leak_gate();
+    let a = Builder::new().stack_size(64 << 10).spawn(move || gate.wait()).map_err(fail)?;
+    let b = Builder::new().stack_size(64 << 10).spawn(move || gate.wait()).map_err(fail)?;
+    gate.open();
+    a.join()?;
+    b.join()?;
+    check_eq!(maps_count(), before + 4);
+    let (mut fill, err) = MapFill::fill(max + 1024).map_err(|e| common::Failure::new(format_args!("filler table: {e}")))?;
+    check_eq!(err, Some(Errno::ENOMEM));
+    check!(fill.pop(), "no filler to give back");
+    let page = strand::rt::page_size();
+    let probe = syscall::mmap_anon(2 * page, PROT_READ | PROT_WRITE, MAP_NORESERVE | MAP_STACK);
+    let forced = match probe {
+        Ok(p) => {
+            // SAFETY: the probe is ours and unused.
+            let split = unsafe { syscall::mprotect(p, page, PROT_NONE) };
+            // SAFETY: as above.
+            let _ = unsafe { syscall::munmap(p, 2 * page) };
+            split == Err(Errno::ENOMEM)
+        }
+        Err(_) => false,
+    };
+    // A shape the cache cannot serve: mmap fits, the guard's split does not.
+    let r = Builder::new().stack_size(256 << 10).spawn(|| 7u8);
+    let r = r.map(|h| h.join());
+    drop(fill);
+    check_eq!(r, Ok(Ok(7)));
+    thread::release_cached_stacks();
+    check_eq!(maps_count(), before);
+    if !forced {
+        strand::println!("  (mprotect did not run out of mappings here: the spawn was not forced into the guard's ENOMEM)");
+    }
+    Ok(())
+}
+
+/// A thread that joins its own handle gets `JoinError::SelfJoin` (pthread_join's EDEADLK)
+/// instead of waiting for itself forever, and its handle is detached: the thread drops its
+/// result and frees its mapping itself when it finishes, once each.
+fn self_join_is_an_error_and_detaches() -> TestResult {
+    use strand::sync::Mutex;
+    use strand::thread::JoinError;
+    static DROPS: AtomicU32 = AtomicU32::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+        }
+    }
+    static HANDLE: Mutex<Option<JoinHandle<Counted>>> = Mutex::new(None);
+    static OUTCOME: Mutex<Option<Option<JoinError>>> = Mutex::new(None);
+    DROPS.store(0, SeqCst);
+    let before = settled_maps_count();
+    let gate = leak_gate();
+    let h = thread::spawn(move || {
+        gate.wait();
+        let own = HANDLE.lock().take();
+        let outcome = own.map(|h| match h.join() {
+            Ok(_) => None,
+            Err(e) => Some(e),
+        });
+        *OUTCOME.lock() = outcome;
+        Counted
+    })
+    .map_err(fail)?;
+    *HANDLE.lock() = Some(h);
+    gate.open();
+    check!(common::eventually(10, || OUTCOME.lock().is_some()), "the thread is still waiting for itself");
+    check_eq!(*OUTCOME.lock(), Some(Some(JoinError::SelfJoin)));
+    check_eq!(JoinError::SelfJoin.errno(), Errno::EDEADLK);
+    // Detached by the failed join: the thread drops its own result...
+    check!(common::eventually(10, || DROPS.load(SeqCst) == 1), "result dropped {} times", DROPS.load(SeqCst));
+    // ...and gives back its mapping, right after dropping the result (settling the cache then
+    // waits for the kernel to be done with it).
+    check!(common::eventually(10, || settled_maps_count() == before), "mappings: {before} before, {} after", settled_maps_count());
+    check_eq!(DROPS.load(SeqCst), 1);
     Ok(())
 }

@@ -94,7 +94,7 @@ fn fresh_view() -> (u64, [u8; 5], bool, u32, u64) {
 
 fn spawned_thread_initial_values() -> TestResult {
     for _ in 0..4 {
-        let v = thread::spawn(fresh_view).map_err(|e| common::Failure::new(format_args!("{e}")))?.join();
+        let v = thread::spawn(fresh_view).map_err(|e| common::Failure::new(format_args!("{e}")))?.join()?;
         check_eq!(v, (0x1122_3344_5566_7788, *b"tdata", true, 64, 4096));
     }
     Ok(())
@@ -122,7 +122,7 @@ fn threads_are_independent() -> TestResult {
     thread::sleep(core::time::Duration::from_millis(10));
     GATE.open();
     for (i, h) in handles.iter_mut().enumerate() {
-        let (data, mine, others_zero) = h.take().unwrap().join();
+        let (data, mine, others_zero) = h.take().unwrap().join()?;
         check_eq!(data, i as u64 * 1000);
         check_eq!(mine, i as u32 + 1);
         check!(others_zero, "thread {i} saw another thread's write");
@@ -138,7 +138,7 @@ fn alignment_64_and_4096() -> TestResult {
     let (a, b) = addrs();
     check!(a % 64 == 0 && b % 4096 == 0, "main thread: {a:#x} {b:#x}");
     for _ in 0..4 {
-        let (a, b) = thread::spawn(addrs).map_err(|e| common::Failure::new(format_args!("{e}")))?.join();
+        let (a, b) = thread::spawn(addrs).map_err(|e| common::Failure::new(format_args!("{e}")))?.join()?;
         check!(a % 64 == 0 && b % 4096 == 0, "spawned thread: {a:#x} {b:#x}");
     }
     Ok(())
@@ -146,7 +146,7 @@ fn alignment_64_and_4096() -> TestResult {
 
 fn addresses_differ_between_threads() -> TestResult {
     let mine = addr_of_mut!(DATA) as usize;
-    let theirs = thread::spawn(|| addr_of_mut!(DATA) as usize).map_err(|e| common::Failure::new(format_args!("{e}")))?.join();
+    let theirs = thread::spawn(|| addr_of_mut!(DATA) as usize).map_err(|e| common::Failure::new(format_args!("{e}")))?.join()?;
     check!(mine != theirs, "main and spawned thread share DATA at {mine:#x}");
     Ok(())
 }

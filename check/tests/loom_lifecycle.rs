@@ -36,7 +36,8 @@ enum Memory {
 /// What a thread's control block and mapping hold for this protocol.
 struct Thread {
     lifecycle: Lifecycle,
-    /// CLONE_PARENT_SETTID wrote the tid before the thread ran; the kernel clears it.
+    /// The CLEARTID word: nonzero (strand's spawner stores RUNNING before `clone`) until the
+    /// kernel clears it.
     ctid: AtomicU32,
     mapping: UnsafeCell<Memory>,
     frees: AtomicUsize,

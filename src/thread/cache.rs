@@ -5,7 +5,9 @@
 //! A mapping is reusable once the kernel has cleared its thread's CLONE_CHILD_CLEARTID word:
 //! from then on the thread no longer runs on it. A joined thread's word is already clear; a
 //! detached thread puts its own mapping here just before it exits, and the word tells a later
-//! spawn when the kernel is done with it.
+//! spawn when the kernel is done with it; a spawn whose `clone` failed puts back the mapping it
+//! took, its word cleared by hand (no thread ever ran on it). The cache owns what it holds
+//! (step "cached" of the lifecycle in `thread/mod.rs`).
 
 use crate::sync::Mutex;
 use crate::syscall;

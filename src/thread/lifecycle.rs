@@ -1,7 +1,9 @@
 //! The one atomic decision between a thread's exit and its handle's detach: whoever comes
-//! second owns the thread's mapping and frees it (notes: "Thread exit and join", rule 1); and
-//! the handle's wait for the kernel's CLONE_CHILD_CLEARTID clear, after which the thread no
-//! longer runs on its mapping. Both are model-checked on the host (`check/`, loom), so they
+//! second owns the thread's mapping and frees it (steps 2 to 3 of the lifecycle in
+//! `thread/mod.rs`): the first to arrive may not free it, since the other still uses it (the
+//! thread runs on it; the handle still reads its result or detaches); and the handle's wait
+//! for the kernel's CLONE_CHILD_CLEARTID clear, after which the thread no longer runs on its
+//! mapping. Both are model-checked on the host (`check/`, loom), so they
 //! take their atomics and futex from `sync::atomic_wait` only.
 
 use crate::sync::atomic_wait::futex::{self, Scope};
@@ -47,7 +49,8 @@ impl Lifecycle {
 
 /// Sleeps until the kernel has cleared a thread's CLEARTID word `ctid`: from then on the thread
 /// is gone and no longer touches its stack or control block. Shared futex, because the kernel's
-/// wake is shared (notes: rule 2). Acquire pairs with the clear, so everything the thread wrote
+/// wake is shared: mm_release (kernel/fork.c) calls FUTEX_WAKE without FUTEX_PRIVATE_FLAG, and a
+/// private wait would never see it. Acquire pairs with the clear, so everything the thread wrote
 /// (its result) is visible once this returns.
 pub fn wait_for_exit(ctid: &AtomicU32) {
     loop {

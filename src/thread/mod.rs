@@ -1,41 +1,108 @@
 //! Threads: spawn, join, detach, scoped threads, the current thread, names, sleeping.
 //!
-//! A thread is one anonymous mapping (see `layout`): guard page, stack, the closure and then its
-//! result, and the TLS area with the control block. Spawning needs no allocator. The kernel's
-//! CLONE_CHILD_CLEARTID word tells a joiner when the thread is gone, and one atomic swap decides
-//! whether the thread or its handle frees the mapping (`lifecycle`).
+//! # A thread's life, and who owns its memory
+//!
+//! A thread is one anonymous mapping (`layout`): a guard page, the stack, the packet (the
+//! closure, then its result) and the TLS area with the control block (`Tcb`). Spawning needs
+//! no allocator. The mapping changes hands as the thread goes through its life; whoever owns it
+//! is the only one who may free it (unmap it or give it to the cache), and nobody frees it
+//! while a thread may still run on it.
+//!
+//! ```text
+//!      mmap + guard mprotect ---+        +--- cache::take (its CLEARTID word is 0)
+//!                               v        v
+//!                   +-----------------------------------+
+//!                   | SPAWNING        owner: spawner    |  mapping.rs: TLS, Tcb, packet;
+//!                   |                                   |  CLEARTID word = RUNNING; clone
+//!                   +-----------------------------------+
+//!     clone fails:                  |  clone succeeds (the kernel has already
+//!     fresh -> munmap               |  stored the tid in Tcb::tid)
+//!     cached -> back to the cache   v
+//!                   +-----------------------------------+
+//!                   | RUNNING         owner: nobody     |  start.rs: name to the kernel,
+//!                   | the thread and its handle share   |  closure, result, `exited`,
+//!                   | it until one atomic swap decides  |  then the exit decision
+//!                   +-----------------------------------+  (lifecycle.rs)
+//!           handle gave up first  |         |  thread finished first
+//!     (drop, detach, self-join)   v         v
+//!   +-------------------------------+   +-----------------------------------+
+//!   | owner: the THREAD             |   | owner: the HANDLE                 |
+//!   | drops its result; last act:   |   | join or drop waits until the      |
+//!   | cache::put, CLEARTID word     |   | kernel has zeroed the CLEARTID    |
+//!   | still set (start.rs), or, if  |   | word, takes or drops the result,  |
+//!   | the cache is full, unmaps     |   | then cache::put or munmap         |
+//!   | itself and exits in one asm   |   | (handle.rs, free_mapping)         |
+//!   | sequence (exit_and_free)      |   |                                   |
+//!   +-------------------------------+   +-----------------------------------+
+//!                   |                                   |
+//!                   v                                   v
+//!                   +-----------------------------------+
+//!                   | CACHED          owner: cache.rs   |  a spawn of the same shape takes
+//!                   |                                   |  it once its CLEARTID word is 0;
+//!                   +-----------------------------------+  release_cached_stacks() waits
+//!                                                          for that, then unmaps it
+//! ```
+//!
+//! | step | who may free the mapping | code |
+//! |---|---|---|
+//! | spawning | the spawner | `mapping.rs` (`Mapping`) |
+//! | running | nobody: the thread runs on it, the handle may still read the result | `start.rs`, `handle.rs` |
+//! | finished | whoever came second to the exit/detach swap | `lifecycle.rs` decides; `start.rs` or `handle.rs` frees |
+//! | cached | the cache, until a spawn takes it (back to spawning) | `cache.rs` |
+//!
+//! What the kernel does, and when (man 2 clone, kernel/fork.c): with CLONE_PARENT_SETTID it
+//! stores the new tid in `Tcb::tid` before the thread can run (and before `clone` returns), so
+//! `current().tid()` is right from the thread's first instruction, in a signal handler too,
+//! and stays right after it exits; with CLONE_CHILD_CLEARTID it zeroes `Tcb::ctid` and does a
+//! shared futex wake when the thread has left its stack for good (mm_release), which is what
+//! `join` and the cache wait for. Scoped threads also count themselves out of their scope
+//! (`scope::thread_done`) after their last use of borrowed data.
+//!
+//! The main thread's control block lives in a mapping of its own that is never freed
+//! (`init_main_thread`).
+//!
+//! # Identity and names
+//!
+//! `current()` and `JoinHandle::thread()` read the tid and the name without a lock (the name
+//! through `name::NameCell`), so a signal handler may call `current()` whatever its thread was
+//! doing. Renames (`set_name`, `JoinHandle::set_name`, the new thread's start-up `prctl`) take
+//! the `Tcb`'s lock, so the kernel's name and strand's always agree once they are done.
 
 mod cache;
+mod handle;
 mod layout;
 mod lifecycle;
+mod mapping;
+mod name;
 mod parallelism;
 mod scope;
+mod start;
 mod tcb;
 
 pub use cache::release_cached_stacks;
+pub use handle::{JoinError, JoinHandle};
+pub use name::ThreadName;
 pub use parallelism::available_parallelism;
 pub use scope::{scope, Scope, ScopedJoinHandle};
-pub use tcb::ThreadName;
 pub(crate) use tcb::Tcb;
 
 use crate::arch;
 use crate::errno::Errno;
 use crate::futex;
 use crate::rt;
-use crate::syscall::{self, SigSet};
+use crate::syscall;
 use crate::tls;
 use core::alloc::Layout;
 use core::fmt;
-use core::marker::PhantomData;
 use core::mem::{ManuallyDrop, MaybeUninit};
-use core::ptr::{self, NonNull};
+use core::ptr;
 use core::sync::atomic::AtomicU32;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::Release;
 use core::time::Duration;
-use layout::map_layout;
-use lifecycle::Owner;
+use handle::free_mapping;
 use linux_raw_sys::general as g;
 use linux_raw_sys::prctl::{PR_GET_NAME, PR_SET_NAME};
+use mapping::{origin_of, Mapping};
 
 /// Stack size when neither the builder nor PT_GNU_STACK asks for one (Rust std's default).
 pub const DEFAULT_STACK_SIZE: usize = 2 << 20;
@@ -43,21 +110,8 @@ pub const DEFAULT_STACK_SIZE: usize = 2 << 20;
 /// PTHREAD_STACK_MIN is 16 KiB on x86_64). The kernel's AT_MINSIGSTKSZ is added on top.
 pub const MIN_STACK_SIZE: usize = 16 << 10;
 
-/// Every thread shares the address space, files, fs info, signal handlers and SysV semaphore
-/// undo list, and is in the caller's thread group (the set QEMU user mode requires too); the
-/// kernel stores the tid in the control block before the thread runs and clears it, with a
-/// futex wake, when the thread is gone (man 2 clone).
-const CLONE_FLAGS: u32 = g::CLONE_VM
-    | g::CLONE_FS
-    | g::CLONE_FILES
-    | g::CLONE_SIGHAND
-    | g::CLONE_THREAD
-    | g::CLONE_SYSVSEM
-    | g::CLONE_SETTLS
-    | g::CLONE_PARENT_SETTID
-    | g::CLONE_CHILD_CLEARTID;
-
-/// Why a spawn failed. A failed spawn has unmapped everything it mapped.
+/// Why a spawn failed. A failed spawn has unmapped the memory it mapped; a mapping it took from
+/// the stack cache has gone back to the cache, ready for the next spawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpawnError {
     /// `clone` said EAGAIN: RLIMIT_NPROC, the pid or thread limit (`threads-max`, cgroup
@@ -194,12 +248,13 @@ impl Builder {
         let packet = mapping.tcb().packet as *mut Packet<F, T>;
         // SAFETY: the packet slot is sized and aligned for Packet<F, T> and not yet in use.
         unsafe { packet.write(Packet { f: ManuallyDrop::new(f) }) };
-        match mapping.clone_thread(thread_start::<F, T>) {
-            Ok(()) => Ok(JoinHandle { tcb: mapping.tcb, _result: PhantomData }),
+        match mapping.clone_thread(start::thread_start::<F, T>) {
+            // SAFETY: the thread runs, with a Packet<F, T>; the handle shares its mapping.
+            Ok(()) => Ok(unsafe { JoinHandle::new(mapping.tcb) }),
             Err(e) => {
                 // SAFETY: the thread never ran, so the closure is still in the packet.
                 unsafe { ManuallyDrop::drop(&mut (*packet).f) };
-                mapping.free();
+                mapping.abandon();
                 Err(e)
             }
         }
@@ -213,262 +268,6 @@ union Packet<F, T> {
     result: ManuallyDrop<MaybeUninit<T>>,
 }
 
-/// A thread's mapping between `mmap` and `clone` (or its failure).
-struct Mapping {
-    tcb: NonNull<Tcb>,
-    tp: *mut u8,
-    stack_top: *mut u8,
-}
-
-impl Mapping {
-    fn create(b: &Builder, packet: Layout, name: ThreadName, scope: *const AtomicU32) -> Result<Mapping, SpawnError> {
-        let p = rt::process();
-        let page = p.auxv.pagesz;
-        let stack = b
-            .stack_size
-            .unwrap_or(if p.program.stack_size != 0 { p.program.stack_size } else { DEFAULT_STACK_SIZE })
-            .max(MIN_STACK_SIZE.saturating_add(p.auxv.minsigstksz));
-        let guard = b.guard_size.unwrap_or(page);
-        let l = map_layout(page, guard, stack, packet, &p.area).ok_or(SpawnError::InvalidConfig(ConfigError::SizeOverflow))?;
-
-        let base = match cache::take(l.map_len, l.guard, l.origin_align) {
-            Some(base) => base,
-            None => Self::map(l.map_len, l.origin_align, l.guard)?,
-        };
-        let origin = origin_of(base, l.origin_align);
-        // SAFETY: all offsets lie inside the mapping (map_layout), which is ours and which no
-        // thread runs on.
-        unsafe {
-            let area = origin.add(l.area);
-            tls::init_block(area, &p.area, &p.program.tls);
-            let tcb = area.add(p.area.tcb) as *mut Tcb;
-            Tcb::init(tcb, name);
-            (*tcb).map_base = base;
-            (*tcb).map_len = l.map_len;
-            (*tcb).map_guard = l.guard;
-            (*tcb).map_origin_align = l.origin_align;
-            (*tcb).packet = origin.add(l.packet);
-            (*tcb).scope = scope;
-            Ok(Mapping { tcb: NonNull::new_unchecked(tcb), tp: area.add(p.area.tp), stack_top: origin.add(l.stack_top) })
-        }
-    }
-
-    /// A fresh mapping with its guard page. Under memory pressure, cached stacks are given back
-    /// first and the mapping tried once more.
-    fn map(len: usize, origin_align: usize, guard: usize) -> Result<*mut u8, SpawnError> {
-        // MAP_NORESERVE: untouched stack pages cost nothing, as with any stack. MAP_STACK
-        // documents the use (man 2 mmap).
-        let mmap = || syscall::mmap_anon(len, g::PROT_READ | g::PROT_WRITE, g::MAP_NORESERVE | g::MAP_STACK);
-        let base = match mmap() {
-            Err(Errno::ENOMEM) if release_cached_stacks() > 0 => mmap(),
-            r => r,
-        }
-        .map_err(|e| SpawnError::from_errno("mmap", e))?;
-        if guard != 0 {
-            // SAFETY: the guard lies inside the fresh mapping that nothing else uses.
-            if let Err(e) = unsafe { syscall::mprotect(origin_of(base, origin_align), guard, g::PROT_NONE) } {
-                // SAFETY: the mapping is ours and unused.
-                let _ = unsafe { syscall::munmap(base, len) };
-                return Err(SpawnError::from_errno("mprotect", e));
-            }
-        }
-        Ok(base)
-    }
-
-    fn tcb(&self) -> &Tcb {
-        // SAFETY: initialised in `create`, alive until `free`.
-        unsafe { self.tcb.as_ref() }
-    }
-
-    fn clone_thread(&self, entry: unsafe extern "C" fn(*mut u8) -> !) -> Result<(), SpawnError> {
-        let tcb = self.tcb.as_ptr();
-        // SAFETY: the child gets its own stack, a complete TLS area and control block (so it is
-        // safe to interrupt from its first instruction), and the signal mask of the spawning
-        // thread (clone copies it). ptid and ctid are the Tcb's word, which outlives the thread.
-        let r = unsafe {
-            let ctid = (*tcb).ctid.as_ptr();
-            arch::clone_thread(CLONE_FLAGS as usize, self.stack_top, ctid as *mut i32, ctid, self.tp, entry, tcb as *mut u8)
-        };
-        let tid = Errno::result(r).map_err(|e| SpawnError::from_errno("clone", e))?;
-        self.tcb().tid.store(tid as i32, Relaxed);
-        Ok(())
-    }
-
-    fn free(self) {
-        free_mapping(self.tcb());
-    }
-}
-
-/// The first address at or above `base` aligned to `align`.
-fn origin_of(base: *mut u8, align: usize) -> *mut u8 {
-    base.wrapping_add(base.align_offset(align))
-}
-
-/// The first Rust code of every spawned thread.
-unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) -> ! {
-    // SAFETY: the parent passed this thread's Tcb, initialised, with the closure in its packet.
-    let tcb = unsafe { &*(tcb as *const Tcb) };
-    let packet = tcb.packet as *mut Packet<F, T>;
-    let name = tcb.shared.lock().name;
-    if !name.is_empty() {
-        let _ = syscall::prctl(PR_SET_NAME, name.as_c_bytes().as_ptr() as usize);
-    }
-    // SAFETY: the closure is taken exactly once, here; the result replaces it in the union.
-    unsafe {
-        let f = ManuallyDrop::take(&mut (*packet).f);
-        let result = f();
-        ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result)));
-    }
-    tcb.shared.lock().exited = true;
-    let owner = tcb.lifecycle.exit();
-    if owner == Owner::Thread {
-        // Detached: nobody will read the result.
-        // SAFETY: written just above and owned by this thread now.
-        unsafe { (*(*packet).result).assume_init_drop() };
-    }
-    if !tcb.scope.is_null() {
-        // SAFETY: the scope waits for this count to reach zero before it ends, so it is alive.
-        unsafe { scope::thread_done(tcb.scope) };
-    }
-    if owner == Owner::Thread {
-        // Detached and finished: hand the mapping to the cache, to be reused once the kernel has
-        // cleared our tid word (that is, once we no longer run on it). If it is full, unmap it
-        // ourselves.
-        // SAFETY: nothing else refers to the mapping; the word is the kernel's CLEARTID word.
-        let cached = unsafe { cache::put(tcb.map_base, tcb.map_len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) };
-        if !cached {
-            // SAFETY: as above.
-            unsafe { exit_and_free(tcb) }
-        }
-    }
-    syscall::exit_thread(0)
-}
-
-/// The end of a detached thread: free the mapping we run on, and exit.
-unsafe fn exit_and_free(tcb: &Tcb) -> ! {
-    let (base, len) = (tcb.map_base, tcb.map_len);
-    // No signal handler may run on the stack once it is unmapped (notes: rule 4).
-    let _ = syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), None);
-    // The kernel's exit-time clear of ctid would land in freed, maybe reused, memory (rule 3).
-    // SAFETY: null turns the clear off.
-    unsafe { syscall::set_tid_address(ptr::null_mut()) };
-    // SAFETY: per the function's contract; the arch code touches no memory after the munmap.
-    unsafe { arch::unmap_and_exit(base, len) }
-}
-
-/// Sleeps until the kernel has cleared the thread's tid word: the thread is gone, its stack no
-/// longer in use. The loop lives in `lifecycle`, where the host model checker covers it.
-fn wait_for_exit(tcb: &Tcb) {
-    lifecycle::wait_for_exit(&tcb.ctid)
-}
-
-/// Owns a joinable thread. Dropping it detaches the thread.
-pub struct JoinHandle<T> {
-    tcb: NonNull<Tcb>,
-    _result: PhantomData<T>,
-}
-
-// SAFETY: the handle only gives access to the result (T: Send) and to the control block, whose
-// shared parts are behind atomics and a lock.
-unsafe impl<T: Send> Send for JoinHandle<T> {}
-// SAFETY: `&JoinHandle` only reads the control block through atomics and its lock.
-unsafe impl<T> Sync for JoinHandle<T> {}
-
-impl<T> JoinHandle<T> {
-    fn tcb(&self) -> &Tcb {
-        // SAFETY: the mapping lives until the handle joins or detaches.
-        unsafe { self.tcb.as_ref() }
-    }
-
-    /// Waits for the thread to finish and returns what its closure returned.
-    pub fn join(self) -> T {
-        let this = ManuallyDrop::new(self);
-        let tcb = this.tcb();
-        wait_for_exit(tcb);
-        let packet = tcb.packet as *mut Packet<(), T>;
-        // SAFETY: the thread wrote its result before exiting, and the handle owns it now. The
-        // packet offset does not depend on F (the union starts at the slot).
-        let result = unsafe { (*packet).result.assume_init_read() };
-        free_mapping(tcb);
-        result
-    }
-
-    /// Lets the thread run on unobserved; it frees its own memory when it finishes.
-    pub fn detach(self) {
-        drop(self)
-    }
-
-    /// Whether the thread has finished (so `join` will not block).
-    pub fn is_finished(&self) -> bool {
-        self.tcb().ctid.load(Acquire) == 0
-    }
-
-    /// The thread's identity and name.
-    pub fn thread(&self) -> Thread {
-        Thread::of(self.tcb())
-    }
-
-    /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to
-    /// another thread by then.
-    pub fn signal(&self, sig: u32) -> Result<(), Errno> {
-        let tcb = self.tcb();
-        let shared = tcb.shared.lock();
-        if shared.exited {
-            return Err(Errno::ESRCH);
-        }
-        // Holding the lock keeps the thread from exiting, so the tid still names it.
-        crate::signal::send_to_thread(tcb.tid(), sig)
-    }
-
-    /// Renames the thread (through /proc/self/task/<tid>/comm). `ESRCH` once it has finished.
-    pub fn set_name(&self, name: &str) -> Result<(), Errno> {
-        let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
-        let tcb = self.tcb();
-        let mut shared = tcb.shared.lock();
-        if shared.exited {
-            return Err(Errno::ESRCH);
-        }
-        // Holding the lock keeps the thread from exiting, so the tid still names it.
-        let mut path = PathBuf::new();
-        path.push(b"/proc/self/task/");
-        path.push_int(tcb.tid() as u32);
-        path.push(b"/comm");
-        syscall::write_file(path.as_cstr(), name.as_str().as_bytes())?;
-        shared.name = name;
-        Ok(())
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    fn drop(&mut self) {
-        let tcb = self.tcb();
-        if tcb.lifecycle.detach() == Owner::Handle {
-            // The thread finished first and left its mapping (and result) to us.
-            wait_for_exit(tcb);
-            let packet = tcb.packet as *mut Packet<(), T>;
-            // SAFETY: the thread wrote its result; nobody else will read it.
-            unsafe { (*(*packet).result).assume_init_drop() };
-            free_mapping(tcb);
-        }
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("thread", &self.thread()).finish()
-    }
-}
-
-/// Gives back the mapping of a thread that has exited (or never ran): to the cache, or unmapped.
-fn free_mapping(tcb: &Tcb) {
-    let (base, len) = (tcb.map_base, tcb.map_len);
-    // SAFETY: the thread's tid word is clear and we own the mapping.
-    if !unsafe { cache::put(base, len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) } {
-        // SAFETY: as above.
-        let _ = unsafe { syscall::munmap(base, len) };
-    }
-}
-
 /// Spawns a thread with the default settings.
 pub fn spawn<F, T>(f: F) -> Result<JoinHandle<T>, SpawnError>
 where
@@ -479,6 +278,7 @@ where
 }
 
 /// A snapshot of a thread's identity: its kernel tid and its name when the snapshot was taken.
+/// Taking one takes no lock (see "Identity and names" above).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Thread {
     tid: i32,
@@ -487,7 +287,7 @@ pub struct Thread {
 
 impl Thread {
     fn of(tcb: &Tcb) -> Thread {
-        Thread { tid: tcb.tid.load(Relaxed), name: tcb.shared.lock().name }
+        Thread { tid: tcb.tid(), name: tcb.name.load() }
     }
 
     /// The kernel thread id (kept after the thread has finished; the kernel may then reuse it).
@@ -506,23 +306,28 @@ impl fmt::Debug for Thread {
     }
 }
 
-/// The calling thread.
+/// The calling thread. Async-signal-safe: it takes no lock, so a signal handler may call it
+/// whatever the thread it interrupted was doing (README, "Async-signal-safe calls").
 pub fn current() -> Thread {
     Thread::of(Tcb::current())
 }
 
-/// The calling thread's kernel tid, from its control block (no syscall).
+/// The calling thread's kernel tid, from its control block (no syscall). Async-signal-safe.
 #[inline]
 pub fn current_tid() -> i32 {
     Tcb::current().tid()
 }
 
-/// Names the calling thread (`prctl(PR_SET_NAME)`). `ERANGE` if longer than 15 bytes.
+/// Names the calling thread (`prctl(PR_SET_NAME)`). `ERANGE` if longer than 15 bytes. Not
+/// async-signal-safe: it takes the control block's lock, which the interrupted code may hold.
 pub fn set_name(name: &str) -> Result<(), Errno> {
     let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
-    let mut shared = Tcb::current().shared.lock();
+    let tcb = Tcb::current();
+    let renames = tcb.shared.lock();
     syscall::prctl(PR_SET_NAME, name.as_c_bytes().as_ptr() as usize)?;
-    shared.name = name;
+    // SAFETY: renames happen under the lock we hold.
+    unsafe { tcb.name.store(name) };
+    drop(renames);
     Ok(())
 }
 
@@ -569,10 +374,12 @@ pub(crate) fn init_main_thread() -> Result<(), Errno> {
         let tcb = area.add(p.area.tcb) as *mut Tcb;
         Tcb::init(tcb, ThreadName::new("main").expect("valid name"));
         Errno::result(arch::set_thread_pointer(area.add(p.area.tp)))?;
-        // The kernel clears this word if the main thread exits alone (notes: rule 8).
+        // The main thread's CLEARTID word: the kernel zeroes it and wakes a futex there if the
+        // main thread exits while others go on (man 2 set_tid_address). set_tid_address
+        // returns the caller's tid.
         let tid = syscall::set_tid_address((*tcb).ctid.as_ptr());
         (*tcb).ctid.store(tid as u32, Release);
-        (*tcb).tid.store(tid, Relaxed);
+        (*tcb).tid.store(tid, Release);
     }
     Ok(())
 }

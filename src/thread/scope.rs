@@ -1,7 +1,7 @@
 //! Scoped threads: threads that may borrow from the caller's stack, because `scope` does not
 //! return before every thread spawned in it has finished with what it borrowed.
 
-use super::{Builder, JoinHandle, SpawnError, Thread};
+use super::{Builder, JoinError, JoinHandle, SpawnError, Thread};
 use crate::futex;
 use core::marker::PhantomData;
 use core::sync::atomic::AtomicU32;
@@ -78,7 +78,9 @@ pub struct ScopedJoinHandle<'scope, T> {
 }
 
 impl<T> ScopedJoinHandle<'_, T> {
-    pub fn join(self) -> T {
+    /// As `JoinHandle::join`: `Err(JoinError::SelfJoin)` (and the thread detached, the scope
+    /// still waiting for it) if the calling thread is the handle's thread.
+    pub fn join(self) -> Result<T, JoinError> {
         self.inner.join()
     }
 

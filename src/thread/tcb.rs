@@ -2,62 +2,19 @@
 //! pointer so a thread finds its own with one register read.
 
 use super::lifecycle::Lifecycle;
+use super::name::{NameCell, ThreadName};
 use crate::arch;
 use crate::sync::Mutex;
 use crate::tls;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
 use static_assertions::const_assert_eq;
 
-/// A thread name as Linux keeps it: at most 15 bytes (TASK_COMM_LEN - 1, include/linux/sched.h).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ThreadName {
-    bytes: [u8; 16],
-    len: u8,
-}
-
-impl ThreadName {
-    pub const MAX_LEN: usize = 15;
-
-    pub const fn empty() -> ThreadName {
-        ThreadName { bytes: [0; 16], len: 0 }
-    }
-
-    /// `None` if longer than 15 bytes or containing a NUL byte.
-    pub fn new(name: &str) -> Option<ThreadName> {
-        if name.len() > Self::MAX_LEN || name.as_bytes().contains(&0) {
-            return None;
-        }
-        let mut bytes = [0; 16];
-        bytes[..name.len()].copy_from_slice(name.as_bytes());
-        Some(ThreadName { bytes, len: name.len() as u8 })
-    }
-
-    pub fn as_str(&self) -> &str {
-        // SAFETY: built from a &str, whole.
-        unsafe { core::str::from_utf8_unchecked(&self.bytes[..self.len as usize]) }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// NUL-terminated, for prctl.
-    pub(crate) fn as_c_bytes(&self) -> &[u8; 16] {
-        &self.bytes
-    }
-}
-
-impl core::fmt::Debug for ThreadName {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-/// What other threads may read or change, under the Tcb's lock.
+/// What other threads may read or change under the Tcb's lock. The lock also serialises every
+/// rename: whoever holds it may write `Tcb::name` and tell the kernel the name.
 pub(crate) struct Shared {
-    pub name: ThreadName,
     /// Set (under the lock) just before the thread exits: its tid may be reused from then on,
-    /// so nobody may address it by tid any more (notes: rule 7).
+    /// so nobody may address it by tid any more (`JoinHandle::signal` and `set_name` check it
+    /// under the lock, so the thread cannot exit between their check and their syscall).
     pub exited: bool,
 }
 
@@ -68,12 +25,17 @@ pub struct Tcb {
     /// pointer back on x86), word 5 is the stack-protector canary (`%fs:0x28`, `%gs:0x14`,
     /// s390x and sparc64 TP+0x28). strand keeps its own fields clear of all of them.
     pub(crate) abi_head: [usize; arch::TCB_HEAD_WORDS],
-    /// The kernel's word: CLONE_PARENT_SETTID stores the tid here before the thread runs, and
-    /// CLONE_CHILD_CLEARTID zeroes it and does a shared futex wake once the thread is gone.
-    /// While the thread runs it is its tid, read with no syscall.
+    /// The kernel's CLONE_CHILD_CLEARTID word: nonzero while the thread may still run on its
+    /// mapping; the kernel zeroes it and does a shared futex wake once the thread is gone
+    /// (kernel/fork.c, mm_release). The spawner sets it to `RUNNING` before `clone`; for the
+    /// main thread it holds the tid (`set_tid_address`).
     pub(crate) ctid: AtomicU32,
-    /// The tid for identity: unlike `ctid` it keeps its value after the thread has exited.
+    /// The thread's tid: the kernel stores it here (CLONE_PARENT_SETTID) before the thread
+    /// runs its first instruction, and nobody changes it afterwards, so it is right from that
+    /// instruction on and stays right after the thread has exited. 0 before `clone`.
     pub(crate) tid: AtomicI32,
+    /// The thread's name, readable without a lock (see `name`).
+    pub(crate) name: NameCell,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) panicking: AtomicBool,
     pub(crate) shared: Mutex<Shared>,
@@ -112,9 +74,10 @@ impl Tcb {
                 },
                 ctid: AtomicU32::new(0),
                 tid: AtomicI32::new(0),
+                name: NameCell::new(name),
                 lifecycle: Lifecycle::new(),
                 panicking: AtomicBool::new(false),
-                shared: Mutex::new(Shared { name, exited: false }),
+                shared: Mutex::new(Shared { exited: false }),
                 map_base: core::ptr::null_mut(),
                 map_len: 0,
                 map_guard: 0,
@@ -138,8 +101,86 @@ impl Tcb {
         unsafe { &*(tp.wrapping_offset(off) as *const Tcb) }
     }
 
+    /// The thread's tid (0 only before `clone`). Relaxed: the kernel wrote it before the
+    /// thread ran, and anyone else reaches the Tcb through a handle made after `clone` returned.
     #[inline]
     pub(crate) fn tid(&self) -> i32 {
-        self.ctid.load(core::sync::atomic::Ordering::Relaxed) as i32
+        self.tid.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The words `clone` is given for this thread: `ptid` for CLONE_PARENT_SETTID (the identity
+    /// word) and `ctid` for CLONE_CHILD_CLEARTID (the exit word), which is set to `RUNNING`
+    /// first, so that a joiner or the stack cache never mistakes a thread that has not started
+    /// yet for one that is gone.
+    pub(crate) fn clone_words(&self) -> CloneWords {
+        self.ctid.store(RUNNING, core::sync::atomic::Ordering::Relaxed);
+        CloneWords { ptid: self.tid.as_ptr(), ctid: self.ctid.as_ptr() }
+    }
+
+    /// `clone` failed: no thread will ever clear the exit word, so clear it here.
+    pub(crate) fn clone_failed(&self) {
+        self.ctid.store(0, core::sync::atomic::Ordering::Release);
+    }
+}
+
+/// What a spawned thread's CLEARTID word holds until the kernel zeroes it. Not a tid (those
+/// stay below 2^30, FUTEX_TID_MASK, include/uapi/linux/futex.h): identity lives in `Tcb::tid`.
+const RUNNING: u32 = u32::MAX;
+
+/// The two words the kernel writes for a new thread (man 2 clone).
+pub(crate) struct CloneWords {
+    pub ptid: *mut i32,
+    pub ctid: *mut u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::MaybeUninit;
+    use core::sync::atomic::Ordering::Relaxed;
+
+    /// A control block as the spawner leaves it just before `clone`, and the words it gives
+    /// the kernel.
+    fn before_clone(slot: &mut MaybeUninit<Tcb>) -> (&Tcb, CloneWords) {
+        // SAFETY: the slot is a valid, aligned place for a Tcb.
+        unsafe { Tcb::init(slot.as_mut_ptr(), ThreadName::new("t").unwrap()) };
+        // SAFETY: initialised just above.
+        let tcb = unsafe { slot.assume_init_ref() };
+        let words = tcb.clone_words();
+        (tcb, words)
+    }
+
+    /// The kernel's side of `clone`, as man 2 clone and kernel/fork.c describe it, played on a
+    /// control block: CLONE_PARENT_SETTID stores the tid at `ptid` before the new thread runs
+    /// (so before anyone, the thread itself or a handler at its first instruction, can read
+    /// its identity, and before the spawner is back from `clone`); CLONE_CHILD_CLEARTID stores
+    /// 0 at `ctid` once the thread is gone. Identity must be right in between and afterwards,
+    /// and the thread must count as running until the clear.
+    #[test]
+    fn identity_is_the_word_the_kernel_writes_before_the_thread_runs() {
+        let mut slot = MaybeUninit::uninit();
+        let (tcb, words) = before_clone(&mut slot);
+        assert_ne!(tcb.ctid.load(Relaxed), 0, "a thread that has not started yet looks finished");
+        // SAFETY: the words point into the live Tcb; the kernel writes them as plain ints.
+        unsafe { *words.ptid = 4242 };
+        // The new thread's first instruction: nothing else has happened yet.
+        assert_eq!(tcb.tid(), 4242);
+        assert_eq!(super::super::Thread::of(tcb).tid(), 4242);
+        assert_ne!(tcb.ctid.load(Relaxed), 0);
+        // SAFETY: as above.
+        unsafe { *words.ctid = 0 };
+        assert_eq!(tcb.tid(), 4242, "identity lost when the thread exited");
+        assert_eq!(super::super::Thread::of(tcb).tid(), 4242);
+    }
+
+    /// A failed `clone` leaves the exit word clear, so that the cache can hand the mapping out
+    /// again (and `release_cached_stacks` does not wait for a thread that never existed).
+    #[test]
+    fn a_failed_clone_leaves_the_exit_word_clear() {
+        let mut slot = MaybeUninit::uninit();
+        let (tcb, _) = before_clone(&mut slot);
+        tcb.clone_failed();
+        assert_eq!(tcb.ctid.load(Relaxed), 0);
+        assert_eq!(tcb.tid(), 0);
     }
 }

@@ -2,6 +2,10 @@
 //! each result, then `N passed, N failed`. A test returns `Err(Failure)` with a message.
 #![allow(dead_code)]
 
+pub mod limits;
+pub mod mapfill;
+pub mod seccomp;
+
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use strand::syscall;
@@ -35,6 +39,13 @@ impl Write for Failure {
 }
 
 pub type TestResult = Result<(), Failure>;
+
+/// `h.join()?` in a test: a join that fails (a self-join) fails the test.
+impl From<strand::thread::JoinError> for Failure {
+    fn from(e: strand::thread::JoinError) -> Failure {
+        Failure::new(format_args!("join failed: {e}"))
+    }
+}
 
 /// `check!(cond)` or `check!(cond, "format", args..)`: fail the test unless `cond`.
 #[macro_export]
@@ -168,4 +179,37 @@ impl Gate {
         self.0.store(1, core::sync::atomic::Ordering::Release);
         strand::futex::wake_private(&self.0, u32::MAX);
     }
+}
+
+/// The scheduler state letter of thread `tid` of this process (`R`, `S`, `D`, ...), from
+/// /proc/self/task/<tid>/stat (man 5 proc_pid_stat: the field after the parenthesised name).
+/// How a test knows that a thread sleeps (in a futex wait, say). Async-signal-safe: open, read
+/// and close only.
+pub fn thread_state(tid: i32) -> Option<u8> {
+    let mut path = [0u8; 48];
+    let mut len = 0;
+    let mut push = |b: &[u8]| {
+        path[len..len + b.len()].copy_from_slice(b);
+        len += b.len();
+    };
+    push(b"/proc/self/task/");
+    let mut digits = [0u8; 10];
+    let mut n = tid as u32;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    push(&digits[i..]);
+    push(b"/stat\0");
+    let path = core::ffi::CStr::from_bytes_with_nul(&path[..len]).ok()?;
+    let mut buf = [0u8; 512];
+    let text = syscall::read_file(path, &mut buf).ok()?;
+    // The name may contain ')' itself: the state follows the last one.
+    let close = text.iter().rposition(|&b| b == b')')?;
+    text.get(close + 2).copied()
 }

@@ -1,0 +1,167 @@
+//! `JoinHandle`: the spawner's side of a running thread, and the code that frees a thread's
+//! mapping once the kernel is done with it. See the lifecycle in `thread/mod.rs`.
+
+use super::lifecycle::{self, Owner};
+use super::{cache, Packet, PathBuf, Tcb, Thread, ThreadName};
+use crate::errno::Errno;
+use crate::syscall;
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ptr::NonNull;
+use core::sync::atomic::Ordering::Acquire;
+
+/// Why `join` returned no result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinError {
+    /// The calling thread is the one the handle owns: it would wait for itself forever
+    /// (pthread_join's EDEADLK). The handle is used up and the thread detached, as if the
+    /// handle had been dropped: the thread goes on running, and when it finishes it drops its
+    /// result and frees its own memory.
+    SelfJoin,
+}
+
+impl JoinError {
+    /// The errno pthread_join would report.
+    pub fn errno(&self) -> Errno {
+        match self {
+            JoinError::SelfJoin => Errno::EDEADLK,
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::SelfJoin => f.write_str("a thread tried to join itself (EDEADLK); it was detached instead"),
+        }
+    }
+}
+
+/// Owns a joinable thread. Dropping it detaches the thread.
+pub struct JoinHandle<T> {
+    tcb: NonNull<Tcb>,
+    _result: PhantomData<T>,
+}
+
+// SAFETY: the handle only gives access to the result (T: Send) and to the control block, whose
+// shared parts are behind atomics and a lock.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` only reads the control block through atomics and its lock.
+unsafe impl<T> Sync for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// # Safety
+    /// `tcb` is a thread just started by `clone`, whose mapping this handle now shares with
+    /// the thread (the lifecycle decides who frees it), with a `Packet<_, T>`.
+    pub(super) unsafe fn new(tcb: NonNull<Tcb>) -> JoinHandle<T> {
+        JoinHandle { tcb, _result: PhantomData }
+    }
+
+    fn tcb(&self) -> &Tcb {
+        // SAFETY: the mapping lives until the handle joins or detaches.
+        unsafe { self.tcb.as_ref() }
+    }
+
+    /// Waits for the thread to finish and returns what its closure returned.
+    ///
+    /// `Err(JoinError::SelfJoin)` if the calling thread is that thread: the handle is then
+    /// dropped, which detaches the thread (see `JoinError::SelfJoin`).
+    pub fn join(self) -> Result<T, JoinError> {
+        // The handle's thread is alive (its mapping cannot have been reused), so the same
+        // control block means the same thread.
+        if core::ptr::eq(self.tcb.as_ptr(), Tcb::current()) {
+            drop(self);
+            return Err(JoinError::SelfJoin);
+        }
+        let this = ManuallyDrop::new(self);
+        let tcb = this.tcb();
+        lifecycle::wait_for_exit(&tcb.ctid);
+        let packet = tcb.packet as *mut Packet<(), T>;
+        // SAFETY: the thread wrote its result before exiting, and the handle owns it now. The
+        // packet offset does not depend on F (the union starts at the slot).
+        let result = unsafe { (*packet).result.assume_init_read() };
+        free_mapping(tcb);
+        Ok(result)
+    }
+
+    /// Lets the thread run on unobserved; it frees its own memory when it finishes.
+    pub fn detach(self) {
+        drop(self)
+    }
+
+    /// Whether the thread has finished (so `join` will not block).
+    pub fn is_finished(&self) -> bool {
+        self.tcb().ctid.load(Acquire) == 0
+    }
+
+    /// The thread's identity and name.
+    pub fn thread(&self) -> Thread {
+        Thread::of(self.tcb())
+    }
+
+    /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to
+    /// another thread by then.
+    pub fn signal(&self, sig: u32) -> Result<(), Errno> {
+        let tcb = self.tcb();
+        let shared = tcb.shared.lock();
+        if shared.exited {
+            return Err(Errno::ESRCH);
+        }
+        // Holding the lock keeps the thread from exiting, so the tid still names it.
+        crate::signal::send_to_thread(tcb.tid(), sig)
+    }
+
+    /// Renames the thread (through `/proc/self/task/<tid>/comm`). `ESRCH` once it has finished.
+    pub fn set_name(&self, name: &str) -> Result<(), Errno> {
+        let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
+        let tcb = self.tcb();
+        let shared = tcb.shared.lock();
+        if shared.exited {
+            return Err(Errno::ESRCH);
+        }
+        // Holding the lock keeps the thread from exiting, so the tid still names it, and keeps
+        // the kernel's name and strand's in step with any other rename (the thread's own
+        // start-up prctl included).
+        let mut path = PathBuf::new();
+        path.push(b"/proc/self/task/");
+        path.push_int(tcb.tid() as u32);
+        path.push(b"/comm");
+        syscall::write_file(path.as_cstr(), name.as_str().as_bytes())?;
+        // SAFETY: renames happen under the lock we hold.
+        unsafe { tcb.name.store(name) };
+        drop(shared);
+        Ok(())
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let tcb = self.tcb();
+        if tcb.lifecycle.detach() == Owner::Handle {
+            // The thread finished first and left its mapping (and result) to us.
+            lifecycle::wait_for_exit(&tcb.ctid);
+            let packet = tcb.packet as *mut Packet<(), T>;
+            // SAFETY: the thread wrote its result; nobody else will read it.
+            unsafe { (*(*packet).result).assume_init_drop() };
+            free_mapping(tcb);
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("thread", &self.thread()).finish()
+    }
+}
+
+/// Gives back the mapping of a thread that has exited (or never ran): to the cache, or unmapped.
+/// The caller owns the mapping and its CLEARTID word is 0.
+pub(super) fn free_mapping(tcb: &Tcb) {
+    let (base, len) = (tcb.map_base, tcb.map_len);
+    // SAFETY: the thread's tid word is clear and we own the mapping.
+    if !unsafe { cache::put(base, len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) } {
+        // SAFETY: as above.
+        let _ = unsafe { syscall::munmap(base, len) };
+    }
+}

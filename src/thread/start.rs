@@ -1,0 +1,79 @@
+//! A spawned thread's own code around its closure: from its first Rust instruction to its
+//! `exit`. See the lifecycle in `thread/mod.rs`.
+
+use super::lifecycle::Owner;
+use super::{cache, scope, Packet, Tcb};
+use crate::arch;
+use crate::syscall::{self, SigSet};
+use core::mem::{ManuallyDrop, MaybeUninit};
+use core::ptr;
+use linux_raw_sys::general as g;
+use linux_raw_sys::prctl::PR_SET_NAME;
+
+/// The first Rust code of every spawned thread.
+///
+/// # Safety
+/// `tcb` is this thread's initialised control block, with a `Packet<F, T>` holding the closure.
+pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) -> ! {
+    // SAFETY: the parent passed this thread's Tcb, initialised, with the closure in its packet.
+    let tcb = unsafe { &*(tcb as *const Tcb) };
+    let packet = tcb.packet as *mut Packet<F, T>;
+    {
+        // Tell the kernel our name (clone gave us the spawner's) under the lock renames take,
+        // so that a `JoinHandle::set_name` lands wholly before (we send its name) or after
+        // (it overwrites ours) and the kernel and strand agree either way.
+        let _renames = tcb.shared.lock();
+        let name = tcb.name.load();
+        if !name.is_empty() {
+            let _ = syscall::prctl(PR_SET_NAME, name.as_c_bytes().as_ptr() as usize);
+        }
+    }
+    // SAFETY: the closure is taken exactly once, here; the result replaces it in the union.
+    unsafe {
+        let f = ManuallyDrop::take(&mut (*packet).f);
+        let result = f();
+        ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result)));
+    }
+    tcb.shared.lock().exited = true;
+    let owner = tcb.lifecycle.exit();
+    if owner == Owner::Thread {
+        // Detached: nobody will read the result.
+        // SAFETY: written just above and owned by this thread now.
+        unsafe { (*(*packet).result).assume_init_drop() };
+    }
+    if !tcb.scope.is_null() {
+        // SAFETY: the scope waits for this count to reach zero before it ends, so it is alive.
+        unsafe { scope::thread_done(tcb.scope) };
+    }
+    if owner == Owner::Thread {
+        // Detached and finished: hand the mapping to the cache, to be reused once the kernel has
+        // cleared our CLEARTID word (that is, once we no longer run on it). If it is full, unmap
+        // it ourselves.
+        // SAFETY: nothing else refers to the mapping; the word is the kernel's CLEARTID word.
+        let cached = unsafe { cache::put(tcb.map_base, tcb.map_len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) };
+        if !cached {
+            // SAFETY: as above.
+            unsafe { exit_and_free(tcb) }
+        }
+    }
+    syscall::exit_thread(0)
+}
+
+/// The end of a detached thread whose mapping the cache did not take: free the mapping we run
+/// on, and exit.
+///
+/// # Safety
+/// The calling thread owns its mapping and nothing else refers to it.
+unsafe fn exit_and_free(tcb: &Tcb) -> ! {
+    let (base, len) = (tcb.map_base, tcb.map_len);
+    // No signal handler may run from here on: its frame would be written to the stack we are
+    // about to unmap (or, after the munmap, to whatever reuses that address). Blocked signals
+    // stay pending and die with the thread.
+    let _ = syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), None);
+    // At exit the kernel would write 0 to our CLEARTID word, inside the freed (maybe reused)
+    // memory, and wake a futex there; null turns that off (man 2 set_tid_address).
+    // SAFETY: null is always valid.
+    unsafe { syscall::set_tid_address(ptr::null_mut()) };
+    // SAFETY: per the function's contract; the arch code touches no memory after the munmap.
+    unsafe { arch::unmap_and_exit(base, len) }
+}
