@@ -6,7 +6,7 @@
 #![feature(thread_local)]
 
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
-use linux_raw_sys::elf::{PT_DYNAMIC, PT_INTERP};
+use strand::arch::sys::elf::{PT_DYNAMIC, PT_INTERP};
 use strand::sync::{Condvar, Mutex};
 use strand::thread::{self, Builder, JoinHandle, SpawnError};
 use strand::{futex, println, syscall, time::Instant};

@@ -1,7 +1,7 @@
 //! `Errno`: the error every syscall wrapper returns.
 
 use core::fmt;
-use linux_raw_sys::errno as e;
+use crate::arch::sys::errno as e;
 
 /// A Linux error number, as returned by a failed syscall.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use crate::errno::Errno;
 use crate::syscall::{sys, Timespec, Timespec32};
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
-use linux_raw_sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
+use crate::arch::sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
 
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -110,13 +110,13 @@ pub unsafe extern "C" fn __strand_start(sp: *const usize) -> ! {
 }
 
 /// The program headers AT_PHDR and AT_PHNUM describe, or none if there are none to read.
-fn phdr_slice(auxv: &Auxv) -> &'static [linux_raw_sys::elf::Elf_Phdr] {
+fn phdr_slice(auxv: &Auxv) -> &'static [crate::arch::sys::elf::Elf_Phdr] {
     if auxv.phdr == 0 || auxv.phnum == 0 {
         return &[];
     }
     // SAFETY: the kernel maps the program headers for the life of the process; `Auxv::parse`
     // checked that AT_PHENT matches the struct size, and start-up that AT_PHDR is aligned.
-    unsafe { core::slice::from_raw_parts(auxv.phdr as *const linux_raw_sys::elf::Elf_Phdr, auxv.phnum) }
+    unsafe { core::slice::from_raw_parts(auxv.phdr as *const crate::arch::sys::elf::Elf_Phdr, auxv.phnum) }
 }
 
 /// Start-up once the image is relocated.
@@ -143,7 +143,7 @@ unsafe fn start(sp: *const usize) -> ! {
         (argc, argv, envp, core::slice::from_raw_parts(auxv_start, n + 2))
     };
     let auxv = Auxv::parse(auxv_words).unwrap_or_else(|_| fail("malformed auxiliary vector"));
-    if auxv.phdr % core::mem::align_of::<linux_raw_sys::elf::Elf_Phdr>() != 0 {
+    if auxv.phdr % core::mem::align_of::<crate::arch::sys::elf::Elf_Phdr>() != 0 {
         fail_fmt(format_args!("AT_PHDR {:#x} is not aligned for a program header", auxv.phdr));
     }
     let program = Program::scan(phdr_slice(&auxv), auxv.phdr).unwrap_or_else(|_| fail("malformed PT_TLS segment"));
@@ -195,7 +195,7 @@ pub(crate) fn uses_time32(bit: u8) -> bool {
 #[cfg(not(test))]
 fn probe_time_syscalls() {
     use crate::arch::nr;
-    use linux_raw_sys::general::{CLOCK_MONOTONIC, FUTEX_PRIVATE_FLAG, FUTEX_WAKE};
+    use crate::arch::sys::general::{CLOCK_MONOTONIC, FUTEX_PRIVATE_FLAG, FUTEX_WAKE};
     let word = core::sync::atomic::AtomicU32::new(0);
     // A private wake of a word nobody waits on: 0 if the syscall works.
     let wake = |nr: usize| {
@@ -256,9 +256,9 @@ fn probe_time_syscalls() {
 mod early {
     use crate::arch;
     use crate::startup::reloc::{self, Image, RelocError};
-    use linux_raw_sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
-    use linux_raw_sys::elf::Elf_Phdr;
-    use linux_raw_sys::general::{__NR_exit_group, __NR_write};
+    use crate::arch::sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
+    use crate::arch::sys::elf::Elf_Phdr;
+    use crate::arch::sys::general::{__NR_exit_group, __NR_write};
 
     /// The running image, at its real addresses.
     struct Live;
@@ -343,7 +343,7 @@ mod early {
         DT_RELR\0DT_RELRSZ\0DT_RELRENT\0DT_JMPREL\0DT_PLTRELSZ\0DT_PLTREL\0";
 
     fn tag_index(tag: usize) -> Option<usize> {
-        use linux_raw_sys::elf::{DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ};
+        use crate::arch::sys::elf::{DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ};
         use reloc::{DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_RELR, DT_RELRENT, DT_RELRSZ};
         Some(match tag {
             DT_RELA => 0,
@@ -451,7 +451,7 @@ mod early {
             let r = unsafe { arch::syscall3(__NR_write as usize, 2, ptr as usize, len) };
             if r == 0 || r > len {
                 // 0 written, or an error (a negated errno, as a huge number).
-                if r.wrapping_neg() == linux_raw_sys::errno::EINTR as usize {
+                if r.wrapping_neg() == crate::arch::sys::errno::EINTR as usize {
                     continue;
                 }
                 return;
@@ -614,14 +614,14 @@ pub(crate) fn cstr(p: *const c_char) -> &'static CStr {
 }
 
 /// The executable's program headers (from AT_PHDR / AT_PHNUM; empty if the kernel gave none).
-pub fn program_headers() -> &'static [linux_raw_sys::elf::Elf_Phdr] {
+pub fn program_headers() -> &'static [crate::arch::sys::elf::Elf_Phdr] {
     phdr_slice(&process().auxv)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use linux_raw_sys::elf::{Elf_Phdr, PT_LOAD};
+    use crate::arch::sys::elf::{Elf_Phdr, PT_LOAD};
 
     static HEADERS: [Elf_Phdr; 2] = [
         Elf_Phdr { p_type: PT_LOAD, p_flags: 0, p_offset: 0, p_vaddr: 0, p_paddr: 0, p_filesz: 1, p_memsz: 1, p_align: 1 },

@@ -8,7 +8,7 @@ use crate::errno::Errno;
 use crate::sync::Mutex;
 use crate::syscall::{self, sys, SigSet};
 use core::fmt;
-use linux_raw_sys::general as g;
+use crate::arch::sys::general as g;
 
 /// What a signal does.
 #[derive(Clone, Copy, Debug)]
@@ -147,13 +147,14 @@ mod tests {
     #[test]
     fn only_the_function_strand_installed_comes_back_callable() {
         let f = ours as extern "C" fn(i32) as usize;
-        assert!(matches!(Handler::from_raw(0, f), Handler::Default));
-        assert!(matches!(Handler::from_raw(1, f), Handler::Ignore));
-        assert!(matches!(Handler::from_raw(f, f), Handler::Function(g) if g as usize == f));
-        // Installed by someone else, or strand installed nothing there.
-        assert!(matches!(Handler::from_raw(0x1234, f), Handler::Foreign(ForeignHandler(0x1234))));
-        assert!(matches!(Handler::from_raw(f, 0), Handler::Foreign(h) if h.addr() == f));
+        let k = |handler| Sigaction { handler, flags: 0x8, mask: SigSet::EMPTY };
+        assert!(matches!(Handler::from_kernel(k(0), f), Handler::Default));
+        assert!(matches!(Handler::from_kernel(k(1), f), Handler::Ignore));
+        assert!(matches!(Handler::from_kernel(k(f), f), Handler::Function(g) if g as usize == f));
+        // Installed by someone else, or strand installed nothing there: kept whole.
+        assert!(matches!(Handler::from_kernel(k(0x1234), f), Handler::Foreign(h) if h == ForeignHandler(k(0x1234))));
+        assert!(matches!(Handler::from_kernel(k(f), 0), Handler::Foreign(h) if h.addr() == f));
         // And it goes back as it came.
-        assert_eq!(Handler::Foreign(ForeignHandler(0x1234)).raw(), 0x1234);
+        assert_eq!(Handler::Foreign(ForeignHandler(k(0x1234))).raw(), 0x1234);
     }
 }

@@ -2,8 +2,8 @@
 //! the program headers. Pure parsing over slices, so the host tests (and fuzzers) can feed it
 //! anything; `rt` does the unsafe reading of the real stack.
 
-use linux_raw_sys::auxvec as at;
-use linux_raw_sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_PHDR, PT_TLS};
+use crate::arch::sys::auxvec as at;
+use crate::arch::sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_PHDR, PT_TLS};
 
 /// The auxiliary vector entries strand uses (man 3 getauxval).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,7 +144,7 @@ impl Program {
 /// before acting on it, and checks the whole list before changing the first word, so a bad table
 /// leaves the image as it was and says why.
 pub mod reloc {
-    use linux_raw_sys::elf::{
+    use crate::arch::sys::elf::{
         Elf_Phdr, DT_NULL, DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ, PF_W, PT_DYNAMIC, PT_INTERP,
         PT_LOAD, PT_PHDR,
     };
@@ -509,7 +509,7 @@ pub mod reloc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use linux_raw_sys::elf::PT_LOAD;
+    use crate::arch::sys::elf::PT_LOAD;
 
     fn phdr(p_type: u32, vaddr: usize, filesz: usize, memsz: usize, align: usize) -> Elf_Phdr {
         Elf_Phdr {
@@ -614,7 +614,7 @@ mod tests {
     mod relocation {
         use super::phdr;
         use crate::startup::reloc::*;
-        use linux_raw_sys::elf::*;
+        use crate::arch::sys::elf::*;
 
         const W: usize = core::mem::size_of::<usize>();
         /// Where the synthetic image is "loaded": every link-time address moves by this much.

@@ -1,12 +1,12 @@
 //! Typed syscall wrappers: each one turns the raw result into `Result<_, Errno>`.
 //!
 //! The instructions and the few numbers whose names differ by ABI come from `arch`; the rest of
-//! the numbers and every constant from `linux_raw_sys`.
+//! the numbers and every constant from `arch::sys` (the ABI's `linux_raw_sys`).
 
 use crate::arch::{self, nr};
 use crate::errno::Errno;
 use core::ffi::CStr;
-use linux_raw_sys::general as g;
+use crate::arch::sys::general as g;
 
 macro_rules! sys {
     ($nr:expr) => { $crate::arch::syscall0($nr as usize) };
@@ -277,7 +277,7 @@ impl Timespec32 {
     /// An absolute time (`TIMER_ABSTIME`), or `EOVERFLOW` if it lies outside 32-bit seconds
     /// (after January 2038 on CLOCK_REALTIME), as glibc reports it.
     pub fn absolute(ts: &Timespec) -> Result<Timespec32, Errno> {
-        let tv_sec = i32::try_from(ts.tv_sec).map_err(|_| Errno::from_raw(linux_raw_sys::errno::EOVERFLOW as u16))?;
+        let tv_sec = i32::try_from(ts.tv_sec).map_err(|_| Errno::from_raw(crate::arch::sys::errno::EOVERFLOW as u16))?;
         Ok(Timespec32 { tv_sec, tv_nsec: ts.tv_nsec as i32 })
     }
 

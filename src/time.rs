@@ -2,7 +2,7 @@
 
 use crate::syscall;
 use core::time::Duration;
-use linux_raw_sys::general::CLOCK_MONOTONIC;
+use crate::arch::sys::general::CLOCK_MONOTONIC;
 
 /// A point on the monotonic clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

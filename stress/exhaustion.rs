@@ -18,7 +18,7 @@ use core::sync::atomic::Ordering::SeqCst;
 use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::fmt;
 use core::time::Duration;
-use linux_raw_sys::general as g;
+use strand::arch::sys::general as g;
 use strand::thread::{self, Builder, JoinHandle, SpawnError};
 use strand::{futex, syscall, Errno};
 use support::{status_kb, usage, waiting_for, AtomicU64, Stress};

@@ -119,7 +119,7 @@ struct SignalHandler(Handler);
 
 impl SignalHandler {
     fn install() -> Result<SignalHandler, Failure> {
-        let old = signal::set_handler(linux_raw_sys::general::SIGUSR1, Handler::Function(on_signal), Restart::No)
+        let old = signal::set_handler(strand::arch::sys::general::SIGUSR1, Handler::Function(on_signal), Restart::No)
             .map_err(|e| Failure::new(format_args!("rt_sigaction(SIGUSR1): {e}")))?;
         Ok(SignalHandler(old))
     }
@@ -127,7 +127,7 @@ impl SignalHandler {
 
 impl Drop for SignalHandler {
     fn drop(&mut self) {
-        let _ = signal::set_handler(linux_raw_sys::general::SIGUSR1, self.0, Restart::Yes);
+        let _ = signal::set_handler(strand::arch::sys::general::SIGUSR1, self.0, Restart::Yes);
     }
 }
 
@@ -252,7 +252,7 @@ fn futex_timeouts_on_time_despite_spurious_wakes() -> TestResult {
             let i = rng.below(WAITERS as u64) as usize;
             if rng.one_in(4) {
                 if let Some(h) = &handles[i] {
-                    let _ = h.signal(linux_raw_sys::general::SIGUSR1);
+                    let _ = h.signal(strand::arch::sys::general::SIGUSR1);
                 }
             } else {
                 // A wake with the value unchanged: the waiter sees a spurious wake-up.
@@ -334,7 +334,7 @@ fn sleep_on_time_despite_signals() -> TestResult {
         },
         |rng, handles| {
             if let Some(h) = &handles[rng.below(WAITERS as u64) as usize] {
-                let _ = h.signal(linux_raw_sys::general::SIGUSR1);
+                let _ = h.signal(strand::arch::sys::general::SIGUSR1);
             }
         },
     )?;

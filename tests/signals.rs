@@ -9,7 +9,7 @@ mod common;
 use common::{Gate, Test, TestResult};
 use core::sync::atomic::{AtomicI32, AtomicU32, Ordering::SeqCst};
 use core::time::Duration;
-use linux_raw_sys::general::{SIGUSR1, SIGUSR2};
+use strand::arch::sys::general::{SIGUSR1, SIGUSR2};
 use strand::futex::{self, WaitResult};
 use strand::signal::{self, Handler, Restart};
 use strand::thread;
@@ -269,7 +269,7 @@ fn current_in_a_handler_while_renaming() -> TestResult {
 /// put back, it runs with the arguments it expects and keeps its flags and mask; and it is
 /// still foreign afterwards.
 fn foreign_handler_comes_back_opaque() -> TestResult {
-    use linux_raw_sys::general::{SA_NODEFER, SA_SIGINFO};
+    use strand::arch::sys::general::{SA_NODEFER, SA_SIGINFO};
     use strand::arch::{self, Sigaction};
     use strand::syscall::SigSet;
     static SIG: AtomicI32 = AtomicI32::new(0);
@@ -319,7 +319,7 @@ fn foreign_handler_comes_back_opaque() -> TestResult {
 /// (Under qemu-riscv64 the old action, written one word longer than the kernel's, landed on
 /// the saved mask, and the caller came back with a mask of stray bits.)
 fn set_handler_leaves_the_signal_mask_alone() -> TestResult {
-    use linux_raw_sys::general::{SIGCHLD, SIG_BLOCK, SIG_SETMASK};
+    use strand::arch::sys::general::{SIGCHLD, SIG_BLOCK, SIG_SETMASK};
     use strand::syscall::{self, SigSet};
     let mask = || {
         let mut cur = SigSet::EMPTY;

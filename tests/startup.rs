@@ -268,7 +268,7 @@ fn add_one(x: u32) -> u32 {
 /// ET_DYN image loaded away from its link address (the kernel places it at a random base), the
 /// ordinary build an ET_EXEC image at its link address.
 fn image_is_what_xtask_built() -> TestResult {
-    use linux_raw_sys::elf::{PT_DYNAMIC, PT_LOAD};
+    use strand::arch::sys::elf::{PT_DYNAMIC, PT_LOAD};
     const ET_EXEC: u16 = 2;
     const ET_DYN: u16 = 3;
     let pie = env::var("STRAND_TEST_PIE").is_some();
@@ -475,7 +475,7 @@ mod seccomp {
         prog[len] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW };
         prog[len + 1] = SockFilter { code: BPF_RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ERRNO | Errno::ENOSYS.raw() as u32 };
         let fprog = SockFprog { len: (len + 2) as u16, filter: prog.as_ptr() };
-        use linux_raw_sys::general::{__NR_execve, __NR_prctl, __NR_seccomp};
+        use strand::arch::sys::general::{__NR_execve, __NR_prctl, __NR_seccomp};
         // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1) takes no pointers (man 2 prctl).
         let r = unsafe { arch::syscall5(__NR_prctl as usize, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
         if let Err(e) = Errno::result(r) {
@@ -507,7 +507,7 @@ mod seccomp {
     }
 
     fn cpu_time() -> Duration {
-        let ts = syscall::clock_gettime(linux_raw_sys::general::CLOCK_THREAD_CPUTIME_ID).expect("thread CPU clock");
+        let ts = syscall::clock_gettime(strand::arch::sys::general::CLOCK_THREAD_CPUTIME_ID).expect("thread CPU clock");
         Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
     }
 
@@ -518,7 +518,7 @@ mod seccomp {
         let r: TestResult = (|| {
             // The filter is in effect: the 64-bit-time futex fails.
             let word = AtomicU32::new(0);
-            let wake = linux_raw_sys::general::FUTEX_WAKE | linux_raw_sys::general::FUTEX_PRIVATE_FLAG;
+            let wake = strand::arch::sys::general::FUTEX_WAKE | strand::arch::sys::general::FUTEX_PRIVATE_FLAG;
             // SAFETY: FUTEX_WAKE only uses the address of the live word as a key.
             let r = unsafe { arch::syscall3(nr::FUTEX, word.as_ptr() as usize, wake as usize, 0) };
             check_eq!(Errno::result(r), Err(Errno::ENOSYS));

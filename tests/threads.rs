@@ -364,13 +364,13 @@ fn guard_page_is_prot_none() -> TestResult {
 /// from kernels and emulators that take the flag as a hint: man 2 mmap), and `write` from it
 /// fails with EFAULT.
 fn page_is_mapped_and_unreadable(page: usize) -> Result<bool, common::Failure> {
-    use linux_raw_sys::general::{MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, __NR_pipe2, __NR_write};
+    use strand::arch::sys::general::{MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, __NR_pipe2, __NR_write};
     let size = strand::rt::page_size();
     // SAFETY: the mapping cannot replace anything (NOREPLACE, or a hint), and whatever it
     // creates is unmapped again right away.
     let r = unsafe { strand::arch::mmap_raw(page, size, PROT_READ as usize, (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE) as usize, usize::MAX) };
     let mapped = match Errno::result(r) {
-        Err(e) if e == Errno::from_raw(linux_raw_sys::errno::EEXIST as u16) => true,
+        Err(e) if e == Errno::from_raw(strand::arch::sys::errno::EEXIST as u16) => true,
         Err(e) => return Err(common::Failure::new(format_args!("mmap probe at {page:#x}: {e}"))),
         Ok(got) => {
             // SAFETY: a fresh mapping nothing else knows of.
@@ -485,7 +485,7 @@ fn available_parallelism_matches_affinity() -> TestResult {
 }
 
 fn signal_mask_is_inherited() -> TestResult {
-    use linux_raw_sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK, __NR_rt_sigpending, __NR_tgkill};
+    use strand::arch::sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK, __NR_rt_sigpending, __NR_tgkill};
     use syscall::SigSet;
     let mut block = SigSet::EMPTY;
     block.insert(SIGUSR1).map_err(|e| common::Failure::new(format_args!("{e}")))?;
@@ -521,7 +521,7 @@ fn signal_mask_is_inherited() -> TestResult {
 /// and under QEMU, from a few dozen to several hundred of these children saw 0.)
 fn identity_is_right_from_the_first_instruction() -> TestResult {
     use core::sync::atomic::AtomicI32;
-    use linux_raw_sys::general::SIGUSR2;
+    use strand::arch::sys::general::SIGUSR2;
     use strand::signal::{self, Handler, Restart};
     const N: u32 = 1000;
     static SPAWNER: AtomicI32 = AtomicI32::new(0);
@@ -609,7 +609,7 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
 /// block's lock. Under QEMU (no seccomp) the same spawn-and-rename runs unforced.
 fn rename_at_spawn_reaches_the_kernel() -> TestResult {
     use core::sync::atomic::AtomicI32;
-    use linux_raw_sys::general::SIGSYS;
+    use strand::arch::sys::general::SIGSYS;
     use strand::signal::{self, Handler, Restart};
     const FORCED: u32 = 20;
     const UNFORCED: u32 = 300;
@@ -707,7 +707,7 @@ fn rename_at_spawn_reaches_the_kernel() -> TestResult {
 /// that back, still reusable. `clone` is refused by RLIMIT_NPROC.
 fn refused_spawn_unmaps_fresh_memory_and_keeps_the_cache() -> TestResult {
     use common::limits::{LimitableUid, SoftLimit};
-    use linux_raw_sys::general::RLIMIT_NPROC;
+    use strand::arch::sys::general::RLIMIT_NPROC;
     fn stack_address() -> usize {
         let local = 0u8;
         core::hint::black_box(&local) as *const u8 as usize
@@ -749,7 +749,7 @@ fn refused_spawn_unmaps_fresh_memory_and_keeps_the_cache() -> TestResult {
 /// does not arise (QEMU's own mappings move the count), and only the spawn is checked.
 fn guard_enomem_gives_the_cache_back_and_retries() -> TestResult {
     use common::mapfill::MapFill;
-    use linux_raw_sys::general::{MAP_NORESERVE, MAP_STACK, PROT_NONE, PROT_READ, PROT_WRITE};
+    use strand::arch::sys::general::{MAP_NORESERVE, MAP_STACK, PROT_NONE, PROT_READ, PROT_WRITE};
     let max = MapFill::max_map_count().ok_or_else(|| common::Failure::new(format_args!("no vm.max_map_count")))?;
     check!(max <= 1 << 20, "vm.max_map_count {max}: too many mappings to fill in a test");
     // Two cached mappings (two each): the retry gives back more than it needs, so what runs the

@@ -4,13 +4,17 @@
 //!
 //! Nothing here re-implements an algorithm: each module below is the library's file, included
 //! by path. What differs is what those files reach through `sync::atomic_wait`, which here is
-//! this crate's loom-backed version (src/sync/atomic_wait.rs), and one small host stand-in:
-//! `time` (std's clock).
+//! this crate's loom-backed version (src/sync/atomic_wait.rs), and two small host stand-ins:
+//! `arch::sys` (the kernel constants, from the host's `linux_raw_sys`) and `time` (std's clock).
 // `const_eval_select` lets the loom words keep strand's `const fn new` (see sync/atomic_wait.rs).
 #![feature(core_intrinsics, const_eval_select)]
 #![allow(internal_features)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+/// What strand's parsers and layouts take from the arch layer: only the kernel's constants.
+pub mod arch {
+    pub use linux_raw_sys as sys;
+}
 pub mod sync;
 pub mod thread;
 

@@ -12,7 +12,7 @@ use crate::tls;
 use core::alloc::Layout;
 use core::ptr::NonNull;
 use core::sync::atomic::AtomicU32;
-use linux_raw_sys::general as g;
+use crate::arch::sys::general as g;
 
 /// Every thread shares the address space, files, fs info, signal handlers and SysV semaphore
 /// undo list, and is in the caller's thread group (the set QEMU user mode requires too). The

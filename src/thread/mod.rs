@@ -100,8 +100,8 @@ use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::Release;
 use core::time::Duration;
 use handle::free_mapping;
-use linux_raw_sys::general as g;
-use linux_raw_sys::prctl::{PR_GET_NAME, PR_SET_NAME};
+use crate::arch::sys::general as g;
+use crate::arch::sys::prctl::{PR_GET_NAME, PR_SET_NAME};
 use mapping::{origin_of, Mapping};
 
 /// Stack size when neither the builder nor PT_GNU_STACK asks for one (Rust std's default).

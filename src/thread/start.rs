@@ -7,8 +7,8 @@ use crate::arch;
 use crate::syscall::{self, SigSet};
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ptr;
-use linux_raw_sys::general as g;
-use linux_raw_sys::prctl::PR_SET_NAME;
+use crate::arch::sys::general as g;
+use crate::arch::sys::prctl::PR_SET_NAME;
 
 /// The first Rust code of every spawned thread.
 ///

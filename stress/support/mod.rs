@@ -299,7 +299,7 @@ static FAILED: AtomicU32 = AtomicU32::new(0);
 static SKIPPED: AtomicU32 = AtomicU32::new(0);
 
 fn now_ms() -> u64 {
-    let ts = syscall::clock_gettime(linux_raw_sys::general::CLOCK_MONOTONIC).expect("clock_gettime");
+    let ts = syscall::clock_gettime(strand::arch::sys::general::CLOCK_MONOTONIC).expect("clock_gettime");
     ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
 }
 
@@ -481,7 +481,7 @@ pub fn pin_to_cpu(cpu: usize) -> Result<(), strand::Errno> {
     // SAFETY: sched_setaffinity(0 = this thread, size, mask) only reads the live mask array.
     let r = unsafe {
         strand::arch::syscall3(
-            linux_raw_sys::general::__NR_sched_setaffinity as usize,
+            strand::arch::sys::general::__NR_sched_setaffinity as usize,
             0,
             core::mem::size_of_val(&mask),
             mask.as_ptr() as usize,

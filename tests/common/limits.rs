@@ -1,7 +1,7 @@
 //! Resource limits and credentials for tests that make a spawn fail on purpose: raw
 //! `prlimit64` and `setresuid`, each undone by a guard whichever way the test leaves.
 
-use linux_raw_sys::general as g;
+use strand::arch::sys::general as g;
 use strand::Errno;
 
 /// `prlimit64(0 = this process, resource, new, old)` (man 2 prlimit).

@@ -1,7 +1,7 @@
 //! Fills the process's mapping count (`vm.max_map_count`) with one-page mappings, so that the
 //! next mapping a spawn makes (or the split its guard page's `mprotect` makes) fails with ENOMEM.
 
-use linux_raw_sys::general as g;
+use strand::arch::sys::general as g;
 use strand::{syscall, Errno};
 
 pub struct MapFill {

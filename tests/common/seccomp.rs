@@ -6,8 +6,8 @@
 //! PR_SET_NO_NEW_PRIVS (or CAP_SYS_ADMIN); filters are per thread and inherited by clone.
 //! QEMU user mode refuses PR_SET_SECCOMP (it would filter QEMU's own syscalls).
 
-use linux_raw_sys::general::__NR_prctl;
-use linux_raw_sys::prctl::{PR_SET_NAME, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP};
+use strand::arch::sys::general::__NR_prctl;
+use strand::arch::sys::prctl::{PR_SET_NAME, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP};
 use strand::Errno;
 
 /// include/uapi/linux/filter.h: one classic BPF instruction, and a program.
