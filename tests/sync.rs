@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Test, TestResult};
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use core::time::Duration;
 use strand::sync::{Condvar, Mutex, Once, OnceLock};
 use strand::thread::{self, JoinHandle};
@@ -23,6 +23,7 @@ const TESTS: &[Test] = &[
     ("condvar_notify_all_wakes_everyone", condvar_notify_all_wakes_everyone),
     ("condvar_notify_all_under_lock_wakes_everyone", condvar_notify_all_under_lock_wakes_everyone),
     ("condvar_ping_pong_under_lock_counts_every_turn", condvar_ping_pong_under_lock_counts_every_turn),
+    ("condvar_timeout_after_requeue_keeps_the_notify", condvar_timeout_after_requeue_keeps_the_notify),
     ("once_runs_exactly_once", once_runs_exactly_once),
     ("once_lock_one_value", once_lock_one_value),
     ("lock_api_mutex", lock_api_mutex),
@@ -310,6 +311,146 @@ fn condvar_ping_pong_under_lock_counts_every_turn() -> TestResult {
     check!(a && b, "a side waited 20 s for its turn: a notify was lost");
     check_eq!(turn.lock().1, 2 * ROUNDS);
     Ok(())
+}
+
+/// A thread's state letter (`S` asleep, `R` running, ...) and how many times it has gone to
+/// sleep (its voluntary context switches), from /proc/self/task/<tid>/status (proc(5)).
+fn task_status(tid: i32) -> Option<(u8, u64)> {
+    let mut path = [0u8; 48];
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        path[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
+    push(b"/proc/self/task/");
+    let mut digits = [0u8; 10];
+    let mut n = u32::try_from(tid).ok()?;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    push(&digits[i..]);
+    push(b"/status\0");
+    let path = core::ffi::CStr::from_bytes_until_nul(&path).ok()?;
+    let mut buf = [0u8; 2048];
+    let text = strand::syscall::read_file(path, &mut buf).ok()?;
+    let (mut state, mut switches) = (None, None);
+    for line in text.split(|&b| b == b'\n') {
+        if let Some(rest) = line.strip_prefix(b"State:") {
+            state = rest.iter().copied().find(|b| !b.is_ascii_whitespace());
+        } else if let Some(rest) = line.strip_prefix(b"voluntary_ctxt_switches:") {
+            let digits = rest.iter().filter(|b| b.is_ascii_digit());
+            switches = Some(digits.fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')));
+        }
+    }
+    Some((state?, switches?))
+}
+
+/// A timed waiter that a `notify_one` under the lock moved onto the mutex's word, and whose time
+/// ran out there before the unlock woke it, took that notify: it must not report a timeout.
+/// Otherwise a caller that gives up on "timed out" without looking (an idle worker that exits)
+/// leaves the item to a second waiter that nobody wakes.
+///
+/// The window is forced, not hoped for: the timed waiter A is seen asleep before the untimed
+/// waiter B starts (the kernel queues a word's sleepers in order, so the requeue of one takes A:
+/// kernel/futex/core.c, `__futex_queue`, plist order by priority, FIFO within one), the notify
+/// is checked to land before A's earliest deadline, and the notifier keeps the mutex until A's
+/// status shows it woke from that wait and went back to sleep (on the mutex) after its deadline.
+/// A try whose notify came too late (a loaded machine) is repeated with a longer timeout.
+fn condvar_timeout_after_requeue_keeps_the_notify() -> TestResult {
+    let mut timeout = Duration::from_millis(200);
+    for _ in 0..4 {
+        if timeout_after_requeue(timeout)? {
+            return Ok(());
+        }
+        timeout *= 2;
+    }
+    Err(common::Failure::new(format_args!("could not land the notify before the timed waiter's deadline in 4 tries")))
+}
+
+/// One try: `Ok(true)` if the window was forced and nothing was lost, `Ok(false)` if the
+/// notify came after A's earliest deadline or A's return from its wait was not seen.
+fn timeout_after_requeue(timeout: Duration) -> Result<bool, common::Failure> {
+    let items = Mutex::new(0u32);
+    let cv = Condvar::new();
+    let (a_tid, b_tid) = (AtomicI32::new(0), AtomicI32::new(0));
+    let a_switches = AtomicU32::new(0);
+    let asleep = |tid: &AtomicI32| {
+        let t = tid.load(SeqCst);
+        t != 0 && task_status(t).is_some_and(|(state, _)| state == b'S')
+    };
+    thread::scope(|s| {
+        let start = Instant::now();
+        let a = s
+            .spawn(|| {
+                let g = items.lock();
+                let me = thread::current_tid();
+                // Counted before its only sleep until the notify: the wait on the condvar.
+                a_switches.store(task_status(me).map_or(u32::MAX, |(_, n)| n as u32), SeqCst);
+                a_tid.store(me, SeqCst);
+                let (mut g, r) = cv.wait_timeout(g, timeout);
+                // An idle worker: "timed out" means nothing came for it, so it does not look.
+                let took = !r.timed_out() && *g > 0;
+                if took {
+                    *g -= 1;
+                }
+                (r.timed_out(), took)
+            })
+            .map_err(spawn_err)?;
+        check!(common::eventually(10, || asleep(&a_tid)), "the timed waiter never went to sleep");
+        check!(a_switches.load(SeqCst) != u32::MAX, "cannot read /proc/self/task/<tid>/status");
+        let a_asleep = Instant::now();
+        let b = s
+            .spawn(|| {
+                b_tid.store(thread::current_tid(), SeqCst);
+                let mut g = items.lock();
+                while *g == 0 {
+                    // Bounded so that a lost notify fails the test instead of hanging it; not
+                    // `wait_timeout_while`, which would take the item at its deadline anyway.
+                    let (g2, r) = cv.wait_timeout(g, Duration::from_secs(5));
+                    g = g2;
+                    if r.timed_out() {
+                        return false;
+                    }
+                }
+                *g -= 1;
+                true
+            })
+            .map_err(spawn_err)?;
+        check!(common::eventually(10, || asleep(&b_tid)), "the untimed waiter never went to sleep");
+        let mut g = items.lock();
+        *g += 1;
+        cv.notify_one();
+        // A's timer started after `start`, so it cannot fire before `start + timeout`.
+        let before_deadline = start.elapsed() < timeout;
+        // A's timer started before A was seen asleep: past `a_asleep + timeout` it has fired,
+        // and once A is asleep again with one more sleep than its wait on the condvar, A has
+        // left that wait (with ETIMEDOUT, since the mutex is still held) and sleeps on the mutex.
+        let latest = a_asleep.checked_add(timeout).unwrap_or(a_asleep);
+        let (tid, before) = (a_tid.load(SeqCst), a_switches.load(SeqCst));
+        let timed_out_on_mutex = common::eventually(5, || {
+            Instant::now() >= latest
+                && task_status(tid).is_some_and(|(state, n)| state == b'S' && n >= u64::from(before) + 2)
+        });
+        drop(g);
+        let (a_timed_out, a_took) = a.join();
+        if a_took {
+            // B still waits for an item of its own.
+            *items.lock() += 1;
+            cv.notify_one();
+        }
+        check!(b.join(), "the untimed waiter was left asleep with an item waiting: a notify was lost");
+        if !(before_deadline && timed_out_on_mutex) {
+            return Ok(false);
+        }
+        check!(!a_timed_out, "a waiter that the requeue handed the notify reported a timeout");
+        Ok(true)
+    })
 }
 
 fn once_runs_exactly_once() -> TestResult {

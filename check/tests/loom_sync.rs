@@ -8,11 +8,15 @@
 //! loom report a deadlock, so every model that ends at all is free of lost wake-ups.
 //!
 //! Two-thread models are exhaustive. Three-thread ones bound the number of forced thread
-//! switches per execution (loom's preemption bound, 3 or 4 here) so that the whole file runs in
+//! switches per execution (loom's preemption bound, 2 to 4 here) so that the whole file runs in
 //! a few minutes in release mode on 2 cores (the exhaustive two-thread condvar models, with the
-//! condvar's registry lock, are most of it); the known bugs these models are meant to catch (a missing
-//! Acquire/Release, a lost "contended" mark, a wake of one sleeper where all must go) need at
-//! most two.
+//! condvar's registry lock, are most of it); the known bugs these models are meant to catch (a
+//! missing Acquire/Release, a lost "contended" mark, a wake of one sleeper where all must go, a
+//! timeout reported by a waiter that took a notify) need at most two.
+//!
+//! Models built with `model_with_early_returns` also let one untimed futex wait per execution
+//! return without a wake, as after a signal; only the cheaper models afford it (it multiplies
+//! the two-thread condvar model's executions by about twenty).
 
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::AtomicUsize;
@@ -24,6 +28,7 @@ use strand_check::sync::{Condvar, Mutex, Once, OnceLock};
 
 mod common;
 use common::model as check;
+use common::model_with_early_returns;
 
 /// A counter that is not atomic: every access is checked for a happens-before order with the
 /// previous one.
@@ -90,10 +95,11 @@ fn mutex_three_threads_exclude_each_other() {
     });
 }
 
-/// Two threads, no preemption bound: every interleaving of lock, spin, sleep and unlock.
+/// Two threads, no preemption bound: every interleaving of lock, spin, sleep and unlock, and a
+/// sleep on the lock's word that returns without a wake.
 #[test]
 fn mutex_two_threads_exhaustive() {
-    check(None, || {
+    model_with_early_returns(None, 1, || {
         let m = Arc::new(Mutex::new(Counter::new(0)));
         let m2 = m.clone();
         let t = thread::spawn(move || {
@@ -106,10 +112,11 @@ fn mutex_two_threads_exhaustive() {
     });
 }
 
-/// `try_lock` only succeeds on a free lock, and then sees everything the last holder wrote.
+/// `try_lock` only succeeds on a free lock, and then sees everything the last holder wrote (also
+/// when the other thread's sleep on the lock returns without a wake).
 #[test]
 fn mutex_try_lock_excludes() {
-    check(None, || {
+    model_with_early_returns(None, 1, || {
         let m = Arc::new(Mutex::new(Counter::new(0)));
         let m2 = m.clone();
         let t = thread::spawn(move || m2.lock().increment_slowly());
@@ -209,7 +216,9 @@ fn condvar_notify_all_wakes_every_waiter() {
 }
 
 /// A timed wait ends, with the lock held again, whether the notify comes before, during or not
-/// at all before its time runs out; and a wait that was not notified reports the timeout.
+/// at all before its time runs out; a wait that was not notified reports the timeout, and one
+/// that a notify under the lock reached does not, even if its time ran out after the notify
+/// moved it onto the mutex.
 #[test]
 fn condvar_wait_timeout_returns_relocked() {
     for under_lock in [false, true] {
@@ -227,19 +236,77 @@ fn condvar_wait_timeout_returns_relocked() {
                 unlock_and_notify(g, under_lock, || cv.notify_one());
             });
             let (m, cv) = &*pair;
-            let (g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+            let g = m.lock();
+            let before = notified.load(Relaxed);
+            let (g, r) = cv.wait_timeout(g, Duration::from_millis(1));
             assert!(m.is_locked());
             // Holding the lock again: the data is ours to touch.
             g.increment_slowly();
             if !r.timed_out() {
-                // Only a notify (there are no spurious wakes in the model) ends the wait early.
+                // Only a notify ends the wait early (a timed wait never returns early in the
+                // model), or a time-out after a notify, which may have moved us.
                 assert_eq!(notified.load(Relaxed), 1);
+            } else if under_lock {
+                // A notify made under the lock while we waited reached us (moved us onto the
+                // mutex, where our time may have run out), so it was no time-out.
+                assert_eq!(notified.load(Relaxed), before, "a timeout reported after a notify reached the waiter");
             }
             drop(g);
             t.join().unwrap();
             assert_eq!(m.lock().get(), 2);
         });
     }
+}
+
+/// One timed and one untimed waiter, one item and one `notify_one` under the lock. The timed
+/// waiter is an idle worker: when its wait reports a timeout it leaves without looking. If it
+/// slept first, the notify moves it onto the held mutex, where its time may run out before the
+/// unlock wakes it; it took the notify all the same, and were it to report a timeout, the item
+/// would stay with the untimed waiter asleep and nobody left to wake it: the model deadlocks.
+/// Early returns let the untimed waiter also leave its wait (on the condvar, or on the mutex
+/// after a move) without a wake.
+#[test]
+fn condvar_timed_out_waiter_loses_no_notify() {
+    model_with_early_returns(Some(2), 1, || {
+        let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
+        let p = pair.clone();
+        let timed = thread::spawn(move || {
+            let (m, cv) = &*p;
+            let mut items = m.lock();
+            if *items == 0 {
+                let (g, r) = cv.wait_timeout(items, Duration::from_millis(1));
+                items = g;
+                if r.timed_out() {
+                    return false;
+                }
+            }
+            let took = *items > 0;
+            if took {
+                *items -= 1;
+            }
+            took
+        });
+        let p = pair.clone();
+        let untimed = thread::spawn(move || {
+            let (m, cv) = &*p;
+            let mut items = cv.wait_while(m.lock(), |n| *n == 0);
+            *items -= 1;
+        });
+        let (m, cv) = &*pair;
+        let mut items = m.lock();
+        *items += 1;
+        cv.notify_one();
+        drop(items);
+        if timed.join().unwrap() {
+            // The timed waiter took the item: the untimed one still waits for its own.
+            let mut items = m.lock();
+            *items += 1;
+            cv.notify_one();
+            drop(items);
+        }
+        untimed.join().unwrap();
+        assert_eq!(*m.lock(), 0);
+    });
 }
 
 /// Three threads race to `call_once`: the initialiser runs exactly once, and every caller,
@@ -270,10 +337,11 @@ fn once_runs_exactly_once_and_publishes() {
     });
 }
 
-/// Two threads, unbounded: every interleaving of the INCOMPLETE/RUNNING/QUEUED/COMPLETE states.
+/// Two threads, unbounded: every interleaving of the INCOMPLETE/RUNNING/QUEUED/COMPLETE states,
+/// with a sleeper in QUEUED that may return before the initialiser is done.
 #[test]
 fn once_two_threads_exhaustive() {
-    check(None, || {
+    model_with_early_returns(None, 1, || {
         let once = Arc::new(Once::new());
         let data = Arc::new(Counter::new(0));
         let call = {
@@ -290,10 +358,11 @@ fn once_two_threads_exhaustive() {
 }
 
 /// `get_or_init` and `set` racing on one `OnceLock`: one value wins, every caller sees that
-/// same value fully written, and `set` says truthfully whether it was the one.
+/// same value fully written, and `set` says truthfully whether it was the one (also when the
+/// loser's sleep returns before the winner is done).
 #[test]
 fn oncelock_one_value_wins() {
-    check(None, || {
+    model_with_early_returns(None, 1, || {
         let cell = Arc::new(OnceLock::<Counter>::new());
         let c2 = cell.clone();
         let t = thread::spawn(move || match c2.set(Counter::new(1)) {

@@ -1,17 +1,94 @@
-//! A futex condition variable.
+//! A futex condition variable whose notify, made under the lock, hands a waiter straight to the
+//! mutex. This comment is the one place that explains the protocol; the README only names it.
 //!
-//! A sequence word that every notify bumps, so a waiter that read the word before unlocking
-//! cannot miss a notify that comes after. A notify while the mutex is held does not wake the
-//! waiter into a mutex it cannot take: it moves it, still asleep, onto the mutex's word
-//! (FUTEX_CMP_REQUEUE), and the mutex's unlock wakes it. That halves the context switches of a
-//! notify-under-lock hand-over.
+//! # The pieces
 //!
-//! To touch the mutex, the notifier must know it is still alive. The waiters register it under
-//! a small internal lock and deregister under the same lock, so while a notifier holds that lock
-//! and sees a waiter registered, that waiter is inside `wait` with a guard of the mutex. Under
-//! the same lock a waiter counts itself a sleeper once it has unlocked the mutex; a notify that
-//! finds no sleeper makes no syscall, since every waiter counted later sees the bumped word in
-//! its futex wait and does not sleep.
+//! - **`seq`**, the futex word. Every notify adds one. A waiter reads it while it still holds
+//!   the mutex and sleeps only while the word still holds that value. A notifier changes the
+//!   condition under the mutex and notifies afterwards, so its bump comes after the waiter's
+//!   read: the waiter is either asleep in the kernel when the notify looks for it, or its futex
+//!   wait finds the word moved and returns at once. No notify falls between the two.
+//! - **The registry**: `waiters`, `sleepers` and `mutex`, changed only under the small internal
+//!   lock `registry`. A waiter registers (adds itself to `waiters`, records its mutex's address)
+//!   before it unlocks the mutex, and deregisters after it has locked it again. So while a
+//!   notifier holds `registry` and sees a waiter registered, that waiter is inside `wait` with a
+//!   guard, and the mutex whose address it recorded is alive: that is what lets a notifier use
+//!   a mutex nobody handed it. All current waiters must use one mutex; a second is reported.
+//! - **Sleepers**: the registered waiters past their unlock, which may be asleep in the kernel.
+//!   A notify that finds none makes no syscall: a waiter that counts itself later does so under
+//!   `registry`, after the notifier's bump, so its futex wait sees the new value and returns.
+//!
+//! # The requeue
+//!
+//! A notify made while the mutex is held (by the notifier or anyone else) would wake a waiter
+//! into a lock it cannot take: it would run, find the lock held and sleep again, on the mutex.
+//! Instead the notifier moves it, still asleep, from `seq` onto the mutex's word
+//! (FUTEX_CMP_REQUEUE, waking none and moving one, or all for `notify_all`), and the mutex's
+//! unlock wakes it: one context switch per hand-over instead of two or three. A notify that
+//! finds the mutex free wakes one waiter (and `notify_all` moves the rest behind it).
+//!
+//! ```text
+//!  waiter W                               notifier N (holds m)                 W in the kernel
+//!  lock(m); register; s = seq
+//!  unlock(m); sleepers += 1
+//!  futex_wait(seq, s) ------------------------------------------------------>  asleep on seq
+//!                                         change the condition
+//!                                         seq += 1
+//!                                         [registry] sleepers > 0:
+//!                                           CMP_REQUEUE(seq -> m, wake 0, move 1) asleep on m
+//!                                           m: LOCKED -> CONTENDED
+//!                                         unlock(m): was CONTENDED -> wake m -> woken
+//!  lock_marked(m)   (leaves m CONTENDED)
+//!  [registry] sleepers -= 1; waiters -= 1
+//!  return, holding m
+//! ```
+//!
+//! Every way out of the futex wait ends the same way, with `lock_marked` and deregistering:
+//!
+//! ```text
+//!  unlocked ──> futex wait ──┬─ seq already moved ───────────────────────┐
+//!                            ├─ woken on seq (mutex was free) ───────────┤
+//!                            ├─ moved onto m ──┬─ woken by an unlock ────┤
+//!                            │                 └─ time ran out ──────────┤
+//!                            ├─ time ran out on seq ─────────────────────┤
+//!                            └─ signal or spurious return ───────────────┴─> lock_marked(m),
+//!                                                                          deregister, return
+//! ```
+//!
+//! # Why `lock_marked` leaves the mutex contended
+//!
+//! The mutex's unlock makes a futex wake only when it finds its word CONTENDED. A waiter moved
+//! onto that word sleeps there without having written CONTENDED itself, so the notifier marks
+//! the word after moving someone (`RawMutex::wake_requeued`, which wakes at once instead if the
+//! lock was freed meanwhile). And a waiter that slept on `seq` locks again with `lock_marked`,
+//! which leaves the word CONTENDED even when it finds the lock free: others moved with it (by
+//! `notify_all`, or by several `notify_one`) may still sleep on the word, and only a CONTENDED
+//! unlock wakes the next of them. At worst that costs one wake that finds nobody.
+//!
+//! # Timeouts
+//!
+//! A timed waiter's timer keeps running after a requeue, and the kernel returns ETIMEDOUT to a
+//! waiter whose timer fired while it was still queued, on whichever word it was queued then
+//! (kernel/futex/waitwake.c, `futex_wait`: 0 only if a waker already took it off the queue).
+//! A waiter moved onto the mutex and then timed out took the notify all the same:
+//! FUTEX_CMP_REQUEUE counted it and moved nobody else. Were it to report a timeout, a caller
+//! that reads "timed out" as "nobody notified me" (say, an idle worker that exits) would drop
+//! the notify, and another waiter still asleep on `seq` would never hear of it.
+//!
+//! So `wait_timeout` reports a timeout only if the futex wait ended with ETIMEDOUT *and* `seq`
+//! still holds the value the waiter read before unlocking. Every notify that moves or wakes a
+//! waiter does so holding `registry`, after its bump; the waiter reads `seq` again under
+//! `registry`, after its wait returned, so it sees that bump. The rule errs one way only: a
+//! waiter whose time ran out while a notify went to somebody else also reports "not timed out",
+//! which is a spurious wake-up, allowed of every condition-variable wait (the caller re-checks
+//! its condition). What it guarantees is what `notify_one` rests on: a wait that reports a
+//! timeout took no notify, so the notify reached another waiter. (Only a wrap of the 32-bit word,
+//! 2^32 notifies during one wait, could hide the move, as it would hide it from the futex.)
+//!
+//! The waiter does not also notify again to pass the notify on: reporting "not timed out"
+//! already makes it the one waiter `notify_one` promised to wake, and it re-checks the condition
+//! like any woken waiter; a second notify would wake another thread only to find the work gone.
+//! `wait_timeout_while` answers from the condition, not from this result.
 
 use super::atomic_wait::futex::{self, WaitResult};
 use super::atomic_wait::{AtomicU32, AtomicUsize};
@@ -137,13 +214,15 @@ impl Condvar {
         guard
     }
 
-    /// Waits for a notification for at most `timeout`.
+    /// Waits for a notification for at most `timeout`. The result says "timed out" only if the
+    /// wait took no notify (see "Timeouts" in the module doc); "not timed out" may also be a
+    /// spurious wake-up, so re-check the condition either way.
     pub fn wait_timeout<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
-        let timed_out = self.wait_raw(&guard, Some(timeout)) == WaitResult::TimedOut;
+        let timed_out = self.wait_raw(&guard, Some(timeout));
         (guard, WaitTimeoutResult(timed_out))
     }
 
@@ -170,7 +249,9 @@ impl Condvar {
         }
     }
 
-    fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>) -> WaitResult {
+    /// Unlocks, sleeps on `seq`, locks again. Returns whether the wait is known to have timed
+    /// out without taking a notify.
+    fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>) -> bool {
         let raw = &guard.lock.raw;
         self.register(raw);
         let seq = self.seq.load(Relaxed);
@@ -191,11 +272,16 @@ impl Condvar {
         // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
         raw.lock_marked();
         self.registry.lock();
+        // A notify that moved or woke us bumped `seq`, then took `registry` and held it across
+        // that futex call, which came before our wait returned: we get `registry` only after
+        // that notify let go of it, so this read sees its bump. ETIMEDOUT with a moved word
+        // may mean we took a notify (module doc, "Timeouts"), so it is no timeout.
+        let timed_out = r == WaitResult::TimedOut && self.seq.load(Relaxed) == seq;
         self.sleepers.fetch_sub(1, Relaxed);
         self.waiters.fetch_sub(1, Relaxed);
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
-        r
+        timed_out
     }
 
     fn register(&self, mutex: &RawMutex) {

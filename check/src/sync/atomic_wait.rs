@@ -4,8 +4,24 @@
 //!
 //! The futex keeps the one property the algorithms rely on: a wait checks the word and goes to
 //! sleep as one step with respect to wakes, so a wake that comes after the word changed cannot
-//! be lost; and a sleeper without a timeout stays asleep until a wake picks it (there are no
-//! spurious returns), so a lost wake-up shows up as a loom deadlock.
+//! be lost. A sleeper leaves its wait in the ways the kernel lets it
+//! (kernel/futex/waitwake.c, `futex_wait`), each at a point loom chooses:
+//!
+//! - woken: a wake took it off the queue (also after a requeue moved it to another word);
+//! - timed out, for a timed wait: it was still queued, on whichever word, when its time ran out.
+//!   The sleeper lets the other threads take steps first, so loom explores its time running
+//!   out before, between and after what they do, and its being woken before that;
+//! - interrupted (EINTR, or a spurious return): for an untimed wait, only while the model's
+//!   budget of early returns (`allow_early_returns`, 0 unless a model asks) is not spent. Loom
+//!   explores both the early return and the sleep going on until a wake, through the spurious
+//!   wake-up of a fresh `loom::sync::Notify` per sleep. The budget keeps the state space finite
+//!   (a wait loop that may always return early never ends) and small. Early returns report
+//!   `Interrupted` only: strand treats a spurious `Woken` the same way (it re-checks), and a
+//!   timed wait's early return would only be another "not timed out", which a time-out after a
+//!   notify to someone else already gives.
+//!
+//! Without budget, a sleeper without a timeout stays asleep until a wake picks it, so a lost
+//! wake-up shows up as a loom deadlock.
 //!
 //! Like the kernel, which checks the word and queues the sleeper under a hash-bucket lock that
 //! the waker takes too, every word has a loom mutex for its futex: waiting and waking take it.
@@ -16,6 +32,7 @@
 //! order before the waker's, and the model could then read a value the real word never held.
 
 use loom::thread::Thread;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::intrinsics::const_eval_select;
 use std::ops::Deref;
@@ -68,8 +85,46 @@ struct Sleepers {
 /// One sleeping thread. `on` is the address of the `Word` it sleeps on, or `None` once woken:
 /// a requeue changes it, a wake clears it; both only under that word's `bucket`.
 struct Sleeper {
-    thread: Thread,
+    waker: Waker,
     on: Arc<HostMutex<Option<usize>>>,
+}
+
+/// How a wake reaches a sleeper: an unpark, or, for a sleep that may return early, the `Notify`
+/// it sleeps on.
+enum Waker {
+    Park(Thread),
+    Notify(Arc<loom::sync::Notify>),
+}
+
+impl Waker {
+    fn wake(&self) {
+        match self {
+            Waker::Park(t) => t.unpark(),
+            Waker::Notify(n) => n.notify(),
+        }
+    }
+}
+
+thread_local! {
+    /// Early returns this execution may still take. Host state, not loom's: loom runs every
+    /// model thread of one test as a coroutine on that test's own host thread, one at a time
+    /// (loom 0.7, rt/scheduler.rs), and `allow_early_returns` resets it at the start of each
+    /// execution, so every execution (and loom's replay of it) starts from the same budget.
+    static EARLY_LEFT: Cell<u32> = const { Cell::new(0) };
+    /// Early returns taken this execution.
+    static EARLY_TAKEN: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Lets up to `n` untimed futex waits of this execution return early (as with a signal or a
+/// spurious wake-up). Call it first thing in a model's closure (`common::model` does).
+pub fn allow_early_returns(n: u32) {
+    EARLY_LEFT.with(|c| c.set(n));
+    EARLY_TAKEN.with(|c| c.set(0));
+}
+
+/// How many waits of this execution have returned early so far.
+pub fn early_returns_taken() -> u32 {
+    EARLY_TAKEN.with(Cell::get)
 }
 
 impl AtomicU32 {
@@ -143,7 +198,7 @@ plain_atomic!(
 
 /// The futex calls strand's `crate::futex` offers, over the words above.
 pub mod futex {
-    use super::{AtomicU32, Sleeper, Word};
+    use super::{AtomicU32, Sleeper, Waker, Word, EARLY_LEFT, EARLY_TAKEN};
     use std::sync::{Arc, Mutex as HostMutex};
     use super::Relaxed;
     use core::time::Duration;
@@ -163,9 +218,8 @@ pub mod futex {
         Shared,
     }
 
-    /// Sleeps while the word holds `expected`. With a timeout, the wait may end either way: the
-    /// sleeper lets every other thread take a step first and then gives up if nobody woke it,
-    /// so both outcomes are explored.
+    /// Sleeps while the word holds `expected`, until woken, until the time runs out (with a
+    /// timeout), or until an early return (see the module doc).
     pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>, _scope: Scope) -> WaitResult {
         let w = word.word();
         let bucket = w.bucket.lock().unwrap();
@@ -173,36 +227,71 @@ pub mod futex {
             return WaitResult::ValueChanged;
         }
         let on = Arc::new(HostMutex::new(Some(w as *const Word as usize)));
-        w.sleepers.lock().unwrap().queue.push_back(Sleeper { thread: loom::thread::current(), on: on.clone() });
-        // A wake between this unlock and `park` finds us queued and leaves an unpark token, so
-        // `park` then returns at once.
+        // A sleep that may return early holds one unit of the budget until it ends, so that no
+        // more sleeps at once can return early than the budget allows; one that ends without
+        // returning early gives its unit back.
+        let early = timeout.is_none() && EARLY_LEFT.with(|c| c.get()) > 0;
+        let waker = if early {
+            EARLY_LEFT.with(|c| c.set(c.get() - 1));
+            Waker::Notify(Arc::new(loom::sync::Notify::new()))
+        } else {
+            Waker::Park(loom::thread::current())
+        };
+        let notify = match &waker {
+            Waker::Notify(n) => Some(n.clone()),
+            Waker::Park(_) => None,
+        };
+        w.sleepers.lock().unwrap().queue.push_back(Sleeper { waker, on: on.clone() });
+        // A wake between this unlock and `park` (or `Notify::wait`) finds us queued and leaves
+        // an unpark token (a notification), so the sleep then ends at once.
         drop(bucket);
-        match timeout {
-            None => {
+        match (timeout, notify) {
+            (None, None) => {
                 while on.lock().unwrap().is_some() {
                     loom::thread::park();
                 }
                 WaitResult::Woken
             }
-            Some(_) => {
-                // Every other thread may take steps (and wake or move us) before the time runs out.
-                loom::thread::yield_now();
-                loop {
-                    let Some(addr) = *on.lock().unwrap() else { return WaitResult::Woken };
-                    // SAFETY: a word we sleep on is alive: its owner is inside a wait on it or
-                    // on the word we were moved from, holding the lock that contains both.
-                    let now = unsafe { &*(addr as *const Word) };
-                    let _bucket = now.bucket.lock().unwrap();
-                    if *on.lock().unwrap() != Some(addr) {
-                        continue; // moved or woken while we took the bucket
-                    }
-                    let mut s = now.sleepers.lock().unwrap();
-                    let i = s.queue.iter().position(|q| Arc::ptr_eq(&q.on, &on)).expect("queued where `on` says");
-                    s.queue.remove(i);
-                    *on.lock().unwrap() = None;
-                    return WaitResult::TimedOut;
+            (None, Some(n)) => {
+                // Loom explores both a spurious return here (after letting the others run) and
+                // sleeping on until a wake's notification. Already woken: nothing to explore.
+                if on.lock().unwrap().is_some() {
+                    n.wait();
+                }
+                if leave(&on) {
+                    EARLY_TAKEN.with(|c| c.set(c.get() + 1));
+                    WaitResult::Interrupted
+                } else {
+                    EARLY_LEFT.with(|c| c.set(c.get() + 1));
+                    WaitResult::Woken
                 }
             }
+            (Some(_), _) => {
+                // Every other thread may take steps (and wake or move us) before the time runs out.
+                loom::thread::yield_now();
+                if leave(&on) { WaitResult::TimedOut } else { WaitResult::Woken }
+            }
+        }
+    }
+
+    /// Takes a sleeper that is leaving on its own (its time ran out, or it returns early) off
+    /// the queue of the word it sleeps on now, under that word's bucket; false if a wake took
+    /// it off first.
+    fn leave(on: &Arc<HostMutex<Option<usize>>>) -> bool {
+        loop {
+            let Some(addr) = *on.lock().unwrap() else { return false };
+            // SAFETY: a word we sleep on is alive: its owner is inside a wait on it or on the
+            // word we were moved from, holding the lock that contains both.
+            let now = unsafe { &*(addr as *const Word) };
+            let _bucket = now.bucket.lock().unwrap();
+            if *on.lock().unwrap() != Some(addr) {
+                continue; // moved or woken while we took the bucket
+            }
+            let mut s = now.sleepers.lock().unwrap();
+            let i = s.queue.iter().position(|q| Arc::ptr_eq(&q.on, on)).expect("queued where `on` says");
+            s.queue.remove(i);
+            *on.lock().unwrap() = None;
+            return true;
         }
     }
 
@@ -213,7 +302,7 @@ pub mod futex {
         let woken = take(w, n);
         for q in &woken {
             *q.on.lock().unwrap() = None;
-            q.thread.unpark();
+            q.waker.wake();
         }
         woken.len()
     }
@@ -232,7 +321,7 @@ pub mod futex {
         let woken = take(f, wake);
         for q in &woken {
             *q.on.lock().unwrap() = None;
-            q.thread.unpark();
+            q.waker.wake();
         }
         let moved = take(f, requeue);
         for q in &moved {
