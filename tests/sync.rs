@@ -438,13 +438,13 @@ fn timeout_after_requeue(timeout: Duration) -> Result<bool, common::Failure> {
                 && task_status(tid).is_some_and(|(state, n)| state == b'S' && n >= u64::from(before) + 2)
         });
         drop(g);
-        let (a_timed_out, a_took) = a.join();
+        let (a_timed_out, a_took) = a.join()?;
         if a_took {
             // B still waits for an item of its own.
             *items.lock() += 1;
             cv.notify_one();
         }
-        check!(b.join(), "the untimed waiter was left asleep with an item waiting: a notify was lost");
+        check!(b.join()?, "the untimed waiter was left asleep with an item waiting: a notify was lost");
         if !(before_deadline && timed_out_on_mutex) {
             return Ok(false);
         }

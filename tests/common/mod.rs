@@ -1,5 +1,6 @@
 //! A tiny harness for strand's freestanding test programs: runs named tests in order, prints
-//! each result, then `N passed, N failed`. A test returns `Err(Failure)` with a message.
+//! each result, then `N passed, N failed` (plus `, N skipped`). A test returns `Err(Failure)`
+//! with a message, or `Err(Failure::skip(..))` with the exact reason it cannot run here.
 #![allow(dead_code)]
 
 pub mod limits;
@@ -13,13 +14,20 @@ use strand::syscall;
 pub struct Failure {
     buf: [u8; 512],
     len: usize,
+    /// Not a failure: the test cannot work in this environment, for the reason in `buf`.
+    skip: bool,
 }
 
 impl Failure {
     pub fn new(args: fmt::Arguments<'_>) -> Failure {
-        let mut f = Failure { buf: [0; 512], len: 0 };
+        let mut f = Failure { buf: [0; 512], len: 0, skip: false };
         let _ = f.write_fmt(args);
         f
+    }
+
+    /// The test cannot force what it checks here; `args` says exactly why. Counted as skipped.
+    pub fn skip(args: fmt::Arguments<'_>) -> Failure {
+        Failure { skip: true, ..Failure::new(args) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -84,6 +92,7 @@ macro_rules! check_eq {
 
 static PASSED: AtomicU32 = AtomicU32::new(0);
 static FAILED: AtomicU32 = AtomicU32::new(0);
+static SKIPPED: AtomicU32 = AtomicU32::new(0);
 
 pub type Test = (&'static str, fn() -> TestResult);
 
@@ -100,6 +109,10 @@ pub fn record(area: &str, name: &str, r: TestResult) {
             PASSED.fetch_add(1, Relaxed);
             strand::println!("test {area}::{name} ... ok");
         }
+        Err(e) if e.skip => {
+            SKIPPED.fetch_add(1, Relaxed);
+            strand::println!("test {area}::{name} ... skipped: {}", e.as_str());
+        }
         Err(e) => {
             FAILED.fetch_add(1, Relaxed);
             strand::println!("test {area}::{name} ... FAILED: {}", e.as_str());
@@ -109,8 +122,12 @@ pub fn record(area: &str, name: &str, r: TestResult) {
 
 /// Prints the closing line and returns the exit code.
 pub fn summary() -> i32 {
-    let (p, f) = (PASSED.load(Relaxed), FAILED.load(Relaxed));
-    strand::println!("{p} passed, {f} failed");
+    let (p, f, s) = (PASSED.load(Relaxed), FAILED.load(Relaxed), SKIPPED.load(Relaxed));
+    if s == 0 {
+        strand::println!("{p} passed, {f} failed");
+    } else {
+        strand::println!("{p} passed, {f} failed, {s} skipped");
+    }
     if f == 0 { 0 } else { 1 }
 }
 

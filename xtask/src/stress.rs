@@ -8,7 +8,7 @@
 
 use crate::arches::Arch;
 use crate::setup;
-use crate::test::{command, indent, parse_summary};
+use crate::test::{command, indent, parse_closing_line};
 use crate::util::{cargo, json_str, root, run_limited, BUILD_STD};
 use std::time::{Duration, Instant};
 
@@ -58,16 +58,6 @@ fn closing_line(passed: u32, failed: u32, skipped: u32) -> String {
     }
 }
 
-/// A program's closing line: `N passed, N failed` or `N passed, N failed, N skipped`.
-fn parse_closing_line(line: &str) -> Option<(u32, u32, u32)> {
-    let line = line.trim();
-    let (head, skipped) = match line.rsplit_once(", ") {
-        Some((head, tail)) if tail.ends_with(" skipped") => (head, tail.strip_suffix(" skipped")?.parse().ok()?),
-        _ => (line, 0),
-    };
-    let (p, f) = parse_summary(head)?;
-    Some((p, f, skipped))
-}
 
 /// The stress programs' target names: `stress_<file stem>` for every stress/*.rs.
 fn programs() -> Result<Vec<String>, String> {

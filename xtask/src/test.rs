@@ -18,7 +18,16 @@ struct Row {
     name: String,
     passed: u32,
     failed: u32,
+    skipped: u32,
     secs: f64,
+}
+
+impl Row {
+    fn add(&mut self, (passed, failed, skipped): (u32, u32, u32)) {
+        self.passed += passed;
+        self.failed += failed;
+        self.skipped += skipped;
+    }
 }
 
 pub fn run(arches: &[&Arch], host: bool) -> Result<bool, String> {
@@ -31,13 +40,18 @@ pub fn run(arches: &[&Arch], host: bool) -> Result<bool, String> {
         rows.push(arch_tests(arch)?);
     }
     println!();
-    println!("{:<10} {:>7} {:>7} {:>9}", "ABI", "passed", "failed", "seconds");
+    println!("{:<10} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
     for r in &rows {
-        println!("{:<10} {:>7} {:>7} {:>9.1}", r.name, r.passed, r.failed, r.secs);
+        println!("{:<10} {:>7} {:>7} {:>8} {:>9.1}", r.name, r.passed, r.failed, r.skipped, r.secs);
     }
     let passed: u32 = rows.iter().map(|r| r.passed).sum();
     let failed: u32 = rows.iter().map(|r| r.failed).sum();
-    println!("{passed} passed, {failed} failed");
+    let skipped: u32 = rows.iter().map(|r| r.skipped).sum();
+    if skipped == 0 {
+        println!("{passed} passed, {failed} failed");
+    } else {
+        println!("{passed} passed, {failed} failed, {skipped} skipped");
+    }
     Ok(failed == 0)
 }
 
@@ -93,7 +107,7 @@ fn host_tests() -> Result<Row, String> {
     (passed, failed) = (passed + p, failed + f);
     println!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
-    Ok(Row { name: "host".into(), passed, failed, secs: start.elapsed().as_secs_f64() })
+    Ok(Row { name: "host".into(), passed, failed, skipped: 0, secs: start.elapsed().as_secs_f64() })
 }
 
 /// Runs a `cargo test` and adds up libtest's "test result:" lines; a run that fails without
@@ -135,7 +149,7 @@ fn programs() -> Result<Vec<String>, String> {
 
 fn arch_tests(arch: &Arch) -> Result<Row, String> {
     let start = Instant::now();
-    let mut row = Row { name: arch.name.into(), passed: 0, failed: 0, secs: 0.0 };
+    let mut row = Row { name: arch.name.into(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
     println!("== {}: building test programs for {}", arch.name, arch.triple);
     let programs = programs()?;
     let mut c = cargo();
@@ -167,9 +181,7 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             row.failed += 1;
             continue;
         };
-        let (passed, failed) = run_program(arch, p, exe, &[])?;
-        row.passed += passed;
-        row.failed += failed;
+        row.add(run_program(arch, p, exe, &[])?);
         if p == "startup" {
             for check in EXTRA_RUNS {
                 let Some(expect) = (check.expect)(arch) else { continue };
@@ -177,12 +189,8 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             }
         }
     }
-    let (p, f) = stack_protector_checks(arch)?;
-    row.passed += p;
-    row.failed += f;
-    let (passed, failed) = static_pie(arch)?;
-    row.passed += passed;
-    row.failed += failed;
+    row.add(stack_protector_checks(arch)?);
+    row.add(static_pie(arch)?);
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
 }
@@ -191,7 +199,7 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
 /// reads the ABI's canary slot, from `_start`'s first call on. The whole program must pass, and
 /// a function whose canary was changed must end the process through `__stack_chk_fail` (strand's
 /// message, then SIGABRT). Its own target directory keeps the instrumented `core` apart.
-fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32), String> {
+fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
     println!("== {}: startup built with -Zstack-protector=all", arch.name);
     let dir = root().join("target").join("stack-protector");
     let mut c = cargo();
@@ -209,9 +217,9 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32), String> {
     let Some(exe) = exe.filter(|_| out.status.is_some_and(|s| s.success())) else {
         eprint!("{}", out.stderr);
         println!("   FAILED: startup did not build with -Zstack-protector=all for {}", arch.triple);
-        return Ok((0, 1));
+        return Ok((0, 1, 0));
     };
-    let (mut passed, mut failed) = run_program(arch, "startup (stack protector)", &exe, &[])?;
+    let (mut passed, mut failed, skipped) = run_program(arch, "startup (stack protector)", &exe, &[])?;
     let mut c = command(arch, &exe);
     c.arg("--smash-canary");
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
@@ -229,7 +237,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32), String> {
             out.stderr.trim()
         );
     }
-    Ok((passed, failed))
+    Ok((passed, failed, skipped))
 }
 
 pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
@@ -252,7 +260,10 @@ fn record(row: &mut Row, name: &str, outcome: Result<Option<String>, String>) {
             row.passed += 1;
             println!("   test startup::{name} ... ok");
         }
-        Ok(Some(why)) => println!("   test startup::{name} ... skipped: {why}"),
+        Ok(Some(why)) => {
+            row.skipped += 1;
+            println!("   test startup::{name} ... skipped: {why}");
+        }
         Err(why) => {
             row.failed += 1;
             println!("   test startup::{name} ... FAILED: {why}");
@@ -261,30 +272,41 @@ fn record(row: &mut Row, name: &str, outcome: Result<Option<String>, String>) {
 }
 
 /// Runs one test program; its own closing line gives the counts.
-fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32), String> {
+fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32, u32), String> {
     println!("== {}: {name}", arch.name);
     let mut c = command(arch, exe);
     c.args(ARGS).envs(env.iter().copied());
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
     print!("{}", indent(&out.stdout));
     print!("{}", indent(&out.stderr));
-    let summary = out.stdout.lines().rev().find_map(parse_summary);
+    let summary = out.stdout.lines().rev().find_map(parse_closing_line);
     Ok(match (out.status, summary) {
         (None, s) => {
             println!("   FAILED: {name} was killed after {}s (hung?)", PROGRAM_LIMIT.as_secs());
-            let (p, f) = s.unwrap_or((0, 0));
-            (p, f + 1)
+            let (p, f, sk) = s.unwrap_or((0, 0, 0));
+            (p, f + 1, sk)
         }
-        (Some(st), Some((p, f))) if st.success() || f > 0 => (p, f),
-        (Some(st), Some((p, f))) => {
+        (Some(st), Some((p, f, sk))) if st.success() || f > 0 => (p, f, sk),
+        (Some(st), Some((p, f, sk))) => {
             println!("   FAILED: {name} reported {f} failures but exited with {st}");
-            (p, f + 1)
+            (p, f + 1, sk)
         }
         (Some(st), None) => {
             println!("   FAILED: {name} ended ({st}) without its closing line");
-            (0, 1)
+            (0, 1, 0)
         }
     })
+}
+
+/// A program's closing line: `N passed, N failed` or `N passed, N failed, N skipped`.
+pub(crate) fn parse_closing_line(line: &str) -> Option<(u32, u32, u32)> {
+    let line = line.trim();
+    let (head, skipped) = match line.rsplit_once(", ") {
+        Some((head, tail)) if tail.ends_with(" skipped") => (head, tail.strip_suffix(" skipped")?.parse().ok()?),
+        _ => (line, 0),
+    };
+    let (p, f) = parse_summary(head)?;
+    Some((p, f, skipped))
 }
 
 pub(crate) fn parse_summary(line: &str) -> Option<(u32, u32)> {
@@ -455,7 +477,7 @@ fn check_output(out: &crate::util::Finished, expect: &Expect, limit: Duration) -
 /// is an ET_DYN image loaded away from its link address, with relocated pointers in statics,
 /// TLS and .init_array), and runs a copy with one relocation broken, which must be refused
 /// with a message. Returns (passed, failed).
-fn static_pie(arch: &Arch) -> Result<(u32, u32), String> {
+fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
     println!("== {}: building startup as a static-pie", arch.name);
     let flags = pie_rustflags(arch)?;
     let mut c = cargo();
@@ -474,14 +496,12 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32), String> {
     let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
         eprint!("{}", out.stderr);
         println!("   FAILED: startup did not build as a static-pie for {}", arch.triple);
-        return Ok((0, 1));
+        return Ok((0, 1, 0));
     };
-    let (mut passed, mut failed) = run_program(arch, "startup (static-pie)", &exe, &[("STRAND_TEST_PIE", "1")])?;
-    let mut row = Row { name: String::new(), passed: 0, failed: 0, secs: 0.0 };
+    let mut row = Row { name: String::new(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
+    row.add(run_program(arch, "startup (static-pie)", &exe, &[("STRAND_TEST_PIE", "1")])?);
     record(&mut row, "static_pie_with_a_bad_relocation_is_refused", bad_relocation(arch, &exe)?);
-    passed += row.passed;
-    failed += row.failed;
-    Ok((passed, failed))
+    Ok((row.passed, row.failed, row.skipped))
 }
 
 /// The flags the ABI table gives every build of this ABI, with a position-independent
