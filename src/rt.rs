@@ -254,7 +254,8 @@ fn probe_time_syscalls() {
 /// The literal's own address is computed relative to the program counter on most ABIs; where
 /// compiled code loads it from a GOT entry instead, that entry is right by the time a message
 /// is written: `reloc` applies the well-formed RELATIVE relocations, GOT entries included,
-/// before it returns an error (sparc64), and mips's `_start` relocated its GOT before this ran.
+/// before it returns an error, and a GOT that no table lists was relocated by the ABI's
+/// `_start` before this ran (`arch/mod.rs`, `_start`).
 #[cfg(not(test))]
 mod early {
     use crate::arch;
