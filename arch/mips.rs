@@ -300,8 +300,8 @@ macro_rules! got_failure_message {
 #[cfg(not(test))]
 #[inline(always)]
 fn got_failure() -> ! {
-    // SAFETY: write(2, message, len) reads the bytes between the labels, which are in the
-    // mapped text; exit_group does not return. `$sp` is the caller's valid stack, whose
+    // SAFETY: write(2, message, len) reads the message, which `bal` jumps over and whose
+    // address it leaves in `$ra`: bytes of the mapped text; exit_group does not return. `$sp` is the caller's valid stack, whose
     // argument slots the kernel reads. No register needs to survive.
     unsafe {
         asm!(
