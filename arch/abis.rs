@@ -17,7 +17,7 @@
 pub enum Linker {
     /// rust-lld with the ld.lld flavour (every ABI that lld can link).
     Lld,
-    /// A GNU ld from a Debian binutils package, for the ABIs lld cannot link.
+    /// A GNU ld from a Debian binutils package, for the ABIs (or builds) lld cannot link.
     Gnu { program: &'static str, args: &'static [&'static str], package: &'static str },
 }
 
@@ -36,6 +36,9 @@ pub struct Abi {
     /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
     pub qemu: Option<&'static str>,
     pub linker: Linker,
+    /// The linker of its static-pie build where that is not `linker` (xtask's `static_pie`
+    /// check; `.cargo/config.toml` keeps `linker`).
+    pub pie_linker: Option<Linker>,
     /// Extra rustflags for this ABI only.
     pub rustflags: &'static [&'static str],
     /// Whether its `asm!` needs the nightly `asm_experimental_arch` feature.
@@ -55,6 +58,7 @@ pub const ABIS: &[Abi] = &[
         file: "x86_64.rs",
         qemu: None,
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -65,6 +69,7 @@ pub const ABIS: &[Abi] = &[
         file: "x86.rs",
         qemu: None,
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -75,6 +80,7 @@ pub const ABIS: &[Abi] = &[
         file: "aarch64.rs",
         qemu: Some("qemu-aarch64"),
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -85,6 +91,7 @@ pub const ABIS: &[Abi] = &[
         file: "riscv64.rs",
         qemu: Some("qemu-riscv64"),
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -95,6 +102,7 @@ pub const ABIS: &[Abi] = &[
         file: "s390x.rs",
         qemu: Some("qemu-s390x"),
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -106,6 +114,7 @@ pub const ABIS: &[Abi] = &[
         file: "powerpc64.rs",
         qemu: Some("qemu-ppc64"),
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
     },
@@ -116,6 +125,12 @@ pub const ABIS: &[Abi] = &[
         file: "sparc64.rs",
         qemu: Some("qemu-sparc64"),
         linker: Linker::Lld,
+        // lld 22 (the pinned nightly's) cannot link a sparc64 PIE: its SPARCV9 target has no
+        // dynamic relocation for R_SPARC_64, so an absolute address in data is "cannot be used
+        // against local symbol; recompile with -fPIC" (LLVM added R_SPARC_RELATIVE output in
+        // llvm-project PR 212155, after LLVM 22). GNU ld links a static-pie (`-static -pie
+        // --no-dynamic-linker`) with R_SPARC_RELATIVE relocations.
+        pie_linker: Some(Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &[], package: "binutils-sparc64-linux-gnu" }),
         rustflags: &[],
         experimental_asm: true,
     },
@@ -126,6 +141,7 @@ pub const ABIS: &[Abi] = &[
         file: "mips.rs",
         qemu: Some("qemu-mips"),
         linker: Linker::Lld,
+        pie_linker: None,
         rustflags: &[],
         experimental_asm: true,
     },

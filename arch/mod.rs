@@ -26,12 +26,19 @@
 //!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
-//! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself.
+//! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself
+//!   (mips: R_MIPS_REL32, which lld writes with no symbol for a static-pie's local addresses).
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, 32-bit ABIs use `mmap2`).
 //! - `_start`: the program entry, a naked function (left out of host unit tests) that calls
 //!   `rt::__strand_start(initial_sp)` with a valid, ABI-aligned stack, the frame chain ended, and
-//!   any register the ABI wants set before the first call (riscv `gp`, ppc64 `r2`/`r12`).
+//!   any register the ABI wants set before the first call (riscv `gp`, ppc64 `r2`/`r12`). It
+//!   uses no absolute address (only PC-relative ones), so that it runs unchanged in a static-pie
+//!   loaded anywhere. Where the ABI's position-independent code cannot even make a call before
+//!   some relocation no table lists is applied (mips: every call and every address goes
+//!   through the GOT, whose local entries the psABI relocates implicitly), `_start` applies it
+//!   first, in code that calls nothing and takes no address, and ends the process with a message
+//!   and status 127 if it cannot; the generic `rt` relocation then does the rest.
 //! - `TLS: TlsAbi`: the static-TLS variant, the gap between the thread pointer and the first TLS
 //!   block (variant I) and the thread-pointer bias (mips, powerpc, m68k). `tls.rs` holds the
 //!   memory picture.

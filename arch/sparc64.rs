@@ -197,19 +197,24 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 // true whatever the loader did) and give the callee the 176-byte frame it may spill into.
 // `call` leaves its return address in `%o7`; the `unimp` after it traps if
 // `__strand_start` ever returned. Before all that, `%g7` goes to the provisional control block
-// (`arch::BOOT_TCB` + `BOOT_TP_DELTA`, a full 64-bit absolute address built in `%g7`/`%g1`, the
-// V9 `setx` sequence), so stack-protector prologues can read `[%g7+0x28]` from the first call.
+// (`arch::BOOT_TCB` + `BOOT_TP_DELTA`), so stack-protector prologues can read `[%g7+0x28]` from
+// the first call. Its address is computed relative to the program counter, so that the same
+// code runs in a static-pie loaded anywhere without a text relocation (GNU ld refuses one
+// with `-z text`): `%pc22`/`%pc10` (R_SPARC_PC22/PC10, SPARC Compliance Definition 2.4.1) give
+// the hi/lo parts of `BOOT_TCB` minus the instruction's own address, each addend chosen so both
+// count from the `rd %pc` two and one instructions on; `sra ..., 0` sign-extends the 32-bit
+// offset (BOOT_TCB may lie below `_start`: lld puts .rodata first); adding `%pc` makes it the
+// run-time address.
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
-        "sethi %hh({boot}), %g7",
-        "or %g7, %hm({boot}), %g7",
-        "sllx %g7, 32, %g7",
-        "sethi %hi({boot}), %g1",
-        "or %g1, %lo({boot}), %g1",
-        "or %g7, %g1, %g7",
+        "sethi %pc22({boot} - 8), %g7",
+        "or %g7, %pc10({boot} - 4), %g7",
+        "rd %pc, %g1",
+        "sra %g7, 0, %g7",
+        "add %g7, %g1, %g7",
         "add %g7, {delta}, %g7",
         "mov %g0, %fp",
         "mov %g0, %i7",

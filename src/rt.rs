@@ -250,8 +250,12 @@ fn probe_time_syscalls() {
 /// What runs before the image is relocated: finding the program headers on the initial stack
 /// and applying `startup::reloc`. Nothing here may read a pointer stored in the image (see
 /// `startup::reloc`): no statics, no panics, no formatting, and the error messages are picked
-/// out of one byte-string literal by index (a literal's address is computed relative to the
-/// program counter on every ABI, but a table of `&str` would itself need relocating).
+/// out of one byte-string literal by index (a table of `&str` would itself need relocating).
+/// The literal's own address is computed relative to the program counter on most ABIs; where
+/// compiled code loads it from a GOT entry instead, that entry is right by the time a message
+/// is written: `reloc` applies the well-formed RELATIVE relocations, GOT entries included,
+/// before it returns an error, and a GOT that no table lists was relocated by the ABI's
+/// `_start` before this ran (`arch/mod.rs`, `_start`).
 #[cfg(not(test))]
 mod early {
     use crate::arch;
@@ -324,7 +328,8 @@ mod early {
     }
 
     /// The reasons `report` gives, NUL-separated, in `RelocError` order.
-    const REASONS: &[u8] = b"it has PT_DYNAMIC but no PT_PHDR, so its load address is unknown\0\
+    const REASONS: &[u8] = b"it has PT_DYNAMIC but neither PT_PHDR nor an ELF header right before its program headers, \
+        so its load address is unknown\0\
         PT_DYNAMIC lies outside its loaded segments\0\
         a relocation table lies outside its loaded segments:\0\
         a relocation table is incomplete, missing\0\

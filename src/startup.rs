@@ -3,7 +3,7 @@
 //! anything; `rt` does the unsafe reading of the real stack.
 
 use crate::arch::sys::auxvec as at;
-use crate::arch::sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_PHDR, PT_TLS};
+use crate::arch::sys::elf::{Elf_Phdr, PT_DYNAMIC, PT_GNU_STACK, PT_PHDR, PT_TLS};
 
 /// The auxiliary vector entries strand uses (man 3 getauxval).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -92,10 +92,16 @@ pub struct Program {
 }
 
 /// How far the image was moved from its link-time addresses: `AT_PHDR` minus PT_PHDR's
-/// `p_vaddr`. `None` without a PT_PHDR entry (then nothing says where the headers were meant
-/// to be; for a non-PIE executable the bias is 0).
+/// `p_vaddr`. An image with PT_DYNAMIC but no PT_PHDR (a static-pie linked by GNU ld, which
+/// writes PT_PHDR only next to a PT_INTERP) gets [`reloc::header_bias`], which start-up has
+/// checked against the ELF header before relocating it. `None` otherwise (then nothing says
+/// where the headers were meant to be; for a non-PIE executable the bias is 0).
 pub fn load_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
-    phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| phdr_addr.wrapping_sub(p.p_vaddr))
+    match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
+        Some(p) => Some(phdr_addr.wrapping_sub(p.p_vaddr)),
+        None if phdrs.iter().any(|p| p.p_type == PT_DYNAMIC) => reloc::header_bias(phdrs, phdr_addr),
+        None => None,
+    }
 }
 
 impl Program {
@@ -141,12 +147,19 @@ impl Program {
 /// failure branches call `core`'s panic functions through the GOT; the bounds checks here rule
 /// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads and writes the image only through [`Image`], which the host tests
 /// implement over a synthetic image and `rt` over the running one; it checks everything it reads
-/// before acting on it, and checks the whole list before changing the first word, so a bad table
-/// leaves the image as it was and says why.
+/// before acting on it, and checks the whole list before changing the first word.
+///
+/// An image it cannot relocate completely is still relocated as far as its tables allow (every
+/// well-formed RELATIVE entry whose target is writable) before the error is returned, and start-up
+/// then reports it and exits. Not for the image's sake: the report itself reads addresses (its
+/// texts'), and where compiled code loads every address from a GOT entry, which a static-pie's
+/// RELATIVE relocations fill in (LLVM's sparc64 PIC code does, through `%got22`/`%got10`, even for
+/// local data), an unrelocated GOT would point the report at nothing (measured: a SIGSEGV instead
+/// of the message).
 pub mod reloc {
     use crate::arch::sys::elf::{
-        Elf_Phdr, DT_NULL, DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ, PF_W, PT_DYNAMIC, PT_INTERP,
-        PT_LOAD, PT_PHDR,
+        Elf_Ehdr, Elf_Phdr, DT_NULL, DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELSZ, ELFMAG, PF_W,
+        PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_PHDR,
     };
 
     const W: usize = core::mem::size_of::<usize>();
@@ -193,7 +206,8 @@ pub mod reloc {
     /// Why an image cannot be relocated. Tags name the dynamic entry at fault (`DT_*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum RelocError {
-        /// PT_DYNAMIC but no PT_PHDR: nothing says where the image was meant to be loaded.
+        /// PT_DYNAMIC but neither PT_PHDR nor an ELF header right before the program headers
+        /// ([`header_bias`]): nothing says where the image was meant to be loaded.
         NoPhdr,
         /// PT_DYNAMIC lies outside every PT_LOAD segment.
         DynamicOutside,
@@ -272,6 +286,44 @@ pub mod reloc {
         false
     }
 
+    /// The load bias of an image without PT_PHDR, from where its program headers are mapped:
+    /// the PT_LOAD segment that maps file offset 0 holds the ELF header at its start and the
+    /// program headers right after it (`e_phoff` is the header's size), which is how GNU ld and
+    /// lld lay out every executable, and the kernel puts AT_PHDR at that segment's address plus
+    /// `e_phoff` (fs/binfmt_elf.c, `load_elf_binary`). GNU ld writes PT_PHDR only next to a
+    /// PT_INTERP (bfd/elf.c, `_bfd_elf_map_sections_to_segments`), so its static-pie has none.
+    /// `None` if no segment maps both the header and the program headers. [`relocate`] checks
+    /// the ELF header it implies before using it.
+    pub fn header_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
+        let ehdr = core::mem::size_of::<Elf_Ehdr>();
+        let table = phdrs.len().wrapping_mul(core::mem::size_of::<Elf_Phdr>());
+        let mut rest = phdrs;
+        while let [p, tail @ ..] = rest {
+            if p.p_type == PT_LOAD && p.p_offset == 0 && p.p_filesz >= ehdr && p.p_filesz - ehdr >= table {
+                return Some(phdr_addr.wrapping_sub(ehdr).wrapping_sub(p.p_vaddr));
+            }
+            rest = tail;
+        }
+        None
+    }
+
+    /// Whether an ELF header of this ABI's class lies at `addr`, with the program headers right
+    /// after it: the ELF magic in its first four bytes, and `e_phoff` equal to its size (gABI,
+    /// "ELF Header").
+    ///
+    /// # Safety
+    /// The header's bytes at `addr` lie inside a mapped PT_LOAD segment.
+    unsafe fn is_elf_header<I: Image>(image: &I, addr: usize) -> bool {
+        // The magic as the first four bytes of a word read in this machine's byte order.
+        const MAGIC_BE: usize = u32::from_be_bytes(ELFMAG) as usize;
+        const MAGIC_LE: usize = u32::from_le_bytes(ELFMAG) as usize;
+        const EHDR: usize = core::mem::size_of::<Elf_Ehdr>();
+        // SAFETY: both words lie inside the header (the caller's contract).
+        let (first, phoff) = unsafe { (image.load(addr), image.load(addr.wrapping_add(core::mem::offset_of!(Elf_Ehdr, e_phoff)))) };
+        let magic = if cfg!(target_endian = "big") { first >> (usize::BITS - 32) } else { first & 0xffff_ffff };
+        magic == if cfg!(target_endian = "big") { MAGIC_BE } else { MAGIC_LE } && phoff == EHDR
+    }
+
     /// The relocation type in `r_info`: ELF64_R_TYPE is its low 32 bits, ELF32_R_TYPE its low 8
     /// (gABI, "Relocation").
     pub fn r_type(info: usize) -> u32 {
@@ -285,7 +337,9 @@ pub mod reloc {
     /// Finds the image's dynamic section through the program headers and applies its RELATIVE
     /// relocations (DT_RELA, DT_REL, DT_RELR and the DT_JMPREL table) with type number
     /// `relative` (the ABI's `R_*_RELATIVE`). `phdr_addr` is AT_PHDR; the load bias is
-    /// `phdr_addr` minus PT_PHDR's `p_vaddr`, as in `load_bias`.
+    /// `phdr_addr` minus PT_PHDR's `p_vaddr`, or without PT_PHDR [`header_bias`] once the ELF
+    /// header is found where it says, as in `load_bias`. On an error, what can be applied has
+    /// been (see the module's documentation).
     ///
     /// # Safety
     /// `image` gives access to the mapped image whose program headers are `phdrs`, laid out as
@@ -319,7 +373,11 @@ pub mod reloc {
         }
         let bias = match phdr_vaddr {
             Some(v) => phdr_addr.wrapping_sub(v),
-            None => return Err(RelocError::NoPhdr),
+            None => match header_bias(phdrs, phdr_addr) {
+                // SAFETY: `header_bias` found a PT_LOAD that maps the header's bytes there.
+                Some(b) if unsafe { is_elf_header(image, phdr_addr.wrapping_sub(core::mem::size_of::<Elf_Ehdr>())) } => b,
+                _ => return Err(RelocError::NoPhdr),
+            },
         };
         if !in_load(phdrs, dynamic.p_vaddr, dynamic.p_memsz, false) {
             return Err(RelocError::DynamicOutside);
@@ -357,31 +415,75 @@ pub mod reloc {
                 _ => {}
             }
         }
-        match (plt.addr, plt.size, plt_format) {
-            (None, None, _) => {}
-            (_, _, Some(DT_RELA)) => plt.format = Format::Rela,
-            (_, _, Some(DT_REL)) => plt.format = Format::Rel,
-            (_, _, Some(value)) => return Err(RelocError::BadPltRel { value }),
-            (_, _, None) => return Err(RelocError::Incomplete { tag: DT_PLTREL }),
-        }
-
-        // Check every table and entry first (pass 0), then apply (pass 1): an image that cannot
-        // be relocated is left untouched.
-        let ctx = Context { phdrs, bias, relative };
-        let mut count = 0;
-        let mut pass = 0;
-        while pass < 2 {
-            let apply = pass == 1;
-            // SAFETY: per this function's contract; `walk` checks every address it uses.
-            unsafe {
-                count = walk(image, &ctx, &rela, apply)?;
-                count = walk(image, &ctx, &rel, apply)?.wrapping_add(count);
-                count = walk(image, &ctx, &relr, apply)?.wrapping_add(count);
-                count = walk(image, &ctx, &plt, apply)?.wrapping_add(count);
+        let plt_error = match (plt.addr, plt.size, plt_format) {
+            (None, None, _) => None,
+            (_, _, Some(DT_RELA)) => None,
+            (_, _, Some(DT_REL)) => {
+                plt.format = Format::Rel;
+                None
             }
-            pass += 1;
+            (_, _, Some(value)) => Some(RelocError::BadPltRel { value }),
+            (_, _, None) => Some(RelocError::Incomplete { tag: DT_PLTREL }),
+        };
+
+        // Check every table and entry first, then apply them all; or, if the check failed,
+        // apply what is well-formed and return the error.
+        let ctx = Context { phdrs, bias, relative };
+        // SAFETY: per this function's contract; `walk` checks every address it uses.
+        let checked = unsafe {
+            match plt_error {
+                Some(e) => Err(e),
+                None => walk_all(image, &ctx, [&rela, &rel, &relr, &plt], Mode::Check),
+            }
+        };
+        match checked {
+            // SAFETY: as above.
+            Ok(_) => match unsafe { walk_all(image, &ctx, [&rela, &rel, &relr, &plt], Mode::Apply) } {
+                Ok(count) => Ok(Outcome::Relocated { bias, count }),
+                Err(e) => Err(e),
+            },
+            Err(e) => {
+                // SAFETY: as above. A PLT table with no usable format is left out.
+                unsafe {
+                    let _ = walk_all(image, &ctx, [&rela, &rel, &relr], Mode::Salvage);
+                    if plt_error.is_none() {
+                        let _ = walk(image, &ctx, &plt, Mode::Salvage);
+                    }
+                }
+                Err(e)
+            }
         }
-        Ok(Outcome::Relocated { bias, count })
+    }
+
+    /// What `walk` does with a table.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Mode {
+        /// Check everything, change nothing.
+        Check,
+        /// Check and apply (after a `Check` that passed).
+        Apply,
+        /// Apply every well-formed RELATIVE entry with a writable target, skipping the rest
+        /// and any table that cannot be walked (after a `Check` that failed).
+        Salvage,
+    }
+
+    /// `walk` over several tables in order; the number of relocations they hold.
+    ///
+    /// # Safety
+    /// As for [`relocate`].
+    unsafe fn walk_all<I: Image, const N: usize>(
+        image: &mut I,
+        cx: &Context<'_>,
+        tables: [&Table; N],
+        mode: Mode,
+    ) -> Result<usize, RelocError> {
+        let (mut count, mut i) = (0usize, 0usize);
+        while i < N {
+            // SAFETY: per this function's contract.
+            count = unsafe { walk(image, cx, tables[i], mode)? }.wrapping_add(count);
+            i = i.wrapping_add(1);
+        }
+        Ok(count)
     }
 
     struct Context<'a> {
@@ -390,11 +492,24 @@ pub mod reloc {
         relative: u32,
     }
 
-    /// Checks one table (and, if `apply`, applies it); returns how many relocations it holds.
+    /// Checks one table (and applies it, as `mode` says); returns how many relocations it holds
+    /// (in `Salvage` mode, how many it applied).
     ///
     /// # Safety
     /// As for [`relocate`].
-    unsafe fn walk<I: Image>(image: &mut I, cx: &Context<'_>, t: &Table, apply: bool) -> Result<usize, RelocError> {
+    unsafe fn walk<I: Image>(image: &mut I, cx: &Context<'_>, t: &Table, mode: Mode) -> Result<usize, RelocError> {
+        // SAFETY: per this function's contract.
+        match unsafe { walk_checked(image, cx, t, mode) } {
+            Err(_) if mode == Mode::Salvage => Ok(0),
+            r => r,
+        }
+    }
+
+    /// `walk`, failing on a table that cannot be walked (whatever the mode).
+    ///
+    /// # Safety
+    /// As for [`relocate`].
+    unsafe fn walk_checked<I: Image>(image: &mut I, cx: &Context<'_>, t: &Table, mode: Mode) -> Result<usize, RelocError> {
         let (addr, size) = match (t.addr, t.size) {
             (None, None) => return Ok(0),
             (Some(a), Some(s)) => (a, s),
@@ -431,9 +546,9 @@ pub mod reloc {
                         R_NONE => {}
                         ty if ty == cx.relative => {
                             // SAFETY: per this function's contract.
-                            unsafe { relocate_at(image, cx, offset, addend, apply)? };
-                            n = n.wrapping_add(1);
+                            n = unsafe { relocate_at(image, cx, offset, addend, mode)? }.wrapping_add(n);
                         }
+                        _ if mode == Mode::Salvage => {}
                         r_type => return Err(RelocError::Unsupported { r_type, offset }),
                     }
                 }
@@ -451,8 +566,7 @@ pub mod reloc {
                     left = left.wrapping_sub(1);
                     if word & 1 == 0 {
                         // SAFETY: per this function's contract.
-                        unsafe { relocate_at(image, cx, word, None, apply)? };
-                        n = n.wrapping_add(1);
+                        n = unsafe { relocate_at(image, cx, word, None, mode)? }.wrapping_add(n);
                         next = word.wrapping_add(W);
                     } else {
                         let mut bits = word >> 1;
@@ -460,8 +574,7 @@ pub mod reloc {
                         while bits != 0 {
                             if bits & 1 != 0 {
                                 // SAFETY: per this function's contract.
-                                unsafe { relocate_at(image, cx, offset, None, apply)? };
-                                n = n.wrapping_add(1);
+                                n = unsafe { relocate_at(image, cx, offset, None, mode)? }.wrapping_add(n);
                             }
                             bits >>= 1;
                             offset = offset.wrapping_add(W);
@@ -474,9 +587,9 @@ pub mod reloc {
         Ok(n)
     }
 
-    /// Checks one RELATIVE relocation at link-time address `offset` and, if `apply`, stores
-    /// `bias + addend` there, the addend given (RELA) or already stored there (REL, RELR): the
-    /// psABIs' "B + A".
+    /// Checks one RELATIVE relocation at link-time address `offset` and, unless `mode` is
+    /// `Check`, stores `bias + addend` there, the addend given (RELA) or already stored there
+    /// (REL, RELR): the psABIs' "B + A". Returns 1, or 0 for a target `Salvage` skips.
     ///
     /// # Safety
     /// As for [`relocate`].
@@ -485,12 +598,15 @@ pub mod reloc {
         cx: &Context<'_>,
         offset: usize,
         addend: Option<usize>,
-        apply: bool,
-    ) -> Result<(), RelocError> {
+        mode: Mode,
+    ) -> Result<usize, RelocError> {
         if !in_load(cx.phdrs, offset, W, true) {
+            if mode == Mode::Salvage {
+                return Ok(0);
+            }
             return Err(RelocError::TargetNotWritable { offset });
         }
-        if apply {
+        if mode != Mode::Check {
             let target = cx.bias.wrapping_add(offset);
             // SAFETY: the target lies inside a writable PT_LOAD (checked above); the caller
             // guarantees nothing reads it yet.
@@ -502,7 +618,7 @@ pub mod reloc {
                 image.store(target, cx.bias.wrapping_add(a));
             }
         }
-        Ok(())
+        Ok(1)
     }
 }
 
@@ -755,10 +871,66 @@ mod tests {
         }
 
         #[test]
-        fn other_relocation_types_are_refused_before_anything_is_written() {
-            let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234], [0x1008, info(R_OTHER), 0]]);
+        fn other_relocation_types_are_refused_after_the_rest_is_applied() {
+            // The RELATIVE entry after the refused one is applied too (the report may need it),
+            // the refused target and the one outside the writable segment are left alone.
+            let mut m = rela_image(&[
+                [0x1000, info(RELATIVE), 0x1234],
+                [0x1008, info(R_OTHER), 0],
+                [0x100, info(RELATIVE), 0x99],
+                [0x1010, info(RELATIVE), 0x10],
+            ]);
+            m.set(0x1008, &[0x55]);
             assert_eq!(run(&mut m, &headers()), Err(RelocError::Unsupported { r_type: R_OTHER, offset: 0x1008 }));
-            assert_eq!((m.get(0x1000), m.stores), (0, 0));
+            assert_eq!((m.get(0x1000), m.get(0x1008), m.get(0x1010)), (BIAS + 0x1234, 0x55, BIAS + 0x10));
+            assert_eq!(m.stores, 2);
+            // A table that cannot be walked is skipped, the others applied.
+            let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234]]);
+            m.set(0x300, &[0x1020, info(RELATIVE)]);
+            m.set(0x1020, &[0x40]);
+            m.dynamic(&[(DT_RELA, 0x200), (DT_RELASZ, 3 * W), (DT_RELAENT, 3 * W), (DT_REL, 0x300), (DT_RELSZ, 2 * W), (DT_RELENT, 3 * W)]);
+            assert_eq!(run(&mut m, &headers()), Err(RelocError::BadEntrySize { tag: DT_RELENT, size: 3 * W }));
+            assert_eq!((m.get(0x1000), m.get(0x1020), m.stores), (BIAS + 0x1234, 0x40, 1));
+        }
+
+        /// The ELF header a linker writes at the start of the first segment, with the program
+        /// headers right after it.
+        fn elf_header(m: &mut Synthetic, magic: [u8; 4], phoff: usize) {
+            let mut first = [0u8; W];
+            first[..4].copy_from_slice(&magic);
+            first[4] = if W == 8 { 2 } else { 1 };
+            m.set(0, &[usize::from_ne_bytes(first)]);
+            m.set(core::mem::offset_of!(Elf_Ehdr, e_phoff), &[phoff]);
+        }
+
+        #[test]
+        fn without_pt_phdr_the_elf_header_gives_the_bias() {
+            const EHDR: usize = core::mem::size_of::<Elf_Ehdr>();
+            let mut hs = headers();
+            hs.retain(|p| p.p_type != PT_PHDR);
+            let at = |m: &mut Synthetic| {
+                // SAFETY: `Synthetic` checks every access itself.
+                unsafe { relocate(m, &hs, BIAS + EHDR, RELATIVE) }
+            };
+            // GNU ld's static-pie: no PT_PHDR, the program headers right after the ELF header.
+            let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234]]);
+            elf_header(&mut m, ELFMAG, EHDR);
+            assert_eq!(at(&mut m), Ok(Outcome::Relocated { bias: BIAS, count: 1 }));
+            assert_eq!(m.get(0x1000), BIAS + 0x1234);
+            assert_eq!(crate::startup::load_bias(&hs, BIAS + EHDR), Some(BIAS));
+            // No ELF magic there, or program headers elsewhere: the bias is unknown.
+            for (magic, phoff) in [(*b"\x7fELG", EHDR), (ELFMAG, EHDR + 8)] {
+                let mut m = rela_image(&[[0x1000, info(RELATIVE), 0x1234]]);
+                elf_header(&mut m, magic, phoff);
+                assert_eq!(at(&mut m), Err(RelocError::NoPhdr));
+                assert_eq!(m.stores, 0);
+            }
+            // No segment maps file offset 0 with room for the headers.
+            for p in hs.iter_mut() {
+                p.p_offset = 0x1000;
+            }
+            assert_eq!(header_bias(&hs, BIAS + EHDR), None);
+            assert_eq!(crate::startup::load_bias(&hs, BIAS + EHDR), None);
         }
 
         #[test]
@@ -810,6 +982,10 @@ mod tests {
             assert_eq!(run(&mut untouchable, &hs), Ok(Outcome::ByInterpreter));
             let mut hs = headers();
             hs.retain(|p| p.p_type != PT_PHDR);
+            // Nor an ELF header to find (no segment maps file offset 0).
+            for p in hs.iter_mut() {
+                p.p_offset = 0x1000;
+            }
             assert_eq!(run(&mut untouchable, &hs), Err(RelocError::NoPhdr));
             let mut hs = headers();
             hs.last_mut().unwrap().p_vaddr = 0x1f80;

@@ -25,16 +25,25 @@ pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
     }
 }
 
-/// The Debian packages an ABI needs on this machine: its QEMU and its GNU linker, if any.
+/// The Debian packages an ABI needs on this machine: its QEMU and its GNU linkers, if any.
 pub fn packages(a: &Arch) -> Vec<&'static str> {
     let mut p = Vec::new();
     if a.qemu.is_some() {
         p.push(QEMU_PACKAGE);
     }
-    if let Linker::Gnu { package, .. } = a.linker {
-        p.push(package);
+    for linker in linkers(a) {
+        if let Linker::Gnu { package, .. } = linker {
+            p.push(package);
+        }
     }
     p
+}
+
+/// Every linker an ABI's builds use: its own, and its static-pie build's if that differs.
+pub fn linkers(a: &Arch) -> Vec<Linker> {
+    let mut l = vec![a.linker];
+    l.extend(a.pie_linker.filter(|p| *p != a.linker));
+    l
 }
 
 /// The flags that make a static, libc-free executable whose entry is strand's `_start`, for
@@ -65,9 +74,14 @@ panic-abort-tests = true
 
 /// Every rustflag an ABI's builds get: the common static, no-crt flags, its linker, its own.
 pub fn rustflags(a: &Arch) -> Vec<String> {
+    rustflags_with(a, a.linker)
+}
+
+/// `rustflags` with another linker (the static-pie build's).
+pub fn rustflags_with(a: &Arch, linker: Linker) -> Vec<String> {
     let mut flags: Vec<String> = COMMON_RUSTFLAGS.iter().map(|f| f.to_string()).collect();
     let mut codegen = |f: String| flags.extend(["-C".to_string(), f]);
-    match a.linker {
+    match linker {
         Linker::Lld => {
             codegen("linker=rust-lld".into());
             codegen("linker-flavor=ld.lld".into());

@@ -29,9 +29,11 @@ pub fn ensure(arches: &[&Arch]) -> Result<(), String> {
                 m.push(q);
             }
         }
-        if let Linker::Gnu { program, .. } = a.linker {
-            if !command_exists(program) {
-                m.push(program);
+        for linker in crate::arches::linkers(a) {
+            if let Linker::Gnu { program, .. } = linker {
+                if !command_exists(program) {
+                    m.push(program);
+                }
             }
         }
         m

@@ -504,14 +504,15 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
     Ok((row.passed, row.failed, row.skipped))
 }
 
-/// The flags the ABI table gives every build of this ABI, with a position-independent
-/// relocation model and the linker flags for a static-pie (lld: `-pie` with rustc's `-static`,
-/// no PT_INTERP, and no text relocations). rustc chooses static-pie by itself only on targets
-/// that declare it (x86_64 and s390x musl); the flags say it for all. Each relocation format is
-/// covered on some ABI: lld writes REL for i386 and RELA elsewhere, and `-z pack-relative-relocs`
-/// (x86_64, riscv64) makes it RELR.
+/// The flags the ABI table gives every build of this ABI, with its static-pie linker if the
+/// table names one, a position-independent relocation model and the linker flags for a
+/// static-pie (lld and GNU ld alike: `-pie` with rustc's `-static`, no PT_INTERP, and no text
+/// relocations). rustc chooses static-pie by itself only on targets that declare it (x86_64
+/// and s390x musl); the flags say it for all. Each relocation format is covered on some ABI:
+/// lld writes REL for i386 and mips and RELA elsewhere, GNU ld RELA for sparc64, and
+/// `-z pack-relative-relocs` (x86_64, riscv64) makes it RELR.
 fn pie_rustflags(arch: &Arch) -> Result<Vec<String>, String> {
-    let mut flags = crate::arches::rustflags(arch);
+    let mut flags = crate::arches::rustflags_with(arch, arch.pie_linker.unwrap_or(arch.linker));
     let model = flags
         .iter_mut()
         .find(|f| f.starts_with("relocation-model="))
