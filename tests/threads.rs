@@ -35,8 +35,10 @@ const TESTS: &[Test] = &[
     ("identity_is_right_from_the_first_instruction", identity_is_right_from_the_first_instruction),
     ("rename_at_spawn_reaches_the_kernel", rename_at_spawn_reaches_the_kernel),
     ("refused_spawn_unmaps_fresh_memory_and_keeps_the_cache", refused_spawn_unmaps_fresh_memory_and_keeps_the_cache),
-    ("guard_enomem_gives_the_cache_back_and_retries", guard_enomem_gives_the_cache_back_and_retries),
     ("self_join_is_an_error_and_detaches", self_join_is_an_error_and_detaches),
+    // Last: it fills the mapping count, and an emulator that keeps its host mappings after the
+    // guest unmaps them (qemu-mips 7.2) cannot map anything afterwards; it then skips.
+    ("guard_enomem_gives_the_cache_back_and_retries", guard_enomem_gives_the_cache_back_and_retries),
 ];
 
 fn main() -> i32 {
