@@ -120,6 +120,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// A register read (`mrs tpidr_el0`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;

@@ -493,6 +493,8 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall1(__NR_set_thread_area as usize, tp as usize) }
 }
 
+/// A register read (`rdhwr $3, $29`, UserLocal; the kernel emulates it on cores before R2, a
+/// trap but no syscall); set by `set_thread_area`.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;

@@ -201,6 +201,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// A register read (`r13`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;

@@ -147,6 +147,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// Two register reads (`ear` of `a0`, `a1`), no syscall; set by writing the registers.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp: usize;

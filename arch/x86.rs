@@ -249,6 +249,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     r
 }
 
+/// One load, no syscall: `%gs:0` is the control block's self pointer. Set by `set_thread_area`.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;

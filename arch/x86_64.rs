@@ -131,6 +131,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall2(sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
 }
 
+/// One load, no syscall: `%fs:0` is the control block's self pointer. Set by `arch_prctl`.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;
