@@ -533,10 +533,16 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     static CHECKED: AtomicU32 = AtomicU32::new(0);
     static STOP: AtomicBool = AtomicBool::new(false);
 
+    /// Signals the spawner's handler has taken: the signaller waits for each before it sends
+    /// the next, so the spawner is never buried under signals (under QEMU a signal storm could
+    /// starve it: a run hung for 600 s).
+    static HANDLED: AtomicU32 = AtomicU32::new(0);
+
     extern "C" fn hold_spawner(_: i32) {
         if thread::current_tid() != SPAWNER.load(SeqCst) {
             return;
         }
+        HANDLED.fetch_add(1, SeqCst);
         let i = IN_FLIGHT.load(SeqCst);
         // A signal that lands before `clone` has made the child finds nobody to wait for:
         // give up after a short bound. Only futex waits and the clock: async-signal-safe.
@@ -553,7 +559,13 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     signal::set_handler(SIGUSR2, Handler::Function(hold_spawner), Restart::Yes).map_err(os)?;
     let signaller = thread::spawn(|| {
         while !STOP.load(SeqCst) {
+            let before = HANDLED.load(SeqCst);
             let _ = signal::send_to_thread(SPAWNER.load(SeqCst), SIGUSR2);
+            // Paced by the handler, with a bound in case the signal merged with a pending one.
+            let sent = Instant::now();
+            while HANDLED.load(SeqCst) == before && !STOP.load(SeqCst) && sent.elapsed() < Duration::from_millis(2) {
+                thread::yield_now();
+            }
             thread::yield_now();
         }
     })
