@@ -353,7 +353,7 @@ fn concurrent_exit() -> ! {
         // in `exit`, so 'S' after CALLING means it sleeps there. (Before the fix it ran the
         // finalisers itself and ended the process with 9 while this loop was still looking.)
         let asleep = common::eventually(30, || {
-            CALLING.load(SeqCst) == 1 && task_state(SECOND.load(SeqCst)) == Some(b'S')
+            CALLING.load(SeqCst) == 1 && common::thread_state(SECOND.load(SeqCst)) == Some(b'S')
         });
         strand::println!("concurrent exit: second thread {} in exit", if asleep { "asleep" } else { "NOT asleep" });
     })
@@ -370,35 +370,6 @@ fn reentrant_exit() -> ! {
     rt::exit(3)
 }
 
-/// The state letter of a thread of this process (/proc/self/task/<tid>/stat, man 5 proc:
-/// "pid (comm) state ...").
-fn task_state(tid: i32) -> Option<u8> {
-    let mut path = [0u8; 64];
-    let mut len = 0;
-    let mut push = |bytes: &[u8]| {
-        path[len..len + bytes.len()].copy_from_slice(bytes);
-        len += bytes.len();
-    };
-    push(b"/proc/self/task/");
-    let mut digits = [0u8; 10];
-    let mut n = tid as u32;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    push(&digits[i..]);
-    push(b"/stat\0");
-    let path = core::ffi::CStr::from_bytes_until_nul(&path).ok()?;
-    let mut buf = [0u8; 512];
-    let stat = syscall::read_file(path, &mut buf).ok()?;
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    stat.get(close + 2).copied()
-}
 
 /// The futex probe under a seccomp filter: `--seccomp-deny WHAT` installs a filter that fails
 /// the syscalls WHAT names with ENOSYS, then execs this program again with
