@@ -527,34 +527,37 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     use strand::signal::{self, Handler, Restart};
     const N: u32 = 1000;
     static SPAWNER: AtomicI32 = AtomicI32::new(0);
-    /// The child being spawned (1..=N), 0 between spawns.
-    static IN_FLIGHT: AtomicU32 = AtomicU32::new(0);
+    /// The last child that has started running (set at its first instruction).
+    static STARTED: AtomicU32 = AtomicU32::new(0);
     /// The last child that has checked itself.
     static CHECKED: AtomicU32 = AtomicU32::new(0);
     static STOP: AtomicBool = AtomicBool::new(false);
 
-    /// Signals the spawner's handler has taken: the signaller waits for each before it sends
-    /// the next, so the spawner is never buried under signals (under QEMU a signal storm could
-    /// starve it: a run hung for 600 s).
+    /// Handler runs the spawner has finished: the signaller waits for each to end before it
+    /// sends the next, so the spawner always runs some of its own code between signals (under
+    /// QEMU a signal sent as soon as the previous handler began starved it: runs hung 600 s).
     static HANDLED: AtomicU32 = AtomicU32::new(0);
 
     extern "C" fn hold_spawner(_: i32) {
         if thread::current_tid() != SPAWNER.load(SeqCst) {
             return;
         }
-        HANDLED.fetch_add(1, SeqCst);
-        let i = IN_FLIGHT.load(SeqCst);
-        // A signal that lands before `clone` has made the child finds nobody to wait for:
-        // give up after a short bound. Only futex waits and the clock: async-signal-safe.
+        // Hold the spawner only while a child that has started has not yet checked itself:
+        // that is the window in which a tid stored late by the spawner would be seen as 0.
+        // A child that started is running, so the bound is only a safety net. Only atomics
+        // and the clock: async-signal-safe.
+        let i = STARTED.load(SeqCst);
         let start = Instant::now();
-        while i != 0 && CHECKED.load(SeqCst) != i && start.elapsed() < Duration::from_micros(300) {
+        while CHECKED.load(SeqCst) != i && start.elapsed() < Duration::from_millis(100) {
             core::hint::spin_loop();
         }
+        HANDLED.fetch_add(1, SeqCst);
     }
 
     let os = |e: Errno| common::Failure::new(format_args!("{e}"));
     SPAWNER.store(thread::current_tid(), SeqCst);
     STOP.store(false, SeqCst);
+    STARTED.store(0, SeqCst);
     CHECKED.store(0, SeqCst);
     signal::set_handler(SIGUSR2, Handler::Function(hold_spawner), Restart::Yes).map_err(os)?;
     let signaller = thread::spawn(|| {
@@ -573,8 +576,8 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     let mut result = Ok(());
     let mut wrong = 0;
     for i in 1..=N {
-        IN_FLIGHT.store(i, SeqCst);
         let h = match thread::spawn(move || {
+            STARTED.store(i, SeqCst);
             let _ = signal::send_to_thread(SPAWNER.load(SeqCst), SIGUSR2);
             let seen = thread::current().tid();
             CHECKED.store(i, SeqCst);
@@ -589,7 +592,6 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
         };
         let from_handle = h.thread().tid();
         let (seen, real) = h.join()?;
-        IN_FLIGHT.store(0, SeqCst);
         if seen != real || from_handle != real {
             if wrong == 0 {
                 result = Err(common::Failure::new(format_args!(

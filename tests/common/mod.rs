@@ -96,9 +96,14 @@ static SKIPPED: AtomicU32 = AtomicU32::new(0);
 
 pub type Test = (&'static str, fn() -> TestResult);
 
-/// Runs the tests, printing one line each.
+/// Runs the tests, printing one line each. With `STRAND_TEST=<text>` in the environment only
+/// the tests whose names contain `<text>` run (for chasing one test under QEMU).
 pub fn run_tests(area: &str, tests: &[Test]) {
+    let only = strand::env::var("STRAND_TEST").and_then(|v| v.to_str().ok());
     for (name, f) in tests {
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         record(area, name, f());
     }
 }
