@@ -68,6 +68,18 @@
 //!   `rt_sigreturn` code (SA_RESTORER, or sparc's argument), the file provides its own
 //!   trampoline, as musl does, so a handler's return never depends on a vDSO; elsewhere the
 //!   kernel supplies it (riscv and powerpc: vDSO or a signal-frame trampoline).
+//! - `context_pc(uc)`, `context_sp(uc)`, `set_context_pc(uc, pc)`: the interrupted program
+//!   counter and (real, unbiased) stack pointer in the context an SA_SIGINFO handler gets as its
+//!   third argument, and where the thread resumes when the handler returns. That argument is a
+//!   `ucontext` everywhere but sparc64, where it points at the siginfo, followed by the saved
+//!   `pt_regs`.
+//! - `syscall_cp(cancel, nr, a1..a6) -> usize`: the cancellable syscall (musl's `__syscall_cp`),
+//!   a naked function. Between the global labels `__strand_cp_begin` and `__strand_cp_end` (right
+//!   after the syscall instruction) it only tests `*cancel`, branching to `__strand_cp_cancel`
+//!   if nonzero, marshals the arguments and traps; every stack and register save comes before,
+//!   every restore after, so any PC in the range may be sent to `__strand_cp_cancel`, which
+//!   returns this ABI's `-ECANCELED` through the common epilogue. Otherwise the result is
+//!   `syscall6`'s. [`cancel_point_range`] and [`cancel_point_landing`] give the addresses.
 //! - `STACK_GUARD`: where the compiler's stack-protector code reads the canary (a slot at a
 //!   fixed offset from the thread pointer, or the global `__stack_chk_guard`).
 
@@ -302,6 +314,37 @@ pub mod exit_stack {
         unsafe { imp::syscall1(g::__NR_set_tid_address as usize, OWNER.as_ptr() as usize) };
         STACK.0.get().cast::<u8>().wrapping_add(SIZE)
     }
+}
+
+/// The three labels of the arch file's `syscall_cp`, declared global and hidden (one definition
+/// in the image, resolved without a dynamic symbol), for its `naked_asm!` to begin with.
+macro_rules! cp_labels {
+    () => {
+        ".globl __strand_cp_begin\n.hidden __strand_cp_begin\n\
+         .globl __strand_cp_end\n.hidden __strand_cp_end\n\
+         .globl __strand_cp_cancel\n.hidden __strand_cp_cancel"
+    };
+}
+
+unsafe extern "C" {
+    // Defined by the arch file's `syscall_cp` (labels only: never read or called from Rust).
+    static __strand_cp_begin: u8;
+    static __strand_cp_end: u8;
+    static __strand_cp_cancel: u8;
+}
+
+/// `(begin, end)` of `syscall_cp`'s cancellable range: a thread whose signal-context PC lies in
+/// `begin..end` has not completed its syscall (with SA_RESTART an interrupted one is rewound to
+/// the syscall instruction, inside the range; a completed one resumes at `end`, outside it).
+/// Run-time addresses, so right in a static-pie too.
+pub fn cancel_point_range() -> (usize, usize) {
+    (&raw const __strand_cp_begin as usize, &raw const __strand_cp_end as usize)
+}
+
+/// Where a handler sends a thread whose PC lies in [`cancel_point_range`]: `syscall_cp` then
+/// returns `-ECANCELED` to its caller.
+pub fn cancel_point_landing() -> usize {
+    &raw const __strand_cp_cancel as usize
 }
 
 // The ABI table picks the file: `build.rs` writes `#[path = ".../arch/<file>"] mod imp;` for

@@ -6,6 +6,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
 pub use linux_raw_sys as sys;
@@ -212,4 +213,71 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
     naked_asm!("mov eax, {nr}", "syscall", "ud2", nr = const __NR_rt_sigreturn)
+}
+
+/// `struct ucontext` (arch/x86/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
+/// (24 bytes), then `uc_mcontext`, the 64-bit `struct sigcontext` (uapi/asm/sigcontext.h:
+/// `r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...`) at byte 40.
+const UC_SP: usize = 40 + 15 * 8;
+const UC_PC: usize = 40 + 16 * 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `rip` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`rsp`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads `rip` from here.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). System V arguments: `cancel` in
+/// `rdi`, `nr` in `rsi`, `a1..a4` in `rdx, rcx, r8, r9`, `a5`/`a6` at 8/16(%rsp); no frame of
+/// its own, so the range needs no prologue or epilogue.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "__strand_cp_begin:",
+        "mov eax, dword ptr [rdi]",
+        "test eax, eax",
+        "jnz __strand_cp_cancel",
+        "mov rax, rsi",
+        "mov rdi, rdx",
+        "mov rsi, rcx",
+        "mov rdx, r8",
+        "mov r10, r9",
+        "mov r8, qword ptr [rsp + 8]",
+        "mov r9, qword ptr [rsp + 16]",
+        "syscall",
+        "__strand_cp_end:",
+        "ret",
+        "__strand_cp_cancel:",
+        "mov rax, {ecanceled}",
+        "jmp __strand_cp_end",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }
