@@ -8,6 +8,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
 pub use linux_raw_sys as sys;
@@ -204,4 +205,71 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
     naked_asm!("mov x8, #{nr}", "svc 0", "udf #0", nr = const __NR_rt_sigreturn)
+}
+
+/// `struct ucontext` (arch/arm64/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`,
+/// `uc_stack` (24 bytes), `uc_sigmask` (8), 120 reserved bytes (room for a 1024-bit mask), then
+/// `uc_mcontext`, 16-byte aligned, at 176: `struct sigcontext` (uapi/asm/sigcontext.h:
+/// `fault_address, regs[31], sp, pc, pstate, ...`).
+const UC_SP: usize = 176 + 8 + 31 * 8;
+const UC_PC: usize = UC_SP + 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `pc` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`sp`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads `pc` from here.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). AAPCS64: `cancel` in `x0`,
+/// `nr` in `x1`, `a1..a6` in `x2..x7`; a leaf with no frame, so the range needs no prologue or
+/// epilogue.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "__strand_cp_begin:",
+        "ldr w9, [x0]",
+        "cbnz w9, __strand_cp_cancel",
+        "mov x8, x1",
+        "mov x0, x2",
+        "mov x1, x3",
+        "mov x2, x4",
+        "mov x3, x5",
+        "mov x4, x6",
+        "mov x5, x7",
+        "svc 0",
+        "__strand_cp_end:",
+        "ret",
+        "__strand_cp_cancel:",
+        "mov x0, #{ecanceled}",
+        "b __strand_cp_end",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }

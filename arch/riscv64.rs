@@ -7,6 +7,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 pub use linux_raw_sys as sys;
@@ -196,4 +197,73 @@ pub const STACK_GUARD: StackGuard = StackGuard::Global;
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract.
     unsafe { super::sigaction::no_restorer(sig, new, old) }
+}
+
+/// `struct ucontext` (arch/riscv/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`,
+/// `uc_stack` (24 bytes), `uc_sigmask` (8), 120 reserved bytes (room for a 1024-bit mask), then
+/// `uc_mcontext`, 16-byte aligned, at 176: `struct sigcontext` begins with
+/// `struct user_regs_struct` (uapi/asm/ptrace.h: `pc, ra, sp, ...`).
+const UC_PC: usize = 176;
+const UC_SP: usize = 176 + 2 * 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `pc` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`sp`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads `pc` from here.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). `cancel` in `a0`, `nr` in `a1`,
+/// `a1..a6` in `a2..a7`; the syscall wants the number in `a7`, so `nr` waits in `t1`. A leaf
+/// with no frame, so the range needs no prologue or epilogue. `ecall` has no compressed form:
+/// `__strand_cp_end` is 4 bytes after it.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "__strand_cp_begin:",
+        "lw t0, 0(a0)",
+        "bnez t0, __strand_cp_cancel",
+        "mv t1, a1",
+        "mv a0, a2",
+        "mv a1, a3",
+        "mv a2, a4",
+        "mv a3, a5",
+        "mv a4, a6",
+        "mv a5, a7",
+        "mv a7, t1",
+        "ecall",
+        "__strand_cp_end:",
+        "ret",
+        "__strand_cp_cancel:",
+        "li a0, {ecanceled}",
+        "j __strand_cp_end",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }

@@ -13,6 +13,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use core::sync::atomic::{AtomicU32, Ordering};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area, SA_RESTORER};
 
@@ -359,4 +360,80 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
     naked_asm!("mov eax, {nr}", "int 0x80", "ud2", nr = const __NR_rt_sigreturn)
+}
+
+/// `struct ucontext` (arch/x86/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
+/// (12 bytes), then `uc_mcontext`, the 32-bit `struct sigcontext` (uapi/asm/sigcontext.h: `gs,
+/// fs, es, ds` (16 bits each, padded to 32), `di, si, bp, sp, bx, dx, cx, ax, trapno, err, ip,
+/// ...`) at byte 20. `sp` is the one rt_sigreturn restores (`sp_at_signal` is a copy).
+const UC_SP: usize = 20 + 7 * 4;
+const UC_PC: usize = 20 + 14 * 4;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `ip` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`sp`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads `ip` from here.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). cdecl: every argument on the
+/// stack, `cancel` at 4(%esp). The prologue saves the callee-saved `ebx, esi, edi, ebp` that
+/// carry syscall arguments (arguments then start at 20(%esp)), the epilogue restores them.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "push ebp",
+        "push edi",
+        "push esi",
+        "push ebx",
+        "mov ecx, dword ptr [esp + 20]",
+        "__strand_cp_begin:",
+        "cmp dword ptr [ecx], 0",
+        "jne __strand_cp_cancel",
+        "mov eax, dword ptr [esp + 24]",
+        "mov ebx, dword ptr [esp + 28]",
+        "mov ecx, dword ptr [esp + 32]",
+        "mov edx, dword ptr [esp + 36]",
+        "mov esi, dword ptr [esp + 40]",
+        "mov edi, dword ptr [esp + 44]",
+        "mov ebp, dword ptr [esp + 48]",
+        "int 0x80",
+        "__strand_cp_end:",
+        "pop ebx",
+        "pop esi",
+        "pop edi",
+        "pop ebp",
+        "ret",
+        "__strand_cp_cancel:",
+        "mov eax, {ecanceled}",
+        "jmp __strand_cp_end",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }
