@@ -17,6 +17,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 pub use linux_raw_sys as sys;
@@ -298,4 +299,80 @@ pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the kernel supplies the rt_sigreturn path.
     unsafe { super::sigaction::with_restorer(sig, new, old, None) }
+}
+
+/// `struct ucontext` for `__powerpc64__` (arch/powerpc/include/uapi/asm/ucontext.h): `uc_flags`,
+/// `uc_link`, `uc_stack` (24 bytes), `uc_sigmask` (8), `__unused[15]` (120), then
+/// `uc_mcontext` at 168, a `struct sigcontext` (uapi/asm/sigcontext.h: `_unused[4], signal,
+/// _pad0, handler, oldmask, regs`, then `gp_regs` at 64). In `gp_regs` the stack pointer is
+/// `r1` and the PC is `PT_NIP` = 32 (uapi/asm/ptrace.h; musl's arch/powerpc64 reads
+/// `gp_regs[32]` as the PC too).
+const UC_GPR: usize = 168 + 64;
+const UC_SP: usize = UC_GPR + 8;
+const UC_PC: usize = UC_GPR + 32 * 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `gp_regs[PT_NIP]` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`gp_regs[1]`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads the NIP from here
+    // (arch/powerpc/kernel/signal_64.c, `restore_sigcontext`).
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). ELFv2: `cancel` in `r3`, `nr`
+/// in `r4`, `a1..a6` in `r5..r10`. A leaf with no frame and no TOC use, so the range needs no
+/// prologue; after the `sc` the epilogue turns CR0.SO's positive errno into the negated one, as
+/// the `syscallN` do, and the cancel path joins after that.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "__strand_cp_begin:",
+        "lwz 11, 0(3)",
+        "cmpwi 11, 0",
+        "bne __strand_cp_cancel",
+        "mr 0, 4",
+        "mr 3, 5",
+        "mr 4, 6",
+        "mr 5, 7",
+        "mr 6, 8",
+        "mr 7, 9",
+        "mr 8, 10",
+        "sc",
+        "__strand_cp_end:",
+        "bns+ 1f",
+        "neg 3, 3",
+        "1:",
+        "blr",
+        "__strand_cp_cancel:",
+        "li 3, {ecanceled}",
+        "b 1b",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }

@@ -9,6 +9,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
 pub use linux_raw_sys as sys;
@@ -235,4 +236,76 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
     naked_asm!("svc {nr}", ".2byte 0", nr = const __NR_rt_sigreturn)
+}
+
+/// `struct ucontext` (arch/s390/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
+/// (24 bytes), then `uc_mcontext` at 40, a `_sigregs` (uapi/asm/ptrace.h: `psw {mask, addr}`,
+/// `gprs[16]`, ...); the stack pointer is `r15`. In 64-bit mode `psw.addr` is the plain
+/// address: the addressing-mode bits (EA, BA) live in `psw.mask`, which is left alone.
+const UC_PC: usize = 40 + 8;
+const UC_SP: usize = 40 + 16 + 15 * 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `psw.addr` is an aligned word inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`gprs[15]`).
+    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads `psw.addr` from here (and keeps the
+    // addressing mode from `psw.mask`, arch/s390/kernel/signal.c `restore_sigregs`).
+    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). s390x ELF ABI: `cancel` in
+/// `r2`, `nr` in `r3`, `a1..a3` in `r4..r6`, `a4..a6` in the caller's parameter area at
+/// 160(%r15). The prologue saves the callee-saved `r6`/`r7` into their slots of the caller's
+/// register save area (48(%r15)), the epilogue restores them; `r15` never moves. `svc 0` takes
+/// the number from `r1` and is 2 bytes long.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "stmg %r6, %r7, 48(%r15)",
+        "__strand_cp_begin:",
+        "lt %r0, 0(%r2)",
+        "jne __strand_cp_cancel",
+        "lgr %r1, %r3",
+        "lgr %r2, %r4",
+        "lgr %r3, %r5",
+        "lgr %r4, %r6",
+        "lg %r5, 160(%r15)",
+        "lg %r6, 168(%r15)",
+        "lg %r7, 176(%r15)",
+        "svc 0",
+        "__strand_cp_end:",
+        "lmg %r6, %r7, 48(%r15)",
+        "br %r14",
+        "__strand_cp_cancel:",
+        "lghi %r2, {ecanceled}",
+        "j __strand_cp_end",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }
