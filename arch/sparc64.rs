@@ -29,6 +29,7 @@
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use crate::syscall::SigSet;
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use core::cell::UnsafeCell;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_rt_sigreturn};
 
@@ -413,4 +414,96 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
     naked_asm!("mov {nr}, %g1", "ta 0x6d", "unimp 0", nr = const __NR_rt_sigreturn)
+}
+
+// The third argument of an SA_SIGINFO handler is *not* a ucontext on sparc64: the kernel passes
+// `&sf->info` in both `%o1` and `%o2`, "because of how it is defined in GLIBC's
+// bits/sigcontext.h for sparc64. It includes the 128 bytes of siginfo_t"
+// (arch/sparc/kernel/signal_64.c, `setup_rt_frame`). In `struct rt_signal_frame` the 128-byte
+// `siginfo_t` is followed by the saved `struct pt_regs` (arch/sparc/include/uapi/asm/ptrace.h:
+// `u_regs[16], tstate, tpc, tnpc, y, magic`), which `do_rt_sigreturn` restores. So the
+// accessors read that `pt_regs` at 128 bytes past the pointer. The interrupted `%sp` is
+// `u_regs[UREG_FP]` (`UREG_I6` = 14: the trap window's `%i6` is the user's `%o6`), biased.
+const CTX_REGS: usize = 128;
+const CTX_SP: usize = CTX_REGS + 14 * 8;
+const CTX_TPC: usize = CTX_REGS + 17 * 8;
+const CTX_TNPC: usize = CTX_TPC + 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `tpc` is an aligned word of the signal frame.
+    unsafe { uc.byte_add(CTX_TPC).cast::<usize>().read() }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`u_regs[UREG_FP]`).
+    unsafe { uc.byte_add(CTX_SP).cast::<usize>().read() }.wrapping_add(BIAS)
+}
+
+/// Sets `tpc` and `tnpc` (`pc + 4`): the thread resumes at `pc` and goes on in sequence.
+///
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // SAFETY: as for context_pc; rt_sigreturn loads both from here (and requires them 4-byte
+    // aligned, as every instruction address is).
+    unsafe {
+        uc.byte_add(CTX_TPC).cast::<usize>().write(pc);
+        uc.byte_add(CTX_TNPC).cast::<usize>().write(pc.wrapping_add(4));
+    }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). SPARC V9 psABI: `cancel` in
+/// `%o0`, `nr` in `%o1`, `a1..a4` in `%o2..%o5`, `a5`/`a6` in the caller's outgoing-argument
+/// words at `%sp + 2047 + 176` and `+ 184`. A leaf that stays in the caller's register window
+/// (no `save`), so the range needs no prologue. After the trap the epilogue turns a set carry's
+/// positive errno into the negated one, as the `syscallN` do; the cancel path joins after that.
+/// `%g1` (the number) is scratch in the psABI. Delay slots are written out. The branch to the
+/// cancel path targets a local label at the same address: a `brnz` to the global symbol would
+/// need an R_SPARC_WDISP16 relocation, which lld does not support.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        "__strand_cp_begin:",
+        "lduw [%o0], %g1",
+        "brnz,pn %g1, 2f",
+        "nop",
+        "mov %o1, %g1",
+        "mov %o2, %o0",
+        "mov %o3, %o1",
+        "mov %o4, %o2",
+        "mov %o5, %o3",
+        "ldx [%sp + {a5}], %o4",
+        "ldx [%sp + {a6}], %o5",
+        "ta 0x6d",
+        "__strand_cp_end:",
+        "bcs,a,pn %xcc, 1f",
+        "sub %g0, %o0, %o0",
+        "1:",
+        "retl",
+        "nop",
+        "__strand_cp_cancel:",
+        "2:",
+        "ba 1b",
+        "mov {ecanceled}, %o0",
+        a5 = const BIAS + FRAME,
+        a6 = const BIAS + FRAME + 8,
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }
