@@ -40,6 +40,7 @@
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use crate::syscall::SigSet;
 use core::arch::{asm, naked_asm};
+use core::ffi::c_void;
 use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_set_thread_area};
 
@@ -651,4 +652,95 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
         *old = Sigaction { handler: k_old.handler, flags: k_old.flags as usize, mask: k_old.mask };
     }
     r
+}
+
+/// `struct ucontext` (arch/mips/include/uapi/asm/ucontext.h): `uc_flags`, `uc_link`,
+/// `uc_stack` (o32: 12 bytes), then `uc_mcontext`, 8-byte aligned at 24, the o32
+/// `struct sigcontext` (uapi/asm/sigcontext.h, `_MIPS_SIM_ABI32`: `sc_regmask, sc_status`, then
+/// `unsigned long long sc_pc` at 8 and `sc_regs[32]` at 16). The registers are 64-bit fields
+/// even on o32 (big-endian: the 32-bit value is the low word, at +4); the stack pointer is
+/// `$29`.
+const UC_PC: usize = 24 + 8;
+const UC_SP: usize = 24 + 16 + 29 * 8;
+
+/// # Safety
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+pub unsafe fn context_pc(uc: *const c_void) -> usize {
+    // SAFETY: per the contract, `sc_pc` is an aligned u64 inside the ucontext.
+    unsafe { uc.byte_add(UC_PC).cast::<u64>().read() as usize }
+}
+
+/// # Safety
+/// As for [`context_pc`].
+pub unsafe fn context_sp(uc: *const c_void) -> usize {
+    // SAFETY: as for context_pc (`sc_regs[29]`).
+    unsafe { uc.byte_add(UC_SP).cast::<u64>().read() as usize }
+}
+
+/// # Safety
+/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
+pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
+    // Sign-extended, as a 64-bit kernel keeps an o32 task's registers (a user address has the
+    // top bit clear, so this is the zero extension a 32-bit kernel truncates back).
+    // SAFETY: as for context_pc; rt_sigreturn loads `cp0_epc` from here
+    // (arch/mips/kernel/signal.c, `restore_sigcontext`).
+    unsafe { uc.byte_add(UC_PC).cast::<u64>().write(pc as i32 as i64 as u64) }
+}
+
+/// The cancellable syscall (see the contract in `arch/mod.rs`). o32: `cancel` in `$4`, `nr` in
+/// `$5`, `a1`/`a2` in `$6`/`$7`, `a3..a6` in the caller's argument words at 16..31($sp). The
+/// prologue makes a 32-byte frame (8-byte aligned) and copies `a5`/`a6` to its 16($sp) and
+/// 20($sp), where the kernel reads a syscall's 5th and 6th arguments (as `syscall6` does); the
+/// epilogue, in `jr`'s delay slot, drops it. After the `syscall` the epilogue turns `$7`'s
+/// error flag into strand's negated errno, as the `syscallN` do; the cancel path joins after
+/// that. `$8`/`$9` are temporaries in o32 and the kernel's clobbers are caller-saved, so
+/// nothing else needs saving; nothing here uses `$1`. Delay slots are written out
+/// (`noreorder`); the branch to the cancel path targets a local label at its address.
+///
+/// # Safety
+/// `cancel` is a valid `u32`; the caller upholds the syscall's own contract.
+#[unsafe(naked)]
+pub unsafe extern "C" fn syscall_cp(
+    cancel: *const u32,
+    nr: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+    a6: usize,
+) -> usize {
+    naked_asm!(
+        cp_labels!(),
+        ".set push",
+        ".set noreorder",
+        "addiu $sp, $sp, -32",
+        "lw $8, 56($sp)",
+        "lw $9, 60($sp)",
+        "sw $8, 16($sp)",
+        "sw $9, 20($sp)",
+        "__strand_cp_begin:",
+        "lw $8, 0($4)",
+        "bnez $8, 2f",
+        "nop",
+        "move $2, $5",
+        "move $4, $6",
+        "move $5, $7",
+        "lw $6, 48($sp)",
+        "lw $7, 52($sp)",
+        "syscall",
+        "__strand_cp_end:",
+        "beqz $7, 1f",
+        "nop",
+        "subu $2, $zero, $2",
+        "1:",
+        "jr $ra",
+        "addiu $sp, $sp, 32",
+        "__strand_cp_cancel:",
+        "2:",
+        "b 1b",
+        "addiu $2, $zero, {ecanceled}",
+        ".set pop",
+        ecanceled = const -(sys::errno::ECANCELED as isize),
+    )
 }

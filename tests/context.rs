@@ -27,6 +27,7 @@ const TESTS: &[Test] = &[
     ("completed_sigprocmask_keeps_its_result", completed_sigprocmask_keeps_its_result),
     ("completed_read_keeps_its_result", completed_read_keeps_its_result),
     ("without_restart_the_wait_fails_with_eintr_at_the_end", without_restart_the_wait_fails_with_eintr_at_the_end),
+    ("six_arguments_reach_the_kernel", six_arguments_reach_the_kernel),
 ];
 
 fn main() -> i32 {
@@ -325,4 +326,21 @@ fn without_restart_the_wait_fails_with_eintr_at_the_end() -> TestResult {
     check_eq!(REDIRECTED.load(SeqCst), 0);
     check_eq!(r, EINTR);
     install(true)
+}
+
+/// The 5th and 6th arguments (on the stack on i686 and mips o32, in the caller's frame on s390x
+/// and sparc64) reach the kernel: FUTEX_CMP_REQUEUE compares `*uaddr` with `val3` (argument 6)
+/// and fails with EAGAIN if they differ, and needs an aligned `uaddr2` (argument 5), EINVAL
+/// otherwise (kernel/futex/requeue.c, futex_requeue; get_futex_key).
+fn six_arguments_reach_the_kernel() -> TestResult {
+    static OTHER: AtomicU32 = AtomicU32::new(0);
+    reset();
+    WORD.store(5, SeqCst);
+    let op = (g::FUTEX_CMP_REQUEUE | g::FUTEX_PRIVATE_FLAG) as usize;
+    let (uaddr, uaddr2) = (WORD.as_ptr() as usize, OTHER.as_ptr() as usize);
+    // Wake none, requeue none: 0 when `val3` matches.
+    check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2, 5]), 0);
+    check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2, 6]), -(errno::EAGAIN as isize));
+    check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2 + 1, 5]), -(errno::EINVAL as isize));
+    Ok(())
 }
