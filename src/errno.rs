@@ -22,6 +22,8 @@ impl Errno {
     pub const ENOSYS: Errno = Errno(e::ENOSYS as u16);
     pub const ETIMEDOUT: Errno = Errno(e::ETIMEDOUT as u16);
     pub const EDEADLK: Errno = Errno(e::EDEADLK as u16);
+    pub const EBUSY: Errno = Errno(e::EBUSY as u16);
+    pub const ECANCELED: Errno = Errno(e::ECANCELED as u16);
 
     /// Turns a raw syscall result (strand's convention: `-4095..=-1` is a negated errno) into a
     /// `Result`.

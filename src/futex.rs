@@ -7,6 +7,7 @@
 use crate::arch::nr;
 use crate::errno::Errno;
 use crate::syscall::{sys, Timespec, Timespec32};
+use crate::thread::Cancelled;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 use crate::arch::sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
@@ -57,6 +58,19 @@ fn futex_nr() -> (usize, bool) {
 
 /// Sleeps while `*futex == expected`, for at most `timeout`.
 pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> WaitResult {
+    match wait_entry(futex, expected, timeout, scope, None) {
+        Ok(r) => r,
+        Err(_) => unreachable!("only a cancellable wait is cancelled"),
+    }
+}
+
+/// `wait`, as a cancellation point: `Err(Cancelled)` if the calling thread is cancelled
+/// before or while it sleeps (see `Thread::cancel`). A wake that came first is returned.
+pub fn wait_cancellable(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> Result<WaitResult, Cancelled> {
+    wait_entry(futex, expected, timeout, scope, Some(crate::thread::cancel_word()))
+}
+
+fn wait_entry(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope, cancel: Option<*const u32>) -> Result<WaitResult, Cancelled> {
     let ts = timeout.and_then(timespec);
     let (nr, time32) = futex_nr();
     // FUTEX_WAIT's timeout is relative (man 2 futex), so 32-bit seconds only cut waits of more
@@ -67,19 +81,27 @@ pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: 
         (None, Some(t)) => t as *const Timespec as usize,
         (None, None) => 0,
     };
+    let (word, op) = (futex.as_ptr() as usize, (FUTEX_WAIT | scope.flag()) as usize);
     // SAFETY: the futex word is a live AtomicU32; the timeout is null or a live timespec of the
-    // layout this syscall number reads.
-    let r = unsafe { sys!(nr, futex.as_ptr(), FUTEX_WAIT | scope.flag(), expected, ts_ptr) };
-    match Errno::result(r) {
+    // layout this syscall number reads; `cancel` is the calling thread's live cancel word.
+    let r = unsafe {
+        match cancel {
+            None => sys!(nr, word, op, expected, ts_ptr),
+            Some(w) => crate::arch::syscall_cp(w, nr, word, op, expected as usize, ts_ptr, 0, 0),
+        }
+    };
+    Ok(match Errno::result(r) {
         Ok(_) => WaitResult::Woken,
         Err(Errno::EAGAIN) => WaitResult::ValueChanged,
         Err(Errno::ETIMEDOUT) => WaitResult::TimedOut,
         Err(Errno::EINTR) => WaitResult::Interrupted,
+        // Only the stub's cancel exit says ECANCELED: FUTEX_WAIT never does.
+        Err(Errno::ECANCELED) if cancel.is_some() => return Err(Cancelled),
         // EFAULT/EINVAL cannot happen for a live, aligned word, and start-up made sure the
         // syscall exists. Report anything else as a wake-up: every caller re-checks its
         // condition.
         Err(_) => WaitResult::Woken,
-    }
+    })
 }
 
 /// Wakes up to `n` waiters; returns how many were woken.

@@ -4,11 +4,11 @@
 //! different threads do not interleave (a line longer than the buffer goes out in pieces, still
 //! under the lock).
 
-use crate::sync::Mutex;
+use crate::sync::internal::InternalMutex;
 use crate::syscall;
 use core::fmt::{self, Write};
 
-static OUTPUT: Mutex<()> = Mutex::new(());
+static OUTPUT: InternalMutex<()> = InternalMutex::new(());
 
 /// Formats into a fixed buffer, writing it to `fd` whenever it fills.
 pub(crate) struct FdWriter {

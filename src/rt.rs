@@ -6,7 +6,7 @@
 
 use crate::errno::Errno;
 use crate::startup::{Auxv, Program};
-use crate::sync::Mutex;
+use crate::sync::internal::InternalMutex;
 use crate::syscall;
 use crate::tls::{self, AreaLayout};
 use core::cell::UnsafeCell;
@@ -514,7 +514,7 @@ unsafe fn run_fini_array() {
 /// How many handlers `at_exit` can hold (C requires at least 32).
 pub const AT_EXIT_MAX: usize = 32;
 
-static AT_EXIT: Mutex<([Option<fn()>; AT_EXIT_MAX], usize)> = Mutex::new(([None; AT_EXIT_MAX], 0));
+static AT_EXIT: InternalMutex<([Option<fn()>; AT_EXIT_MAX], usize)> = InternalMutex::new(([None; AT_EXIT_MAX], 0));
 
 /// The at-exit table is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

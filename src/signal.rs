@@ -5,9 +5,12 @@
 
 use crate::arch::{self, Sigaction};
 use crate::errno::Errno;
-use crate::sync::Mutex;
+use crate::sync::internal::InternalMutex;
 use crate::syscall::{self, sys, SigSet};
+use core::ffi::c_void;
 use core::fmt;
+use core::sync::atomic::AtomicUsize;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use crate::arch::sys::general as g;
 
 /// What a signal does.
@@ -82,7 +85,7 @@ const NSIG: usize = g::_NSIG as usize;
 /// For each signal, the `Function` strand installed for it (0 when strand's last install was
 /// not a function): how `set_handler` tells its own handlers from foreign ones. Changed only
 /// together with the kernel's disposition, under this lock.
-static INSTALLED: Mutex<[usize; NSIG + 1]> = Mutex::new([0; NSIG + 1]);
+static INSTALLED: InternalMutex<[usize; NSIG + 1]> = InternalMutex::new([0; NSIG + 1]);
 
 /// Installs `handler` for `sig`; returns the previous one (`Handler::Foreign` for a handler
 /// strand did not install). The handler runs with `sig` blocked. `EINVAL` for a number that is
@@ -97,6 +100,9 @@ static INSTALLED: Mutex<[usize; NSIG + 1]> = Mutex::new([0; NSIG + 1]);
 pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handler, Errno> {
     if sig == 0 || sig as usize > NSIG {
         return Err(Errno::EINVAL);
+    }
+    if CONTROL.load(Acquire) == sig as usize {
+        return set_chained(handler);
     }
     // Always SA_SIGINFO: every ABI then builds the same (rt) signal frame, so one rt_sigreturn
     // trampoline serves (i386 would otherwise use its old frame and `sigreturn`). A handler that
@@ -130,6 +136,80 @@ pub fn set_handler(sig: u32, handler: Handler, restart: Restart) -> Result<Handl
     };
     syscall::sigprocmask(g::SIG_SETMASK, Some(&mask), None)?;
     result
+}
+
+/// The signal strand's thread control took over (`thread::control`), 0 before it did. From then
+/// on `set_handler` for that number sets the handler run for the instances of it that strand
+/// did not send itself (`CHAINED`) instead of replacing strand's.
+static CONTROL: AtomicUsize = AtomicUsize::new(0);
+/// The `Function` run for such an instance; 0 for the default or ignore, which both ignore it
+/// (the control signal's default action never runs once strand has it: a stray one is
+/// ignored).
+static CHAINED: AtomicUsize = AtomicUsize::new(0);
+
+fn set_chained(handler: Handler) -> Result<Handler, Errno> {
+    let new = match handler {
+        Handler::Function(f) => f as usize,
+        Handler::Default | Handler::Ignore => 0,
+        // Its signature is unknown, so strand could not call it.
+        Handler::Foreign(_) => return Err(Errno::EINVAL),
+    };
+    Ok(match CHAINED.swap(new, AcqRel) {
+        0 => Handler::Default,
+        // SAFETY: only `extern "C" fn(i32)` addresses are stored.
+        f => Handler::Function(unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f) }),
+    })
+}
+
+/// Installs thread control's handler (`handler`, an SA_SIGINFO handler) for `sig`, keeping the
+/// `Function` strand had installed there, if any, as the one run for stray instances.
+pub(crate) fn install_control_handler(sig: u32, handler: usize, mask: SigSet) -> Result<(), Errno> {
+    let flags = (g::SA_SIGINFO | g::SA_RESTART | g::SA_ONSTACK) as usize;
+    let new = Sigaction { handler, flags, mask };
+    let mut old = Sigaction::DEFAULT;
+    let mut saved = SigSet::EMPTY;
+    syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), Some(&mut saved))?;
+    let result = {
+        let mut installed = INSTALLED.lock();
+        // SAFETY: `handler` is an SA_SIGINFO handler that lives forever; the arch file passes it
+        // in this ABI's layout.
+        let r = unsafe { arch::rt_sigaction(sig, Some(&new), Some(&mut old)) };
+        Errno::result(r).map(|_| {
+            if let Handler::Function(f) = Handler::from_kernel(old, installed[sig as usize]) {
+                CHAINED.store(f as usize, Release);
+            }
+            installed[sig as usize] = 0;
+            CONTROL.store(sig as usize, Release);
+        })
+    };
+    syscall::sigprocmask(g::SIG_SETMASK, Some(&saved), None)?;
+    result
+}
+
+/// Runs the handler the program set for the control signal, for an instance strand did not
+/// send. Async-signal-safe.
+pub(crate) fn run_chained_control_handler(sig: i32) {
+    let f = CHAINED.load(Acquire);
+    if f != 0 {
+        // SAFETY: only `extern "C" fn(i32)` addresses are stored.
+        unsafe { core::mem::transmute::<usize, extern "C" fn(i32)>(f)(sig) };
+    }
+}
+
+/// Whether a signal's `siginfo` says this process sent it to one thread with `tgkill`
+/// (`si_code == SI_TKILL`, `si_pid` ours), as strand's thread control does; a `kill`,
+/// `sigqueue` or another process's `tgkill` says otherwise. Async-signal-safe.
+///
+/// # Safety
+/// `info` is the siginfo the kernel passed to an SA_SIGINFO handler.
+pub(crate) unsafe fn sent_by_this_process_tgkill(info: *const c_void) -> bool {
+    // The field layout is the ABI's (mips swaps si_code and si_errno), from linux_raw_sys.
+    // SAFETY: per the contract.
+    let (code, pid) = unsafe {
+        let i = &(*(info as *const g::siginfo)).__bindgen_anon_1.__bindgen_anon_1;
+        (i.si_code, i._sifields._kill._pid)
+    };
+    code == g::SI_TKILL && pid == syscall::getpid()
 }
 
 /// Sends `sig` to thread `tid` of this process (`tgkill`). Async-signal-safe.

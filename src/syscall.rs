@@ -56,6 +56,17 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     Errno::result(unsafe { sys!(g::__NR_read, fd, buf.as_mut_ptr(), buf.len()) })
 }
 
+/// `read`, as a cancellation point (see `thread::Thread::cancel`): `Err(ECANCELED)` if the
+/// calling thread is cancelled before the read or while it blocks. A read that completed
+/// returns its data even if the cancel came right after: the next cancellation point reports it.
+pub fn read_cancellable(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: buf is valid for writes of its length; the cancel word is the caller's, alive.
+    let r = unsafe {
+        crate::arch::syscall_cp(crate::thread::cancel_word(), g::__NR_read as usize, fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0)
+    };
+    Errno::result(r)
+}
+
 pub fn open(path: &CStr, flags: u32) -> Result<i32, Errno> {
     // SAFETY: path is NUL-terminated and lives across the call.
     let r = unsafe { sys!(g::__NR_openat, g::AT_FDCWD, path.as_ptr(), flags | g::O_CLOEXEC, 0) };
@@ -240,6 +251,32 @@ pub fn clock_nanosleep(clock: u32, flags: u32, req: &Timespec, rem: Option<&mut 
             clock_nanosleep_time32(old, clock, flags, req, rem)
         }
         _ => clock_nanosleep_time64(clock, flags, req, rem),
+    }
+}
+
+/// A relative `clock_nanosleep` as a cancellation point (`thread::sleep_cancellable`):
+/// `Err(ECANCELED)` if the calling thread is cancelled before or during the sleep; `EINTR`
+/// (with `rem` set) if another handler interrupted it.
+pub(crate) fn clock_nanosleep_cancellable(clock: u32, req: &Timespec, rem: &mut Timespec) -> Result<(), Errno> {
+    let cancel = crate::thread::cancel_word();
+    match nr::CLOCK_NANOSLEEP_TIME32 {
+        Some(old) if crate::rt::uses_time32(crate::rt::TIME32_CLOCK_NANOSLEEP) => {
+            let req32 = Timespec32::relative(req);
+            let mut rem32 = Timespec32 { tv_sec: 0, tv_nsec: 0 };
+            // SAFETY: req32 and rem32 are live; the cancel word is the caller's.
+            let r = unsafe {
+                crate::arch::syscall_cp(cancel, old, clock as usize, 0, &req32 as *const Timespec32 as usize, &mut rem32 as *mut Timespec32 as usize, 0, 0)
+            };
+            *rem = rem32.widen();
+            Errno::result(r).map(drop)
+        }
+        _ => {
+            // SAFETY: req and rem are live; the cancel word is the caller's.
+            let r = unsafe {
+                crate::arch::syscall_cp(cancel, nr::CLOCK_NANOSLEEP, clock as usize, 0, req as *const Timespec as usize, rem as *mut Timespec as usize, 0, 0)
+            };
+            Errno::result(r).map(drop)
+        }
     }
 }
 

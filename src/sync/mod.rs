@@ -1,6 +1,7 @@
 //! Locks built on futexes: `Mutex`, `Condvar`, `Once`, `OnceLock`.
 
 pub(crate) mod atomic_wait;
+pub(crate) mod internal;
 mod condvar;
 mod mutex;
 mod once;

@@ -9,7 +9,7 @@
 //! took, its word cleared by hand (no thread ever ran on it). The cache owns what it holds
 //! (step "cached" of the lifecycle in `thread/mod.rs`).
 
-use crate::sync::Mutex;
+use crate::sync::internal::InternalMutex;
 use crate::syscall;
 use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::Acquire;
@@ -39,7 +39,7 @@ struct Cache {
 // cache's lock or after being taken out of it.
 unsafe impl Send for Cache {}
 
-static CACHE: Mutex<Cache> = Mutex::new(Cache { entries: [None; SLOTS], bytes: 0 });
+static CACHE: InternalMutex<Cache> = InternalMutex::new(Cache { entries: [None; SLOTS], bytes: 0 });
 
 /// A mapping that fits `(len, guard, origin_align)` and that no thread runs on any more.
 pub(super) fn take(len: usize, guard: usize, origin_align: usize) -> Option<*mut u8> {

@@ -38,6 +38,32 @@ impl fmt::Display for JoinError {
     }
 }
 
+/// Why `JoinHandle::terminate` returned no result.
+pub enum TerminateError<T> {
+    /// The thread had not finished when the timeout passed; here is its handle back.
+    StillRunning(JoinHandle<T>),
+    /// `join` failed (`JoinError::SelfJoin`: a thread cannot terminate itself).
+    Join(JoinError),
+}
+
+impl<T> fmt::Debug for TerminateError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TerminateError::StillRunning(h) => f.debug_tuple("StillRunning").field(h).finish(),
+            TerminateError::Join(e) => f.debug_tuple("Join").field(e).finish(),
+        }
+    }
+}
+
+impl<T> fmt::Display for TerminateError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TerminateError::StillRunning(h) => write!(f, "thread {} was cancelled but has not finished", h.thread().tid()),
+            TerminateError::Join(e) => e.fmt(f),
+        }
+    }
+}
+
 /// Owns a joinable thread. Dropping it detaches the thread.
 pub struct JoinHandle<T> {
     tcb: NonNull<Tcb>,
@@ -98,6 +124,50 @@ impl<T> JoinHandle<T> {
     /// The thread's identity and name.
     pub fn thread(&self) -> Thread {
         Thread::of(self.tcb())
+    }
+
+    /// Asks the thread to stop (see `Thread::cancel`). `Exited` once it has finished.
+    pub fn cancel(&self) -> Result<(), super::ControlError> {
+        self.thread().cancel()
+    }
+
+    /// Waits until the thread has finished (so `join` will not block), as a cancellation point
+    /// of the *calling* thread: `Err(Cancelled)` if it is cancelled meanwhile. The handle is
+    /// untouched either way.
+    pub fn wait_cancellable(&self) -> Result<(), super::Cancelled> {
+        let ctid = &self.tcb().ctid;
+        loop {
+            let v = ctid.load(Acquire);
+            if v == 0 {
+                return Ok(());
+            }
+            // Shared: the kernel's CLEARTID wake is shared (see lifecycle::wait_for_exit).
+            crate::futex::wait_cancellable(ctid, v, None, crate::futex::Scope::Shared)?;
+        }
+    }
+
+    /// Cancels the thread and waits at most `timeout` for it to finish: `Ok` with what its
+    /// closure returned (typically its own `Err(Cancelled)`), or
+    /// `TerminateError::StillRunning(self)` with the handle back if it has not finished by then
+    /// (it goes on running: a thread is never killed, see `thread::cancel`).
+    pub fn terminate(self, timeout: core::time::Duration) -> Result<T, TerminateError<T>> {
+        if core::ptr::eq(self.tcb.as_ptr(), Tcb::current()) {
+            return self.join().map_err(TerminateError::Join);
+        }
+        let _ = self.cancel();
+        let start = crate::time::Instant::now();
+        let ctid = &self.tcb().ctid;
+        loop {
+            let v = ctid.load(Acquire);
+            if v == 0 {
+                return self.join().map_err(TerminateError::Join);
+            }
+            let spent = start.elapsed();
+            if spent >= timeout {
+                return Err(TerminateError::StillRunning(self));
+            }
+            crate::futex::wait(ctid, v, Some(timeout - spent), crate::futex::Scope::Shared);
+        }
     }
 
     /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to

@@ -68,6 +68,7 @@ impl Mapping {
             (*tcb).map_origin_align = l.origin_align;
             (*tcb).packet = origin.add(l.packet);
             (*tcb).scope = scope;
+            (*tcb).links.stack.set((origin.add(l.guard) as usize, origin.add(l.stack_top) as usize));
             Ok(Mapping {
                 tcb: NonNull::new_unchecked(tcb),
                 tp: area.add(p.area.tp),

@@ -13,15 +13,17 @@
 //!                               v        v
 //!                   +-----------------------------------+
 //!                   | SPAWNING        owner: spawner    |  mapping.rs: TLS, Tcb, packet;
-//!                   |                                   |  CLEARTID word = RUNNING; clone
+//!                   |                                   |  CLEARTID word = RUNNING; into
+//!                   |                                   |  the registry; clone under its lock
 //!                   +-----------------------------------+
 //!     clone fails:                  |  clone succeeds (the kernel has already
 //!     fresh -> munmap               |  stored the tid in Tcb::tid)
 //!     cached -> back to the cache   v
 //!                   +-----------------------------------+
 //!                   | RUNNING         owner: nobody     |  start.rs: name to the kernel,
-//!                   | the thread and its handle share   |  closure, result, `exited`,
-//!                   | it until one atomic swap decides  |  then the exit decision
+//!                   | the thread and its handle share   |  closure, result, `exited` and
+//!                   | it until one atomic swap decides  |  out of the registry, then the
+//!                   |                                   |  exit decision
 //!                   +-----------------------------------+  (lifecycle.rs)
 //!           handle gave up first  |         |  thread finished first
 //!     (drop, detach, self-join)   v         v
@@ -58,8 +60,16 @@
 //! `join` and the cache wait for. Scoped threads also count themselves out of their scope
 //! (`scope::thread_done`) after their last use of borrowed data.
 //!
+//! The registry (`registry.rs`) follows the same steps: the spawner links the new control
+//! block before `clone` and holds the registry lock across it (so a stop-the-world never misses
+//! a starting thread); the thread, once its closure has returned, marks itself `exited` and
+//! unlinks itself in one step under that lock (`start.rs`, `leave_registry`), then waits until
+//! nobody who found it in the registry still holds a pin on it. Only after that does the exit
+//! decision run, so nothing that reaches a thread through the registry ever reads a freed or
+//! reused mapping. Thread control (`control.rs`) reaches threads only through the registry.
+//!
 //! The main thread's control block lives in a mapping of its own that is never freed
-//! (`init_main_thread`).
+//! (`init_main_thread`); it is the registry's first member.
 //!
 //! # Identity and names
 //!
@@ -69,20 +79,32 @@
 //! the `Tcb`'s lock, so the kernel's name and strand's always agree once they are done.
 
 mod cache;
+mod cancel;
+pub(crate) mod control;
 mod handle;
 mod layout;
 mod lifecycle;
 mod mapping;
 mod name;
 mod parallelism;
+mod registry;
+mod remote_tls;
 mod scope;
 mod start;
 mod tcb;
 
 pub use cache::release_cached_stacks;
-pub use handle::{JoinError, JoinHandle};
+pub use cancel::{check_cancel, disable_cancel, Cancelled, NoCancel};
+pub(crate) use cancel::cancel_word;
+pub use handle::{JoinError, JoinHandle, TerminateError};
 pub use name::ThreadName;
+pub use control::{
+    set_control_signal, stop_the_world, with_interrupts, without_interrupts, interrupts_deferred, ControlError,
+    StoppedThread, Suspended, WorldStopped, QUEUE_LEN,
+};
 pub use parallelism::available_parallelism;
+pub use registry::{find, for_each_thread, thread_count, ThreadInfo};
+pub use remote_tls::{LocalError, LocalRef};
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub(crate) use tcb::Tcb;
 
@@ -248,7 +270,18 @@ impl Builder {
         let packet = mapping.tcb().packet as *mut Packet<F, T>;
         // SAFETY: the packet slot is sized and aligned for Packet<F, T> and not yet in use.
         unsafe { packet.write(Packet { f: ManuallyDrop::new(f) }) };
-        match mapping.clone_thread(start::thread_start::<F, T>) {
+        let started = {
+            // In the registry before `clone`, and the lock held across it, so that whoever
+            // walks the registry (a stop-the-world) never misses a thread that is starting.
+            let mut registry = registry::lock();
+            registry.link(mapping.tcb());
+            let r = mapping.clone_thread(start::thread_start::<F, T>);
+            if r.is_err() {
+                registry.unlink(mapping.tcb());
+            }
+            r
+        };
+        match started {
             // SAFETY: the thread runs, with a Packet<F, T>; the handle shares its mapping.
             Ok(()) => Ok(unsafe { JoinHandle::new(mapping.tcb) }),
             Err(e) => {
@@ -277,17 +310,39 @@ where
     Builder::new().spawn(f)
 }
 
-/// A snapshot of a thread's identity: its kernel tid and its name when the snapshot was taken.
-/// Taking one takes no lock (see "Identity and names" above).
+/// A thread: its identity (kernel tid, serial number) and its name when this was taken.
+/// Taking one takes no lock (see "Identity and names" above). It also names the thread for
+/// thread control (`run_in`, `interrupt`, `suspend`), which first finds it in the registry by
+/// control block and serial number, so a `Thread` of a thread that has exited is refused
+/// (`ControlError::Exited`), never confused with whoever reused its tid or its memory.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Thread {
     tid: i32,
     name: ThreadName,
+    tcb: *const Tcb,
+    serial: u64,
 }
+
+// SAFETY: `tcb` is only dereferenced after the registry has found it linked, under its lock or
+// a pin (`registry`), from any thread.
+unsafe impl Send for Thread {}
+// SAFETY: as above.
+unsafe impl Sync for Thread {}
 
 impl Thread {
     fn of(tcb: &Tcb) -> Thread {
-        Thread { tid: tcb.tid(), name: tcb.name.load() }
+        Thread { tid: tcb.tid(), name: tcb.name.load(), tcb, serial: tcb.links.serial.get() }
+    }
+
+    /// The thread's serial number: unique for the life of the process (1 is the main thread),
+    /// unlike its tid (which the kernel reuses) and its stack (which strand reuses).
+    pub fn generation(&self) -> u64 {
+        self.serial
+    }
+
+    /// Whether the thread has left the registry: it has finished (or called `thread::exit`).
+    pub fn has_exited(&self) -> bool {
+        registry::has_exited(self)
     }
 
     /// The kernel thread id (kept after the thread has finished; the kernel may then reuse it).
@@ -302,7 +357,7 @@ impl Thread {
 
 impl fmt::Debug for Thread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Thread").field("tid", &self.tid).field("name", &self.name()).finish()
+        f.debug_struct("Thread").field("tid", &self.tid).field("generation", &self.serial).field("name", &self.name()).finish()
     }
 }
 
@@ -316,6 +371,24 @@ pub fn current() -> Thread {
 #[inline]
 pub fn current_tid() -> i32 {
     Tcb::current().tid()
+}
+
+/// `sleep`, as a cancellation point: `Err(Cancelled)` as soon as the thread is cancelled
+/// (see `Thread::cancel`), whether before or during the sleep.
+pub fn sleep_cancellable(d: Duration) -> Result<(), Cancelled> {
+    let Some(mut req) = futex::timespec(d) else {
+        loop {
+            sleep_cancellable(Duration::from_secs(i64::MAX as u64))?;
+        }
+    };
+    loop {
+        let mut rem = syscall::Timespec { tv_sec: 0, tv_nsec: 0 };
+        match syscall::clock_nanosleep_cancellable(g::CLOCK_MONOTONIC, &req, &mut rem) {
+            Err(Errno::EINTR) => req = rem,
+            Err(Errno::ECANCELED) => return Err(Cancelled),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Names the calling thread (`prctl(PR_SET_NAME)`). `ERANGE` if longer than 15 bytes. Not
@@ -380,8 +453,23 @@ pub(crate) fn init_main_thread() -> Result<(), Errno> {
         let tid = syscall::set_tid_address((*tcb).ctid.as_ptr());
         (*tcb).ctid.store(tid as u32, Release);
         (*tcb).tid.store(tid, Release);
+        (*tcb).links.stack.set(main_stack(p.argv as usize));
+        registry::lock().link(&*tcb);
     }
     Ok(())
+}
+
+/// The range the main thread's stack may use: it ends at the start-up stack pointer (`top`,
+/// just above `argc`; only argument and environment strings lie above) and reaches down as far
+/// as RLIMIT_STACK lets it grow, at most 8 MiB (an unlimited or unreadable limit counts as
+/// 8 MiB, the usual default).
+fn main_stack(top: usize) -> (usize, usize) {
+    const CAP: u64 = 8 << 20;
+    let mut lim = [0u64; 2];
+    // SAFETY: prlimit64(0, RLIMIT_STACK, NULL, &old) writes two u64 into `lim` (man 2 prlimit).
+    let r = unsafe { syscall::sys!(g::__NR_prlimit64, 0, g::RLIMIT_STACK, 0, lim.as_mut_ptr()) };
+    let size = if Errno::result(r).is_ok() { lim[0].min(CAP) } else { CAP };
+    (top.saturating_sub(size as usize), top)
 }
 
 /// A fixed-size path builder for procfs and cgroupfs paths (no allocator).

@@ -2,7 +2,7 @@
 //! `exit`. See the lifecycle in `thread/mod.rs`.
 
 use super::lifecycle::Owner;
-use super::{cache, scope, Packet, Tcb};
+use super::{cache, control, registry, remote_tls, scope, Packet, Tcb};
 use crate::arch;
 use crate::syscall::{self, SigSet};
 use core::mem::{ManuallyDrop, MaybeUninit};
@@ -34,7 +34,8 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
         let result = f();
         ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result)));
     }
-    tcb.shared.lock().exited = true;
+    remote_tls::begin_exit(tcb);
+    leave_registry(tcb);
     let owner = tcb.lifecycle.exit();
     if owner == Owner::Thread {
         // Detached: nobody will read the result.
@@ -57,6 +58,20 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
         }
     }
     syscall::exit_thread(0)
+}
+
+/// Marks the thread `exited` (its tid may be reused from now on) and takes it out of the
+/// registry in one step, then waits until nobody who found it there still reads its control
+/// block, so that the mapping may be freed from here on.
+fn leave_registry(tcb: &Tcb) {
+    {
+        let mut registry = registry::lock();
+        let mut shared = tcb.shared.lock();
+        shared.exited = true;
+        registry.unlink(tcb);
+        control::registry_leave(tcb);
+    }
+    registry::wait_for_pins(tcb);
 }
 
 /// The end of a detached thread whose mapping the cache did not take: free the mapping we run

@@ -4,7 +4,9 @@
 use super::lifecycle::Lifecycle;
 use super::name::{NameCell, ThreadName};
 use crate::arch;
-use crate::sync::Mutex;
+use super::control::Control;
+use super::registry::Links;
+use crate::sync::internal::InternalMutex;
 use crate::tls;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
 use static_assertions::const_assert_eq;
@@ -16,6 +18,10 @@ pub(crate) struct Shared {
     /// so nobody may address it by tid any more (`JoinHandle::signal` and `set_name` check it
     /// under the lock, so the thread cannot exit between their check and their syscall).
     pub exited: bool,
+    /// Set (under the lock) when the thread begins to exit, before its exit hooks and
+    /// thread-local destructors run: from then on nobody may borrow its thread-locals
+    /// (`remote_tls`).
+    pub exiting: bool,
 }
 
 #[repr(C)]
@@ -38,7 +44,11 @@ pub struct Tcb {
     pub(crate) name: NameCell,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) panicking: AtomicBool,
-    pub(crate) shared: Mutex<Shared>,
+    pub(crate) shared: InternalMutex<Shared>,
+    /// The thread's place in the registry, its serial number and its stack bounds.
+    pub(crate) links: Links,
+    /// Requests from other threads (stop, calls) and the no-interrupt section depth.
+    pub(crate) control: Control,
     /// The whole mapping (guard, stack, packet, TLS area); null for the main thread's area,
     /// which is never freed.
     pub(crate) map_base: *mut u8,
@@ -77,7 +87,9 @@ impl Tcb {
                 name: NameCell::new(name),
                 lifecycle: Lifecycle::new(),
                 panicking: AtomicBool::new(false),
-                shared: Mutex::new(Shared { exited: false }),
+                shared: InternalMutex::new(Shared { exited: false, exiting: false }),
+                links: Links::new(),
+                control: Control::new(),
                 map_base: core::ptr::null_mut(),
                 map_len: 0,
                 map_guard: 0,

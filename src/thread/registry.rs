@@ -1,0 +1,226 @@
+//! The registry: every thread strand knows, the main thread and every spawned one, in one
+//! intrusive list through their control blocks, so that the process can be walked
+//! (`for_each_thread`, stop-the-world) and a thread found by tid.
+//!
+//! The rules that make reading it safe:
+//! - A spawned thread is linked before `clone` and the spawner keeps the registry lock across
+//!   `clone` (as musl does with its thread-list lock): whoever walks the list under the lock
+//!   sees every thread with its tid already set, and no thread starts unseen.
+//! - A thread unlinks itself on its way out, under the lock, in the same step that marks it
+//!   `exited` (its tid may be reused from then on). Nothing can be freed while linked: the
+//!   mapping is freed (or cached for reuse) only after the unlink and after every *pin* taken
+//!   on it is dropped (`pin`, which only a walker under the lock can take). So a `Thread` value
+//!   never dereferences a control block it has not first found, by address and serial number,
+//!   in the list: a cached mapping reused by a new thread has a new serial.
+//! - The lock is an internal lock (`sync::internal`): its holder is not stopped or interrupted.
+
+use super::{Tcb, Thread};
+use crate::futex;
+use crate::sync::internal::InternalMutex;
+use core::cell::Cell;
+use core::ops::Range;
+use core::ptr;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::AtomicU32;
+
+/// A control block's place in the registry. Only changed under the registry lock; `serial` is
+/// set once, before the thread runs.
+pub(crate) struct Links {
+    next: Cell<*const Tcb>,
+    prev: Cell<*const Tcb>,
+    linked: Cell<bool>,
+    /// Unique for the life of the process (never reused, unlike tids and mappings).
+    pub(crate) serial: Cell<u64>,
+    /// Walkers that have found this thread and may still read its control block; the mapping
+    /// is not freed before this is 0 again (`wait_for_pins`).
+    pins: AtomicU32,
+    /// The thread's stack, lowest and one-past-highest address.
+    pub(crate) stack: Cell<(usize, usize)>,
+    /// Other threads borrowing this one's thread-locals (`remote_tls`); it waits for them
+    /// before it destroys its thread-locals.
+    pub(crate) tls_readers: AtomicU32,
+}
+
+impl Links {
+    pub(crate) const fn new() -> Links {
+        Links {
+            next: Cell::new(ptr::null()),
+            prev: Cell::new(ptr::null()),
+            linked: Cell::new(false),
+            serial: Cell::new(0),
+            pins: AtomicU32::new(0),
+            stack: Cell::new((0, 0)),
+            tls_readers: AtomicU32::new(0),
+        }
+    }
+}
+
+struct List {
+    head: *const Tcb,
+    len: usize,
+    next_serial: u64,
+}
+
+// SAFETY: the list only holds control blocks of threads that are linked, which stay mapped
+// until they unlink under this lock.
+unsafe impl Send for List {}
+
+static REGISTRY: InternalMutex<List> = InternalMutex::new(List { head: ptr::null(), len: 0, next_serial: 1 });
+
+/// The registry lock, held: while it is, no thread joins or leaves the list.
+pub(crate) struct Locked<'a> {
+    list: crate::sync::internal::InternalGuard<'a, List>,
+}
+
+pub(crate) fn lock() -> Locked<'static> {
+    Locked { list: REGISTRY.lock() }
+}
+
+impl Locked<'_> {
+    /// Adds a control block (a new thread, before `clone`; or the main thread) and gives it its
+    /// serial number.
+    pub(crate) fn link(&mut self, tcb: &Tcb) {
+        let l = &tcb.links;
+        debug_assert!(!l.linked.get());
+        l.serial.set(self.list.next_serial);
+        self.list.next_serial += 1;
+        l.prev.set(ptr::null());
+        l.next.set(self.list.head);
+        if !self.list.head.is_null() {
+            // SAFETY: linked blocks stay mapped while linked; we hold the lock.
+            unsafe { (*self.list.head).links.prev.set(tcb) };
+        }
+        self.list.head = tcb;
+        self.list.len += 1;
+        l.linked.set(true);
+    }
+
+    /// Takes a control block out (its thread is leaving, or its `clone` failed).
+    pub(crate) fn unlink(&mut self, tcb: &Tcb) {
+        let l = &tcb.links;
+        if !l.linked.replace(false) {
+            return;
+        }
+        let (prev, next) = (l.prev.get(), l.next.get());
+        // SAFETY: neighbours are linked, so mapped; we hold the lock.
+        unsafe {
+            if prev.is_null() {
+                self.list.head = next;
+            } else {
+                (*prev).links.next.set(next);
+            }
+            if !next.is_null() {
+                (*next).links.prev.set(prev);
+            }
+        }
+        self.list.len -= 1;
+    }
+
+    /// Every linked thread, newest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Tcb> + '_ {
+        let mut at = self.list.head;
+        core::iter::from_fn(move || {
+            // SAFETY: linked blocks stay mapped while we hold the lock, which `self` borrows.
+            let t = unsafe { at.as_ref()? };
+            at = t.links.next.get();
+            Some(t)
+        })
+    }
+
+    /// The linked thread `thread` names (same control block, same serial), if it is still there.
+    pub(crate) fn find(&self, thread: &Thread) -> Option<&Tcb> {
+        self.iter().find(|t| ptr::eq(*t, thread.tcb) && t.links.serial.get() == thread.serial)
+    }
+
+    /// Keeps `tcb` mapped after the lock is released, until the pin is dropped.
+    pub(crate) fn pin(&self, tcb: &Tcb) -> Pin {
+        tcb.links.pins.fetch_add(1, Relaxed);
+        Pin { tcb }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len
+    }
+}
+
+/// A control block kept mapped (see `Links::pins`).
+pub(crate) struct Pin {
+    tcb: *const Tcb,
+}
+
+impl Pin {
+    pub(crate) fn tcb(&self) -> &Tcb {
+        // SAFETY: pinned: the mapping is not freed before the pin is dropped.
+        unsafe { &*self.tcb }
+    }
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        let pins = &self.tcb().links.pins;
+        if pins.fetch_sub(1, Release) == 1 {
+            futex::wake_private(pins, u32::MAX);
+        }
+    }
+}
+
+/// Finds `thread` in the registry and pins it; `None` once it has left.
+pub(crate) fn pin(thread: &Thread) -> Option<Pin> {
+    let r = lock();
+    let t = r.find(thread)?;
+    Some(r.pin(t))
+}
+
+/// Called by a leaving thread after it has unlinked: returns once nobody holds a pin on it, so
+/// that its mapping may be freed. No new pin can be taken (pins are taken only on linked
+/// threads, under the lock).
+pub(crate) fn wait_for_pins(tcb: &Tcb) {
+    let pins = &tcb.links.pins;
+    loop {
+        let n = pins.load(Acquire);
+        if n == 0 {
+            return;
+        }
+        futex::wait_private(pins, n, None);
+    }
+}
+
+/// One registered thread, as the registry saw it.
+#[derive(Clone, Debug)]
+pub struct ThreadInfo {
+    /// Identity: tid, name, serial number.
+    pub thread: Thread,
+    /// The thread's stack: `start` is the lowest usable address (above the guard), `end` one
+    /// past the highest. For the main thread, the range its stack may grow over
+    /// (RLIMIT_STACK, at most 8 MiB, below the start-up stack pointer's page).
+    pub stack: Range<usize>,
+}
+
+/// Calls `f` for every thread in the registry (the calling one included), newest first, under
+/// the registry lock: `f` must not spawn or join threads, or wait for one (they would wait for
+/// the lock). Not async-signal-safe.
+pub fn for_each_thread(mut f: impl FnMut(&ThreadInfo)) {
+    let r = lock();
+    for t in r.iter() {
+        let (lo, hi) = t.links.stack.get();
+        f(&ThreadInfo { thread: Thread::of(t), stack: lo..hi });
+    }
+}
+
+/// The number of threads in the registry.
+pub fn thread_count() -> usize {
+    lock().len()
+}
+
+/// The registered thread with kernel tid `tid`, if any.
+pub fn find(tid: i32) -> Option<Thread> {
+    let r = lock();
+    let found = r.iter().find(|t| t.tid() == tid).map(Thread::of);
+    found
+}
+
+/// Whether `thread` has left the registry (its closure returned, it called `thread::exit`, or
+/// its spawn failed). Once true it stays true: serial numbers are never reused.
+pub(crate) fn has_exited(thread: &Thread) -> bool {
+    lock().find(thread).is_none()
+}
