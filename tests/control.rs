@@ -19,7 +19,7 @@ use strand::arch::sys::general::{SIGURG, SIG_BLOCK, SIG_UNBLOCK, __NR_kill, __NR
 use strand::futex;
 use strand::signal::{self, Handler, Restart};
 use strand::syscall::{self, SigSet};
-use strand::thread::{self, ControlError, LocalError, Thread};
+use strand::thread::{self, ControlError, LocalError, Session, SessionError, Thread};
 use strand::Errno;
 
 strand::main!(main);
@@ -50,6 +50,11 @@ const TESTS: &[Test] = &[
     ("cancel_inside_without_interrupts", cancel_inside_without_interrupts),
     ("disable_cancel_holds_it_back", disable_cancel_holds_it_back),
     ("terminate_runs_drops_or_gives_the_handle_back", terminate_runs_drops_or_gives_the_handle_back),
+    ("session_membership_is_inherited", session_membership_is_inherited),
+    ("foreground_is_handed_on_in_fifo_order", foreground_is_handed_on_in_fifo_order),
+    ("terminate_others_reports_who_did_not_finish", terminate_others_reports_who_did_not_finish),
+    // Last: SIGINT stays routed for the rest of the process.
+    ("sigint_goes_to_the_foreground_member", sigint_goes_to_the_foreground_member),
 ];
 
 fn main() -> i32 {
@@ -885,5 +890,180 @@ fn terminate_runs_drops_or_gives_the_handle_back() -> TestResult {
     };
     STOP.store(true, SeqCst);
     check_eq!(h.join()?, Err(thread::Cancelled));
+    Ok(())
+}
+
+fn session_membership_is_inherited() -> TestResult {
+    static S: Session = Session::new();
+    static GO: Gate = Gate::new();
+    check!(core::ptr::eq(Session::current(), Session::main()));
+    let main_members = Session::main().members();
+    let h = thread::Builder::new()
+        .session(&S)
+        .spawn(|| {
+            let child = thread::spawn(|| {
+                GO.wait();
+                core::ptr::eq(Session::current(), &S)
+            })
+            .unwrap();
+            (core::ptr::eq(Session::current(), &S), child)
+        })
+        .map_err(err)?;
+    let (parent_in, child) = h.join()?;
+    check!(parent_in);
+    check_eq!(S.members(), 1);
+    check_eq!(Session::main().members(), main_members);
+    let mut listed = 0;
+    S.for_each_member(|t| {
+        if *t == child.thread() {
+            listed += 1;
+        }
+    });
+    check_eq!(listed, 1);
+    GO.open();
+    check!(child.join()?);
+    check_eq!(S.members(), 0);
+    Ok(())
+}
+
+fn foreground_is_handed_on_in_fifo_order() -> TestResult {
+    static S: Session = Session::new();
+    static SEQ: [AtomicI32; 4] = [const { AtomicI32::new(0) }; 4];
+    static N: AtomicUsize = AtomicUsize::new(0);
+    static RELEASE: Gate = Gate::new();
+    fn waiter(id: i32) -> Result<(), SessionError> {
+        let fg = S.acquire_foreground()?;
+        SEQ[N.fetch_add(1, SeqCst)].store(id, SeqCst);
+        drop(fg);
+        Ok(())
+    }
+    // The first member holds the foreground until told; two more ask, in a known order.
+    let holder = thread::Builder::new()
+        .session(&S)
+        .spawn(|| {
+            let fg = S.acquire_foreground()?;
+            SEQ[N.fetch_add(1, SeqCst)].store(1, SeqCst);
+            RELEASE.wait();
+            drop(fg);
+            Ok::<(), SessionError>(())
+        })
+        .map_err(err)?;
+    check!(common::eventually(20, || N.load(SeqCst) == 1));
+    check_eq!(S.foreground(), Some(holder.thread()));
+    let second = thread::Builder::new().session(&S).spawn(|| waiter(2)).map_err(err)?;
+    wait_asleep(second.thread().tid())?;
+    let third = thread::Builder::new().session(&S).spawn(|| waiter(3)).map_err(err)?;
+    wait_asleep(third.thread().tid())?;
+    // Not a member: refused.
+    check_eq!(S.acquire_foreground().err(), Some(SessionError::NotMember));
+    RELEASE.open();
+    holder.join()?.map_err(err)?;
+    second.join()?.map_err(err)?;
+    third.join()?.map_err(err)?;
+    check_eq!([SEQ[0].load(SeqCst), SEQ[1].load(SeqCst), SEQ[2].load(SeqCst)], [1, 2, 3]);
+    check_eq!(S.foreground(), None);
+    Ok(())
+}
+
+fn terminate_others_reports_who_did_not_finish() -> TestResult {
+    static S: Session = Session::new();
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let boss = thread::Builder::new()
+        .session(&S)
+        .spawn(|| {
+            let waiters: [_; 3] = core::array::from_fn(|_| thread::spawn(wait_forever_cancellable).unwrap());
+            let stubborn = thread::spawn(|| {
+                while !STOP.load(SeqCst) {
+                    core::hint::spin_loop();
+                }
+            })
+            .unwrap();
+            for w in &waiters {
+                assert!(wait_asleep(w.thread().tid()).is_ok());
+            }
+            // A member that is not the foreground may not; the foreground may.
+            let fg = S.acquire_foreground().unwrap();
+            let refused = thread::spawn(|| S.terminate_others(Duration::from_millis(10)).err()).unwrap().join().unwrap();
+            let report = S.terminate_others(Duration::from_millis(200)).unwrap();
+            drop(fg);
+            let results: [_; 3] = waiters.map(|w| w.join().unwrap());
+            let stubborn_thread = stubborn.thread();
+            STOP.store(true, SeqCst);
+            stubborn.join().unwrap();
+            (refused, report.remaining, report.still_running[0], stubborn_thread, results)
+        })
+        .map_err(err)?;
+    let (refused, remaining, named, stubborn, results) = boss.join()?;
+    check_eq!(refused, Some(SessionError::NotForeground));
+    check_eq!(remaining, 1);
+    check_eq!(named, Some(stubborn));
+    check!(results.iter().all(|r| *r == Err(thread::Cancelled)));
+    check_eq!(S.terminate_others(Duration::ZERO).err(), Some(SessionError::NotMember));
+    Ok(())
+}
+
+fn sigint_goes_to_the_foreground_member() -> TestResult {
+    use strand::arch::sys::general::SIGINT;
+    static S: Session = Session::new();
+    static GOT_ON: AtomicI32 = AtomicI32::new(0);
+    static HITS: AtomicU32 = AtomicU32::new(0);
+    static STEP: AtomicU32 = AtomicU32::new(0);
+    fn on_int() {
+        GOT_ON.store(thread::current_tid(), SeqCst);
+        HITS.fetch_add(1, SeqCst);
+    }
+    fn kill_int() {
+        // SAFETY: kill touches no memory.
+        let r = unsafe { strand::arch::syscall2(__NR_kill as usize, syscall::getpid() as usize, SIGINT as usize) };
+        assert!(Errno::result(r).is_ok());
+    }
+    // Bystanders outside the session, running while the routing starts.
+    let bystander = thread::spawn(|| {
+        while STEP.load(SeqCst) < 3 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    })
+    .map_err(err)?;
+    let member = |id: u32| {
+        move || {
+            while STEP.load(SeqCst) != id {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let fg = S.acquire_foreground().unwrap();
+            STEP.store(id + 10, SeqCst);
+            // Wait here (syscalls deliver signals) until the test has seen where SIGINT went.
+            while STEP.load(SeqCst) == id + 10 {
+                thread::sleep(Duration::from_millis(1));
+            }
+            drop(fg);
+        }
+    };
+    let a = thread::Builder::new().session(&S).spawn(member(1)).map_err(err)?;
+    let b = thread::Builder::new().session(&S).spawn(member(2)).map_err(err)?;
+    S.route_sigint(on_int).map_err(err)?;
+    static OTHER: Session = Session::new();
+    check_eq!(OTHER.route_sigint(on_int), Err(SessionError::SigintRoutedElsewhere));
+    // Nobody is foreground: the SIGINT stays pending, delivered to nobody.
+    kill_int();
+    for _ in 0..20 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    check_eq!(HITS.load(SeqCst), 0);
+    // `a` takes the terminal: the pending SIGINT reaches it, and only it.
+    STEP.store(1, SeqCst);
+    check!(common::eventually(20, || HITS.load(SeqCst) == 1), "SIGINT never reached the foreground member");
+    check_eq!(GOT_ON.load(SeqCst), a.thread().tid());
+    kill_int();
+    check!(common::eventually(20, || HITS.load(SeqCst) == 2));
+    check_eq!(GOT_ON.load(SeqCst), a.thread().tid());
+    STEP.store(2, SeqCst);
+    check!(common::eventually(20, || STEP.load(SeqCst) == 12));
+    kill_int();
+    check!(common::eventually(20, || HITS.load(SeqCst) == 3));
+    check_eq!(GOT_ON.load(SeqCst), b.thread().tid());
+    STEP.store(3, SeqCst);
+    a.join()?;
+    b.join()?;
+    bystander.join()?;
     Ok(())
 }

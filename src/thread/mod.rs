@@ -90,6 +90,7 @@ mod parallelism;
 mod registry;
 mod remote_tls;
 mod scope;
+mod session;
 mod start;
 mod tcb;
 
@@ -106,6 +107,7 @@ pub use parallelism::available_parallelism;
 pub use registry::{find, for_each_thread, thread_count, ThreadInfo};
 pub use remote_tls::{LocalError, LocalRef};
 pub use scope::{scope, Scope, ScopedJoinHandle};
+pub use session::{Foreground, Session, SessionError, TerminateReport};
 pub(crate) use tcb::Tcb;
 
 use crate::arch;
@@ -203,6 +205,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     guard_size: Option<usize>,
     name: Option<Result<ThreadName, ConfigError>>,
+    session: Option<&'static Session>,
 }
 
 impl Builder {
@@ -219,6 +222,12 @@ impl Builder {
     /// Guard bytes below the stack, rounded up to pages; 0 for none. Default: one page.
     pub fn guard_size(mut self, bytes: usize) -> Builder {
         self.guard_size = Some(bytes);
+        self
+    }
+
+    /// The session the thread joins (default: the spawner's).
+    pub fn session(mut self, s: &'static Session) -> Builder {
+        self.session = Some(s);
         self
     }
 
@@ -270,6 +279,7 @@ impl Builder {
         let packet = mapping.tcb().packet as *mut Packet<F, T>;
         // SAFETY: the packet slot is sized and aligned for Packet<F, T> and not yet in use.
         unsafe { packet.write(Packet { f: ManuallyDrop::new(f) }) };
+        session::join_at_spawn(mapping.tcb(), self.session);
         let started = {
             // In the registry before `clone`, and the lock held across it, so that whoever
             // walks the registry (a stop-the-world) never misses a thread that is starting.

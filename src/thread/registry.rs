@@ -93,6 +93,7 @@ impl Locked<'_> {
         self.list.head = tcb;
         self.list.len += 1;
         l.linked.set(true);
+        super::session::count_in(tcb);
     }
 
     /// Takes a control block out (its thread is leaving, or its `clone` failed).
@@ -114,6 +115,7 @@ impl Locked<'_> {
             }
         }
         self.list.len -= 1;
+        super::session::count_out(tcb);
     }
 
     /// Every linked thread, newest first.

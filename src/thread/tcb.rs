@@ -8,7 +8,7 @@ use super::control::Control;
 use super::registry::Links;
 use crate::sync::internal::InternalMutex;
 use crate::tls;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32};
 use static_assertions::const_assert_eq;
 
 /// What other threads may read or change under the Tcb's lock. The lock also serialises every
@@ -49,6 +49,10 @@ pub struct Tcb {
     pub(crate) links: Links,
     /// Requests from other threads (stop, calls) and the no-interrupt section depth.
     pub(crate) control: Control,
+    /// The thread's session (null: the main session); set before `clone`.
+    pub(crate) session: AtomicPtr<super::session::Session>,
+    /// Its place in its session's queue for the foreground (0: not waiting).
+    pub(crate) fg_ticket: AtomicU32,
     /// The whole mapping (guard, stack, packet, TLS area); null for the main thread's area,
     /// which is never freed.
     pub(crate) map_base: *mut u8,
@@ -90,6 +94,8 @@ impl Tcb {
                 shared: InternalMutex::new(Shared { exited: false, exiting: false }),
                 links: Links::new(),
                 control: Control::new(),
+                session: AtomicPtr::new(core::ptr::null_mut()),
+                fg_ticket: AtomicU32::new(0),
                 map_base: core::ptr::null_mut(),
                 map_len: 0,
                 map_guard: 0,
