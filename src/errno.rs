@@ -22,6 +22,7 @@ impl Errno {
     pub const ENOSYS: Errno = Errno(e::ENOSYS as u16);
     pub const ETIMEDOUT: Errno = Errno(e::ETIMEDOUT as u16);
     pub const EDEADLK: Errno = Errno(e::EDEADLK as u16);
+    pub const ENODATA: Errno = Errno(e::ENODATA as u16);
 
     /// Turns a raw syscall result (strand's convention: `-4095..=-1` is a negated errno) into a
     /// `Result`.
@@ -59,6 +60,7 @@ impl Errno {
             Errno::ENOSYS => "ENOSYS",
             Errno::ETIMEDOUT => "ETIMEDOUT",
             Errno::EDEADLK => "EDEADLK",
+            Errno::ENODATA => "ENODATA",
             _ => return None,
         })
     }

@@ -69,9 +69,11 @@
 //! the `Tcb`'s lock, so the kernel's name and strand's always agree once they are done.
 
 mod cache;
+mod exit_hooks;
 mod handle;
 mod layout;
 mod lifecycle;
+mod local;
 mod mapping;
 mod name;
 mod parallelism;
@@ -80,6 +82,11 @@ mod start;
 mod tcb;
 
 pub use cache::release_cached_stacks;
+pub use exit_hooks::{exit, AlreadyRegistered, ExitHook, EXIT_HOOK_ROUNDS};
+pub(crate) use exit_hooks::run_current as run_exit_hooks;
+#[doc(hidden)]
+pub use local::Local as __Local;
+pub use local::{AccessError, LocalKey};
 pub use handle::{JoinError, JoinHandle};
 pub use name::ThreadName;
 pub use parallelism::available_parallelism;
