@@ -61,6 +61,27 @@
 //! The main thread's control block lives in a mapping of its own that is never freed
 //! (`init_main_thread`).
 //!
+//! # How a thread ends, step by step
+//!
+//! 1. Its closure returns (a cancelled thread's closure returns too), and `thread_start` writes
+//!    the result into the packet; or the thread calls `thread::exit()`, which abandons its
+//!    frames and leaves no result (`Tcb::exit.no_result`, so `join` gives `JoinError::Exited`).
+//! 2. Its exit hooks run, newest first: `thread_local!` destructors and `ExitHook`s, in rounds
+//!    while running hooks register new ones, at most `EXIT_HOOK_ROUNDS` rounds
+//!    (`exit_hooks.rs`). The thread is still wholly itself here: its tid, name, lock and
+//!    thread-locals all work (values already destroyed answer `Err(AccessError::Destroyed)`).
+//! 3. `exited` is set under the Tcb's lock, then the exit/detach decision (`lifecycle.rs`).
+//! 4. If the thread owns its mapping (it was detached), it drops its result (if any), then runs
+//!    the hooks that drop registered (usually none).
+//! 5. A scoped thread counts itself out of its scope (`scope::thread_done`).
+//! 6. The mapping goes to the cache or is unmapped, by the thread (detached) or by its handle
+//!    once the kernel has cleared the CLEARTID word (the table above).
+//!
+//! The thread that calls `rt::exit` (the main thread when `main` returns, or `thread::exit()`
+//! on the main thread) runs step 2 for itself, then the process's at-exit handlers and
+//! `.fini_array`, then `exit_group` (glibc's order). The other threads run no hooks: the kernel
+//! ends them where they are.
+//!
 //! # Identity and names
 //!
 //! `current()` and `JoinHandle::thread()` read the tid and the name without a lock (the name
