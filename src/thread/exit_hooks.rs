@@ -220,7 +220,10 @@ pub(crate) fn run_current() {
 ///   threads may still borrow this stack (the scope's wait never happens, so they would use
 ///   freed memory);
 /// - what the skipped `Drop`s would have done is not needed: held `MutexGuard`s stay locked
-///   forever, the closure's captures and other owned values are leaked (as `mem::forget`).
+///   forever, the closure's captures and other owned values are leaked (as `mem::forget`);
+/// - it is not called inside `LocalKey::with` (or `try_with`): that value's destructor would
+///   run while it is borrowed. (From an exit hook or a destructor it is allowed: the remaining
+///   hooks run, and the rest of the calling hook is skipped like any other abandoned frame.)
 pub unsafe fn exit() -> ! {
     let tcb = Tcb::current();
     if tcb.map_base.is_null() {
