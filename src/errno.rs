@@ -24,6 +24,7 @@ impl Errno {
     pub const EDEADLK: Errno = Errno(e::EDEADLK as u16);
     pub const EBUSY: Errno = Errno(e::EBUSY as u16);
     pub const ECANCELED: Errno = Errno(e::ECANCELED as u16);
+    pub const ENODATA: Errno = Errno(e::ENODATA as u16);
 
     /// Turns a raw syscall result (strand's convention: `-4095..=-1` is a negated errno) into a
     /// `Result`.
@@ -61,6 +62,7 @@ impl Errno {
             Errno::ENOSYS => "ENOSYS",
             Errno::ETIMEDOUT => "ETIMEDOUT",
             Errno::EDEADLK => "EDEADLK",
+            Errno::ENODATA => "ENODATA",
             _ => return None,
         })
     }

@@ -6,6 +6,10 @@
 //! environment, auxiliary vector, the main thread's TLS) and calls it.
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
+// `thread_local!` expands to a `#[thread_local]` static in the user's crate; this lets the
+// expansion use the feature without the user's crate enabling it.
+#![feature(allow_internal_unstable)]
+#![allow(internal_features)]
 // Set by build.rs from the ABI table for the ABIs whose `asm!` is still unstable.
 #![cfg_attr(strand_asm_experimental, feature(asm_experimental_arch))]
 

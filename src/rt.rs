@@ -535,8 +535,13 @@ pub fn at_exit(f: fn()) -> Result<(), AtExitFull> {
 /// The tid of the thread running `exit`, 0 before any does.
 static EXITING: AtomicI32 = AtomicI32::new(0);
 
-/// Ends the process: runs the at-exit handlers (newest first) and `.fini_array`, then
-/// `exit_group(code)`. Other threads are ended by the kernel.
+/// Ends the process: runs the calling thread's exit hooks and thread-local destructors (the
+/// main thread's when `main` returns; glibc's order, `__call_tls_dtors` first), then the at-exit
+/// handlers (newest first) and `.fini_array`, then `exit_group(code)`. Other threads are ended
+/// by the kernel, with no hooks run. Thread-locals first used by an at-exit handler or a
+/// finaliser are not destroyed (the process ends right after), unless an at-exit handler calls
+/// `exit` again, which runs the hooks registered since. Calling `exit` inside
+/// `LocalKey::with` destroys that value while it is borrowed: don't.
 ///
 /// One thread exits: a second thread that calls `exit` while the first is still running
 /// handlers or finalisers sleeps until the first one's `exit_group` ends it (as musl's `exit`
@@ -550,6 +555,12 @@ pub fn exit(code: i32) -> ! {
         if first != me {
             wait_for_exit_group();
         }
+    }
+    if is_ready() {
+        // Before the at-exit table, so process-wide handlers still find whatever the exiting
+        // thread's destructors use (and the destructors the handlers' state).
+        crate::thread::begin_exit(crate::thread::Tcb::current());
+        crate::thread::run_exit_hooks();
     }
     loop {
         // Take one handler at a time without holding the lock while it runs, so a handler may

@@ -225,7 +225,7 @@ fn stop_spinners(hs: &mut [Option<thread::JoinHandle<()>>; SPINNERS]) -> TestRes
 
 fn stopped_threads_do_not_run() -> TestResult {
     let mut hs = start_spinners()?;
-    for round in 0..20 {
+    for round in 0..10 {
         let world = thread::stop_the_world().map_err(err)?;
         let frozen: [u32; SPINNERS] = core::array::from_fn(|i| COUNTERS[i].load(SeqCst));
         // Give them every chance to move: yield the CPU a few hundred times.

@@ -9,7 +9,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering::Acquire;
+use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// Why `join` returned no result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,13 +19,20 @@ pub enum JoinError {
     /// handle had been dropped: the thread goes on running, and when it finishes it drops its
     /// result and frees its own memory.
     SelfJoin,
+    /// The thread ended through `thread::exit`, so there is no result. Its exit hooks ran and
+    /// its mapping has been freed, as after a return.
+    Exited,
 }
 
 impl JoinError {
-    /// The errno pthread_join would report.
+    /// The errno pthread_join would report (for `Exited`, which pthread_join does not have:
+    /// `ENODATA`).
     pub fn errno(&self) -> Errno {
         match self {
             JoinError::SelfJoin => Errno::EDEADLK,
+            // pthread_join would succeed with pthread_exit's value, which strand's `exit` does
+            // not have; ENODATA ("no data available") says that there is no result.
+            JoinError::Exited => Errno::ENODATA,
         }
     }
 }
@@ -34,6 +41,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinError::SelfJoin => f.write_str("a thread tried to join itself (EDEADLK); it was detached instead"),
+            JoinError::Exited => f.write_str("the thread ended through thread::exit and has no result"),
         }
     }
 }
@@ -92,7 +100,8 @@ impl<T> JoinHandle<T> {
     /// Waits for the thread to finish and returns what its closure returned.
     ///
     /// `Err(JoinError::SelfJoin)` if the calling thread is that thread: the handle is then
-    /// dropped, which detaches the thread (see `JoinError::SelfJoin`).
+    /// dropped, which detaches the thread (see `JoinError::SelfJoin`). `Err(JoinError::Exited)`
+    /// if the thread ended through `thread::exit` (its mapping is freed all the same).
     pub fn join(self) -> Result<T, JoinError> {
         // The handle's thread is alive (its mapping cannot have been reused), so the same
         // control block means the same thread.
@@ -103,6 +112,11 @@ impl<T> JoinHandle<T> {
         let this = ManuallyDrop::new(self);
         let tcb = this.tcb();
         lifecycle::wait_for_exit(&tcb.ctid);
+        // Relaxed: the wait's Acquire already ordered everything the thread wrote before this.
+        if tcb.exit.no_result.load(Relaxed) {
+            free_mapping(tcb);
+            return Err(JoinError::Exited);
+        }
         let packet = tcb.packet as *mut Packet<(), T>;
         // SAFETY: the thread wrote its result before exiting, and the handle owns it now. The
         // packet offset does not depend on F (the union starts at the slot).
@@ -211,9 +225,11 @@ impl<T> Drop for JoinHandle<T> {
         if tcb.lifecycle.detach() == Owner::Handle {
             // The thread finished first and left its mapping (and result) to us.
             lifecycle::wait_for_exit(&tcb.ctid);
-            let packet = tcb.packet as *mut Packet<(), T>;
-            // SAFETY: the thread wrote its result; nobody else will read it.
-            unsafe { (*(*packet).result).assume_init_drop() };
+            if !tcb.exit.no_result.load(Relaxed) {
+                let packet = tcb.packet as *mut Packet<(), T>;
+                // SAFETY: the thread wrote its result; nobody else will read it.
+                unsafe { (*(*packet).result).assume_init_drop() };
+            }
             free_mapping(tcb);
         }
     }

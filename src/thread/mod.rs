@@ -71,6 +71,31 @@
 //! The main thread's control block lives in a mapping of its own that is never freed
 //! (`init_main_thread`); it is the registry's first member.
 //!
+//! # How a thread ends, step by step
+//!
+//! 1. Its closure returns (a cancelled thread's closure returns too), and `thread_start` writes
+//!    the result into the packet; or the thread calls `thread::exit()`, which abandons its
+//!    frames and leaves no result (`Tcb::exit.no_result`, so `join` gives `JoinError::Exited`).
+//! 2. It marks itself exiting, so nobody may start borrowing its thread-locals any more
+//!    (`Thread::local_ref`), and waits for those who are (`remote_tls::begin_exit`).
+//!    Its exit hooks run, newest first: `thread_local!` destructors and `ExitHook`s, in rounds
+//!    while running hooks register new ones, at most `EXIT_HOOK_ROUNDS` rounds
+//!    (`exit_hooks.rs`). The thread is still wholly itself here: its tid, name, lock and
+//!    thread-locals all work (values already destroyed answer `Err(AccessError::Destroyed)`).
+//! 3. `exited` is set under the Tcb's lock and the thread leaves the registry, in one step
+//!    (`leave_registry`); it waits until no pin on it is left; then the exit/detach decision
+//!    (`lifecycle.rs`).
+//! 4. If the thread owns its mapping (it was detached), it drops its result (if any), then runs
+//!    the hooks that drop registered (usually none).
+//! 5. A scoped thread counts itself out of its scope (`scope::thread_done`).
+//! 6. The mapping goes to the cache or is unmapped, by the thread (detached) or by its handle
+//!    once the kernel has cleared the CLEARTID word (the table above).
+//!
+//! The thread that calls `rt::exit` (the main thread when `main` returns, or `thread::exit()`
+//! on the main thread) runs step 2 for itself, then the process's at-exit handlers and
+//! `.fini_array`, then `exit_group` (glibc's order). The other threads run no hooks: the kernel
+//! ends them where they are.
+//!
 //! # Identity and names
 //!
 //! `current()` and `JoinHandle::thread()` read the tid and the name without a lock (the name
@@ -81,9 +106,11 @@
 mod cache;
 mod cancel;
 pub(crate) mod control;
+mod exit_hooks;
 mod handle;
 mod layout;
 mod lifecycle;
+mod local;
 mod mapping;
 mod name;
 mod parallelism;
@@ -97,6 +124,11 @@ mod tcb;
 pub use cache::release_cached_stacks;
 pub use cancel::{check_cancel, disable_cancel, Cancelled, NoCancel};
 pub(crate) use cancel::cancel_word;
+pub use exit_hooks::{exit, AlreadyRegistered, ExitHook, EXIT_HOOK_ROUNDS};
+pub(crate) use exit_hooks::run_current as run_exit_hooks;
+#[doc(hidden)]
+pub use local::Local as __Local;
+pub use local::{AccessError, LocalKey};
 pub use handle::{JoinError, JoinHandle, TerminateError};
 pub use name::ThreadName;
 pub use control::{
@@ -106,6 +138,7 @@ pub use control::{
 pub use parallelism::available_parallelism;
 pub use registry::{find, for_each_thread, thread_count, ThreadInfo};
 pub use remote_tls::{LocalError, LocalRef};
+pub(crate) use remote_tls::begin_exit;
 pub use scope::{scope, Scope, ScopedJoinHandle};
 pub use session::{Foreground, Session, SessionError, TerminateReport};
 pub(crate) use tcb::Tcb;

@@ -2,7 +2,7 @@
 //! `exit`. See the lifecycle in `thread/mod.rs`.
 
 use super::lifecycle::Owner;
-use super::{cache, control, registry, remote_tls, scope, Packet, Tcb};
+use super::{cache, control, exit_hooks, registry, remote_tls, scope, Packet, Tcb};
 use crate::arch;
 use crate::syscall::{self, SigSet};
 use core::mem::{ManuallyDrop, MaybeUninit};
@@ -35,12 +35,38 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
         ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result)));
     }
     remote_tls::begin_exit(tcb);
+    exit_hooks::run_current();
+    // SAFETY: the packet holds a T result, which `drop_result::<T>` drops.
+    unsafe { finish(tcb, Some(drop_result::<T>)) }
+}
+
+/// Drops the `T` result in the packet at `packet`.
+///
+/// # Safety
+/// `packet` holds an initialised `T` result that nobody else will read.
+unsafe fn drop_result<T>(packet: *mut u8) {
+    // SAFETY: per the contract; the result sits at the start of the packet whatever F is.
+    unsafe { (*(*(packet as *mut Packet<(), T>)).result).assume_init_drop() }
+}
+
+/// The thread's exit path once its work and its exit hooks are done (after its closure
+/// returned, or from `thread::exit`).
+///
+/// # Safety
+/// Called once, by the thread `tcb` belongs to (never the main thread), after its exit hooks;
+/// `drop_result` drops the result in the packet if there is one (`None` if there is none:
+/// `thread::exit`).
+pub(super) unsafe fn finish(tcb: &Tcb, drop_result: Option<unsafe fn(*mut u8)>) -> ! {
     leave_registry(tcb);
     let owner = tcb.lifecycle.exit();
     if owner == Owner::Thread {
-        // Detached: nobody will read the result.
-        // SAFETY: written just above and owned by this thread now.
-        unsafe { (*(*packet).result).assume_init_drop() };
+        if let Some(drop_result) = drop_result {
+            // Detached: nobody will read the result.
+            // SAFETY: written by `thread_start` and owned by this thread now.
+            unsafe { drop_result(tcb.packet) };
+            // Its Drop may have touched a thread-local for the first time: destroy that too.
+            exit_hooks::run_current();
+        }
     }
     if !tcb.scope.is_null() {
         // SAFETY: the scope waits for this count to reach zero before it ends, so it is alive.

@@ -1,6 +1,7 @@
 //! The thread control block: strand's per-thread record, at a fixed offset from the thread
 //! pointer so a thread finds its own with one register read.
 
+use super::exit_hooks::ThreadExit;
 use super::lifecycle::Lifecycle;
 use super::name::{NameCell, ThreadName};
 use crate::arch;
@@ -64,6 +65,9 @@ pub struct Tcb {
     pub(crate) packet: *mut u8,
     /// A scoped thread's count of running threads in its scope, else null.
     pub(crate) scope: *const AtomicU32,
+    /// Exit hooks (thread-local destructors) and whether the thread ended with no result
+    /// (`exit_hooks.rs`).
+    pub(crate) exit: ThreadExit,
     /// The words right below a variant I thread pointer (minus its bias) that psABIs define:
     /// the stack-protector canary at TP-0x7010 on powerpc64 and TP-0x7008 on powerpc.
     pub(crate) abi_tail: [usize; arch::TCB_TAIL_WORDS],
@@ -102,6 +106,7 @@ impl Tcb {
                 map_origin_align: 0,
                 packet: core::ptr::null_mut(),
                 scope: core::ptr::null(),
+                exit: ThreadExit::new(),
                 abi_tail: [0; arch::TCB_TAIL_WORDS],
             });
             // Every thread carries the process's canary, copied from its creator.

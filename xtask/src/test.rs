@@ -182,11 +182,14 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             continue;
         };
         row.add(run_program(arch, p, exe, &[])?);
-        if p == "startup" {
-            for check in EXTRA_RUNS {
-                let Some(expect) = (check.expect)(arch) else { continue };
-                record(&mut row, check.name, extra_run(arch, exe, check, &expect)?);
-            }
+        let extra: &[ExtraRun] = match p.as_str() {
+            "startup" => EXTRA_RUNS,
+            "exit" => EXIT_EXTRA_RUNS,
+            _ => &[],
+        };
+        for check in extra {
+            let Some(expect) = (check.expect)(arch) else { continue };
+            record(&mut row, p, check.name, extra_run(arch, exe, check, &expect)?);
         }
     }
     row.add(stack_protector_checks(arch)?);
@@ -254,19 +257,19 @@ pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
 }
 
 /// Counts and prints the outcome of a check xtask makes itself; `Ok(Some(reason))` is a skip.
-fn record(row: &mut Row, name: &str, outcome: Result<Option<String>, String>) {
+fn record(row: &mut Row, program: &str, name: &str, outcome: Result<Option<String>, String>) {
     match outcome {
         Ok(None) => {
             row.passed += 1;
-            println!("   test startup::{name} ... ok");
+            println!("   test {program}::{name} ... ok");
         }
         Ok(Some(why)) => {
             row.skipped += 1;
-            println!("   test startup::{name} ... skipped: {why}");
+            println!("   test {program}::{name} ... skipped: {why}");
         }
         Err(why) => {
             row.failed += 1;
-            println!("   test startup::{name} ... FAILED: {why}");
+            println!("   test {program}::{name} ... FAILED: {why}");
         }
     }
 }
@@ -315,7 +318,7 @@ pub(crate) fn parse_summary(line: &str) -> Option<(u32, u32)> {
     Some((p.parse().ok()?, f.parse().ok()?))
 }
 
-/// What one run of the startup program in a mode of its own must do.
+/// What one run of a test program (startup, exit) in a mode of its own must do.
 struct Expect {
     /// The exit status.
     code: i32,
@@ -325,7 +328,7 @@ struct Expect {
     stderr: &'static [&'static [&'static str]],
 }
 
-/// A run of the startup program with `args`, in a process of its own: for checks that end the
+/// A run of a test program with `args`, in a process of its own: for checks that end the
 /// process (a panic, `exit`) or need one set up differently (a seccomp filter).
 struct ExtraRun {
     name: &'static str,
@@ -436,6 +439,41 @@ const EXTRA_RUNS: &[ExtraRun] = &[
     },
 ];
 
+/// The exit program's runs in a mode of their own (`tests/exit.rs`).
+const EXIT_EXTRA_RUNS: &[ExtraRun] = &[
+    ExtraRun {
+        name: "main_thread_exit_runs_its_destructors_then_the_at_exit_handlers",
+        args: &["--main-thread-exit"],
+        expect: |_| {
+            Some(Expect {
+                code: 0,
+                stdout: &[
+                    &["main exit: calling thread::exit"],
+                    &["main exit: tls destructor ran"],
+                    &["main exit: at-exit handler ran, tls destructor ran 1 times before it"],
+                ],
+                stderr: &[],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
+        name: "with_on_a_destroyed_value_panics_clearly",
+        args: &["--with-after-destroy"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&[
+                    "panicked at tests/exit.rs:",
+                    "cannot access a thread_local! value: thread-local value accessed after its destructor ran",
+                ]],
+            })
+        },
+        limit: EXIT_LIMIT,
+    },
+];
+
 /// Exit status with which the startup program says a check cannot run here (and why, on a
 /// `skipped:` line): seccomp under QEMU user mode.
 const SKIP: i32 = 77;
@@ -500,7 +538,7 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
     };
     let mut row = Row { name: String::new(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
     row.add(run_program(arch, "startup (static-pie)", &exe, &[("STRAND_TEST_PIE", "1")])?);
-    record(&mut row, "static_pie_with_a_bad_relocation_is_refused", bad_relocation(arch, &exe)?);
+    record(&mut row, "startup", "static_pie_with_a_bad_relocation_is_refused", bad_relocation(arch, &exe)?);
     Ok((row.passed, row.failed, row.skipped))
 }
 
