@@ -47,6 +47,7 @@ fn main() -> i32 {
     match arg(1) {
         Some(b"--panic-in-thread") => panic_in_thread(),
         Some(b"--unlock-unlocked") => unlock_unlocked(),
+        Some(b"--recursive-lock") => recursive_lock(),
         Some(b"--reentrant-once") => reentrant_once(),
         Some(b"--smash-canary") => smash_canary(),
         Some(b"--concurrent-exit") => concurrent_exit(),
@@ -187,6 +188,14 @@ fn unlock_unlocked() -> ! {
     let m = strand::sync::RawMutex::new();
     // SAFETY: deliberately wrong: the mutex is not locked. strand must detect it.
     unsafe { m.unlock() };
+    syscall::exit_group(0)
+}
+
+fn recursive_lock() -> ! {
+    let m = strand::sync::Mutex::new(());
+    let _held = m.lock();
+    // Deliberately wrong: a deadlock strand must report instead.
+    let _again = m.lock();
     syscall::exit_group(0)
 }
 

@@ -8,7 +8,7 @@ mod common;
 use common::{Test, TestResult};
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use core::time::Duration;
-use strand::sync::{Condvar, Mutex, Once, OnceLock};
+use strand::sync::{Condvar, Mutex, Once, OnceLock, RawMutex};
 use strand::thread::{self, JoinHandle};
 use strand::time::Instant;
 
@@ -17,6 +17,8 @@ strand::main!(main);
 const TESTS: &[Test] = &[
     ("mutex_counter_exact", mutex_counter_exact),
     ("mutex_try_lock_and_is_locked", mutex_try_lock_and_is_locked),
+    ("mutex_recursive_lock_checked_is_reported", mutex_recursive_lock_checked_is_reported),
+    ("mutex_held_by_another_thread_is_waited_for_not_reported", mutex_held_by_another_thread_is_waited_for_not_reported),
     ("producer_consumer_accounts_every_item", producer_consumer_accounts_every_item),
     ("condvar_wait_timeout_times_out", condvar_wait_timeout_times_out),
     ("condvar_wait_timeout_while", condvar_wait_timeout_while),
@@ -78,6 +80,128 @@ fn mutex_try_lock_and_is_locked() -> TestResult {
     *g += 1;
     drop(g);
     check_eq!(m.into_inner(), 6);
+    Ok(())
+}
+
+/// Ends the process with a failure line if the test is still running after `secs`: a check
+/// that would otherwise hang (a recursive lock that waits for itself) fails in seconds instead.
+struct Watchdog<'a> {
+    done: &'a AtomicU32,
+}
+
+impl Watchdog<'_> {
+    fn start(done: &'static AtomicU32, secs: u64, what: &'static str) -> Result<(Watchdog<'static>, JoinHandle<()>), common::Failure> {
+        done.store(0, SeqCst);
+        let h = thread::spawn(move || {
+            let start = Instant::now();
+            while done.load(SeqCst) == 0 {
+                let Some(left) = Duration::from_secs(secs).checked_sub(start.elapsed()) else {
+                    strand::println!("test sync::{what} ... FAILED: still waiting after {secs} s (a lock waited for itself?)");
+                    strand::syscall::exit_group(1);
+                };
+                strand::futex::wait_private(done, 0, Some(left));
+            }
+        })
+        .map_err(spawn_err)?;
+        Ok((Watchdog { done }, h))
+    }
+}
+
+impl Drop for Watchdog<'_> {
+    fn drop(&mut self) {
+        self.done.store(1, SeqCst);
+        strand::futex::wake_private(self.done, 1);
+    }
+}
+
+/// A thread that holds a mutex and locks it again through `lock_checked` gets
+/// `Err(WouldDeadlock)` naming its tid, at once, and still holds the lock; `try_lock` says
+/// `None` (no report). The same for a `RawMutex` and through `lock_api`.
+fn mutex_recursive_lock_checked_is_reported() -> TestResult {
+    static DONE: AtomicU32 = AtomicU32::new(0);
+    let (watchdog, h) = Watchdog::start(&DONE, 20, "mutex_recursive_lock_checked_is_reported")?;
+    let me = thread::current_tid();
+    let m = Mutex::new(0u32);
+    let mut g = m.lock();
+    let e = match m.lock_checked() {
+        Err(e) => e,
+        Ok(_) => return Err(common::Failure::new(format_args!("lock_checked locked a mutex its caller holds"))),
+    };
+    check_eq!(e.tid(), me);
+    check!(m.try_lock().is_none(), "try_lock succeeded on a mutex its caller holds");
+    check!(m.is_locked() && m.is_held_by_current_thread());
+    // The guard still works, and its unlock frees the mutex.
+    *g += 1;
+    drop(g);
+    check!(!m.is_locked() && !m.is_held_by_current_thread());
+    match m.lock_checked() {
+        Ok(mut g) => *g += 1,
+        Err(e) => return Err(common::Failure::new(format_args!("a free mutex reported: {e}"))),
+    }
+    check_eq!(m.into_inner(), 2);
+
+    let raw = RawMutex::new();
+    raw.lock();
+    check_eq!(raw.lock_checked().map_err(|e| e.tid()), Err(me));
+    check!(!raw.try_lock());
+    // SAFETY: locked above by this thread.
+    unsafe { raw.unlock() };
+    check!(!raw.is_locked());
+    #[cfg(feature = "lock_api")]
+    {
+        let m = lock_api::Mutex::<RawMutex, u32>::new(0);
+        let g = m.lock();
+        check!(m.try_lock().is_none(), "lock_api try_lock succeeded on a mutex its caller holds");
+        drop(g);
+        check!(m.try_lock().is_some());
+    }
+    drop(watchdog);
+    h.join()?;
+    Ok(())
+}
+
+/// A mutex another thread holds is never reported: a second thread's `lock_checked` and `lock`
+/// sleep until the holder unlocks, then get it. The holder waits until the other is seen asleep
+/// (so the attempt went through the slow path and marked the word), and checks it did not
+/// return meanwhile.
+fn mutex_held_by_another_thread_is_waited_for_not_reported() -> TestResult {
+    let m = Mutex::new(0u32);
+    let tid = AtomicI32::new(0);
+    let returned = AtomicU32::new(0);
+    for checked in [true, false] {
+        tid.store(0, SeqCst);
+        returned.store(0, SeqCst);
+        let g = m.lock();
+        let r: Result<Result<(), common::Failure>, common::Failure> = thread::scope(|s| {
+            let h = s
+                .spawn(|| {
+                    tid.store(thread::current_tid(), SeqCst);
+                    let r = if checked {
+                        m.lock_checked().map(|mut g| *g += 1).map_err(|e| {
+                            common::Failure::new(format_args!("a mutex held by another thread was reported: {e}"))
+                        })
+                    } else {
+                        *m.lock() += 1;
+                        Ok(())
+                    };
+                    returned.store(1, SeqCst);
+                    r
+                })
+                .map_err(spawn_err)?;
+            let asleep = common::eventually(10, || {
+                let t = tid.load(SeqCst);
+                returned.load(SeqCst) != 0 || (t != 0 && task_status(t).is_some_and(|(state, _)| state == b'S'))
+            });
+            let early = returned.load(SeqCst) != 0;
+            drop(g);
+            let r = h.join()?;
+            check!(asleep, "the contending thread never went to sleep");
+            check!(!early, "the contending thread returned while another thread held the mutex");
+            Ok(r)
+        });
+        r??;
+    }
+    check_eq!(m.into_inner(), 2);
     Ok(())
 }
 

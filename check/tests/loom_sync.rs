@@ -11,7 +11,7 @@
 //! switches per execution (loom's preemption bound, 2 to 4 here) so that the whole file runs in
 //! a few minutes in release mode on 2 cores (the exhaustive two-thread condvar models, with the
 //! condvar's registry lock, are most of it); the known bugs these models are meant to catch (a
-//! missing Acquire/Release, a lost "contended" mark, a wake of one sleeper where all must go, a
+//! missing Acquire/Release, a lost WAITERS mark, a wake of one sleeper where all must go, a
 //! timeout reported by a waiter that took a notify) need at most two.
 //!
 //! Models built with `model_with_early_returns` also let one untimed futex wait per execution
@@ -129,6 +129,33 @@ fn mutex_try_lock_excludes() {
         };
         t.join().unwrap();
         assert_eq!(m.lock().get(), 1 + took);
+    });
+}
+
+/// The word names its holder: while one thread holds the lock, its own second attempt is
+/// reported (`lock_checked` fails, `try_lock` gives nothing) and leaves the lock held by it,
+/// while the other thread's attempt, at any point of that (before, during, after a sleep on the
+/// word, or a sleep that returns without a wake), is never reported and gets the lock once it
+/// is free, with WAITERS marked and cleared as the holder changes under it.
+#[test]
+fn mutex_recursion_is_reported_to_the_holder_only() {
+    model_with_early_returns(None, 1, || {
+        let m = Arc::new(Mutex::new(Counter::new(0)));
+        let m2 = m.clone();
+        let t = thread::spawn(move || {
+            let g = m2.lock_checked().expect("a lock held by another thread was reported as recursive");
+            g.increment_slowly();
+        });
+        let g = m.lock_checked().expect("reported before holding anything");
+        assert!(m.lock_checked().is_err(), "a recursive lock_checked was not reported");
+        assert!(m.try_lock().is_none());
+        assert!(m.is_held_by_current_thread());
+        g.increment_slowly();
+        drop(g);
+        assert!(!m.is_held_by_current_thread());
+        t.join().unwrap();
+        assert_eq!(m.lock().get(), 2);
+        assert!(!m.is_locked());
     });
 }
 

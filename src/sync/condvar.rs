@@ -36,9 +36,9 @@
 //!                                         seq += 1
 //!                                         [registry] sleepers > 0:
 //!                                           CMP_REQUEUE(seq -> m, wake 0, move 1) asleep on m
-//!                                           m: LOCKED -> CONTENDED
-//!                                         unlock(m): was CONTENDED -> wake m -> woken
-//!  lock_marked(m)   (leaves m CONTENDED)
+//!                                           m: N -> N|WAITERS
+//!                                         unlock(m): had WAITERS -> wake m  -> woken
+//!  lock_marked(m)   (leaves m W|WAITERS)
 //!  [registry] sleepers -= 1; waiters -= 1
 //!  return, holding m
 //! ```
@@ -55,15 +55,17 @@
 //!                                                                          deregister, return
 //! ```
 //!
-//! # Why `lock_marked` leaves the mutex contended
+//! # Why `lock_marked` leaves the mutex marked
 //!
-//! The mutex's unlock makes a futex wake only when it finds its word CONTENDED. A waiter moved
-//! onto that word sleeps there without having written CONTENDED itself, so the notifier marks
-//! the word after moving someone (`RawMutex::wake_requeued`, which wakes at once instead if the
-//! lock was freed meanwhile). And a waiter that slept on `seq` locks again with `lock_marked`,
-//! which leaves the word CONTENDED even when it finds the lock free: others moved with it (by
-//! `notify_all`, or by several `notify_one`) may still sleep on the word, and only a CONTENDED
-//! unlock wakes the next of them. At worst that costs one wake that finds nobody.
+//! The mutex's word holds its holder's tid and a WAITERS bit (mutex.rs; `N|WAITERS` above is
+//! "held by N, marked"), and its unlock makes a futex wake only when it finds WAITERS set. A
+//! waiter moved onto that word sleeps there without having set WAITERS itself, so the notifier
+//! marks the word after moving someone (`RawMutex::wake_requeued`, which wakes at once instead
+//! if the lock was freed meanwhile). And a waiter that slept on `seq` locks again with
+//! `lock_marked`, which sets WAITERS even when it finds the lock free: others moved with it (by
+//! `notify_all`, or by several `notify_one`) may still sleep on the word, and only an unlock
+//! that finds WAITERS wakes the next of them. At worst that costs one wake that finds nobody.
+//! A relock is never a recursive attempt: the waiter unlocked the mutex itself before waiting.
 //!
 //! # Timeouts
 //!
@@ -174,7 +176,7 @@ impl Condvar {
         let seq = self.seq.load(Relaxed);
         let (wake, requeue) = match (all, mutex.is_locked()) {
             // Move them onto the mutex, whose unlock wakes one; each then takes the mutex
-            // marked contended, so each unlock wakes the next: no thundering herd.
+            // marked WAITERS, so each unlock wakes the next: no thundering herd.
             (true, true) => (0, u32::MAX),
             (false, true) => (0, 1),
             // Nobody holds the mutex: wake one (and move the rest behind it).

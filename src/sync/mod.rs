@@ -7,5 +7,5 @@ mod mutex;
 mod once;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
-pub use mutex::{Mutex, MutexGuard, RawMutex};
+pub use mutex::{Mutex, MutexGuard, RawMutex, WouldDeadlock};
 pub use once::{Once, OnceLock};

@@ -1,17 +1,63 @@
-//! A futex mutex: one word, no syscall when uncontended, a short bounded spin, then sleep.
+//! A futex mutex whose word names its holder: one word, no syscall when uncontended, a short
+//! bounded spin, then sleep; and a lock the caller already holds is reported, not a deadlock.
 //!
-//! States: 0 unlocked, 1 locked, 2 locked with (possibly) sleeping waiters. Unlock wakes one
-//! waiter only if the word said 2 (the algorithm of Drepper's "Futexes Are Tricky", mutex3).
+//! # The word
+//!
+//! ```text
+//!  bit 31      bits 30..0
+//!  WAITERS     holder's tid (0: unlocked)       tids stay below 2^30 (FUTEX_TID_MASK)
+//! ```
+//!
+//! - `0`: unlocked.
+//! - `tid`: held by the thread `tid`, nobody asleep on the word.
+//! - `tid | WAITERS`: held by `tid`, and threads may sleep on the word: its unlock must wake one.
+//!
+//! This is the layout of glibc's error-checking and priority-inheritance mutexes (and of the
+//! kernel's PI futexes, include/uapi/linux/futex.h: FUTEX_WAITERS, FUTEX_TID_MASK), used here
+//! with plain FUTEX_WAIT/FUTEX_WAKE: the kernel reads the word only to compare it.
+//!
+//! The uncontended lock is `CAS(0 -> my tid)`, the tid being a load from the caller's control
+//! block at a fixed offset from the thread pointer (`Tcb::current().tid()`); the unlock is
+//! `swap(0)`, and the value it swapped out tells it all it needs in one signed comparison: > 0
+//! held without waiters (done), 0 not held (reported), < 0 (WAITERS) wake one. The slow path,
+//! taken only when the CAS finds the word held, first compares the holder with the caller: the
+//! same tid means the caller already holds this mutex and would wait for itself forever, which
+//! `lock` reports with a panic and `lock_checked` with `Err(WouldDeadlock)`. It checks before it
+//! spins or sleeps, so a recursive attempt costs no syscall and is reported every time; and a
+//! mutex held by another thread is never reported, because no other thread has the caller's tid.
+//!
+//! Otherwise the algorithm is that of Drepper's "Futexes Are Tricky" (mutex3) with the
+//! "contended" state split into "held by tid, with waiters": a waiter sets WAITERS (keeping the
+//! holder's tid) before it sleeps, and sleeps only while the word still holds exactly that value.
+//!
+//! # Holding is per thread
+//!
+//! The word names the thread that locked, so a guard stays on that thread (`MutexGuard` is not
+//! `Send`, and `lock_api`'s guard marker is `GuardNoSend`): another thread must not unlock it.
+//! Two consequences of naming a thread by its tid, both only for programs that are already
+//! broken: a mutex left locked by a thread that exited deadlocks its next locker as before,
+//! except that a thread the kernel later gives the same tid is told it holds the mutex itself.
+//!
+//! # Start-up
+//!
+//! The tid comes from the control block, which exists from `thread::init_main_thread` on (before
+//! it, the thread pointer is not set and reading it would fault). No strand lock is taken before
+//! that point: start-up before it only parses the kernel's vectors, reports a failure with a
+//! direct write (`rt::fail_fmt`, no `io` lock) and probes syscalls. A tid is never 0 after it
+//! (the kernel's tids start at 1), so `CAS(0 -> tid)` always marks the word held.
 
-use super::atomic_wait::{futex, spin_limit, spin_loop, AtomicU32};
+use super::atomic_wait::{current_tid, futex, spin_limit, spin_loop, AtomicU32};
 use core::cell::UnsafeCell;
 use core::fmt;
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 const UNLOCKED: u32 = 0;
-const LOCKED: u32 = 1;
-const CONTENDED: u32 = 2;
+/// Set while threads may sleep on the word (the sign bit: see `unlock`).
+const WAITERS: u32 = 1 << 31;
+/// The holder's tid. Tids are below 2^30 (FUTEX_TID_MASK), so bit 30 is never set either.
+const TID_MASK: u32 = 0x3fff_ffff;
 
 /// How many times a waiter re-reads a held lock before it sleeps in the kernel, and the most
 /// pause instructions between two reads (the pauses double from 1): about 770 pauses in all,
@@ -23,6 +69,39 @@ const CONTENDED: u32 = 2;
 const SPIN_READS: u32 = 10;
 const MAX_PAUSES: u32 = 256;
 
+/// The calling thread's tid as the word stores it.
+#[inline(always)]
+fn me() -> u32 {
+    current_tid() as u32
+}
+
+/// Why `lock_checked` did not lock: the calling thread already holds the mutex, so waiting for
+/// it would wait forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WouldDeadlock {
+    tid: i32,
+}
+
+impl WouldDeadlock {
+    /// The tid of the thread that tried to lock the mutex it holds (the caller).
+    pub fn tid(&self) -> i32 {
+        self.tid
+    }
+}
+
+impl fmt::Display for WouldDeadlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "recursive lock attempt: thread (tid {}) already holds this mutex", self.tid)
+    }
+}
+
+/// What the slow path does when it finds the caller holding the lock.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnRecursion {
+    Panic,
+    Fail,
+}
+
 /// The lock without data: for building other primitives, and for `lock_api`.
 pub struct RawMutex {
     state: AtomicU32,
@@ -33,45 +112,98 @@ impl RawMutex {
         RawMutex { state: AtomicU32::new(UNLOCKED) }
     }
 
+    /// Locks if the mutex is free. A mutex the caller holds is not free: `false`, as for one
+    /// another thread holds (never a report; see `lock_checked` for one).
     #[inline]
     pub fn try_lock(&self) -> bool {
-        self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_ok()
+        self.state.compare_exchange(UNLOCKED, me(), Acquire, Relaxed).is_ok()
     }
 
+    /// Locks, waiting while another thread holds the mutex.
+    ///
+    /// # Panics
+    /// If the calling thread already holds this mutex ("recursive lock attempt", naming the
+    /// thread's tid): it would otherwise wait for itself forever. `lock_checked` reports the
+    /// same as an error instead.
     #[inline]
+    #[track_caller]
     pub fn lock(&self) {
-        if !self.try_lock() {
-            self.lock_contended();
+        let tid = me();
+        if let Err(state) = self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
+            // Panics instead of failing: always `Ok` here.
+            let _ = self.lock_contended(tid, state, OnRecursion::Panic);
         }
     }
 
+    /// Locks like `lock`, but a mutex the calling thread already holds is reported as
+    /// `Err(WouldDeadlock)` (and left as it was) instead of a panic.
+    #[inline]
+    pub fn lock_checked(&self) -> Result<(), WouldDeadlock> {
+        let tid = me();
+        match self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
+            Ok(_) => Ok(()),
+            Err(state) => self.lock_contended(tid, state, OnRecursion::Fail),
+        }
+    }
+
+    /// Whether the calling thread holds this mutex.
+    pub fn is_held_by_current_thread(&self) -> bool {
+        self.state.load(Relaxed) & TID_MASK == me()
+    }
+
+    /// `track_caller` (here, in `lock` and in `recursion`): the panic names the line that
+    /// locked again, not this file; the location is passed only on this cold call.
     #[cold]
-    fn lock_contended(&self) {
+    #[track_caller]
+    fn lock_contended(&self, tid: u32, state: u32, on: OnRecursion) -> Result<(), WouldDeadlock> {
+        // Before any spin or sleep: nobody else can release a lock the caller holds.
+        if state & TID_MASK == tid {
+            return recursion(tid, on);
+        }
         let mut state = self.spin();
         if state == UNLOCKED {
-            match self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed) {
-                Ok(_) => return,
+            match self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
+                Ok(_) => return Ok(()),
                 Err(s) => state = s,
             }
         }
-        self.lock_marked_from(state);
+        self.lock_marked_from(tid, state);
+        Ok(())
     }
 
-    /// Locks the way a thread that slept on this word must: leaving it CONTENDED, because
+    /// Locks the way a thread that slept on this word must: leaving WAITERS set, because
     /// others may still sleep here (a condition variable moves its waiters onto this word), and
-    /// only a CONTENDED unlock wakes one of them.
+    /// only an unlock that finds WAITERS wakes one of them. The caller has just unlocked this
+    /// mutex itself (a condition variable's waiter), so it cannot be holding it.
     pub(crate) fn lock_marked(&self) {
-        self.lock_marked_from(self.spin());
+        self.lock_marked_from(me(), self.spin());
     }
 
-    fn lock_marked_from(&self, mut state: u32) {
+    /// The sleeping loop. `state` is the word as last read; it never names `tid` (the caller
+    /// checked), and cannot come to while the caller is in here: only the caller stores its tid.
+    fn lock_marked_from(&self, tid: u32, mut state: u32) {
         loop {
-            // Mark the lock contended before sleeping, so the unlocker knows to wake us. If the
-            // swap finds it unlocked we own it (as "contended": at worst one needless wake).
-            if state != CONTENDED && self.state.swap(CONTENDED, Acquire) == UNLOCKED {
-                return;
+            if state == UNLOCKED {
+                // Taken marked: at worst one needless wake at our unlock.
+                match self.state.compare_exchange(UNLOCKED, tid | WAITERS, Acquire, Relaxed) {
+                    Ok(_) => return,
+                    Err(s) => state = s,
+                }
+                continue;
             }
-            futex::wait_private(&self.state, CONTENDED, None);
+            if state & WAITERS == 0 {
+                // Mark the lock before sleeping, so the holder's unlock knows to wake us. The
+                // holder may have changed or gone since the read: then look again.
+                match self.state.compare_exchange(state, state | WAITERS, Relaxed, Relaxed) {
+                    Ok(_) => state |= WAITERS,
+                    Err(s) => {
+                        state = s;
+                        continue;
+                    }
+                }
+            }
+            // Sleeps only while the word still names this holder with WAITERS set.
+            futex::wait_private(&self.state, state, None);
             state = self.spin();
         }
     }
@@ -82,32 +214,35 @@ impl RawMutex {
     }
 
     /// After a condition variable moved sleepers onto this word: makes sure one is woken, now
-    /// if the lock is free, else by the holder's unlock (which wakes only when it finds the
-    /// word CONTENDED). Whichever wakes then locks with `lock_marked`, so the chain goes on.
+    /// if the lock is free, else by the holder's unlock (which wakes only when it finds
+    /// WAITERS). Whichever wakes then locks with `lock_marked`, so the chain goes on.
     pub(crate) fn wake_requeued(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            match state {
-                CONTENDED => return,
-                UNLOCKED => return self.wake(),
-                _ => match self.state.compare_exchange(LOCKED, CONTENDED, Relaxed, Relaxed) {
-                    Ok(_) => return,
-                    Err(s) => state = s,
-                },
+            if state == UNLOCKED {
+                return self.wake();
+            }
+            if state & WAITERS != 0 {
+                return;
+            }
+            match self.state.compare_exchange(state, state | WAITERS, Relaxed, Relaxed) {
+                Ok(_) => return,
+                Err(s) => state = s,
             }
         }
     }
 
     /// Re-reads a held lock with exponentially growing pauses between reads, and returns the
-    /// first state that is not LOCKED, or LOCKED after the last read. A waiter that re-reads
-    /// at once takes the cache line from the holder at every step and grabs the lock at every
-    /// release, so the two bounce the line on each increment of a short critical section; one
-    /// that backs off lets the holder release and retake it several times in a row.
+    /// first state that is unlocked or marked WAITERS (nothing left to do but take it, or
+    /// sleep), or the last one read. A waiter that re-reads at once takes the cache line from
+    /// the holder at every step and grabs the lock at every release, so the two bounce the line
+    /// on each increment of a short critical section; one that backs off lets the holder release
+    /// and retake it several times in a row.
     fn spin(&self) -> u32 {
         let mut pauses = 1u32;
         for _ in 0..spin_limit(SPIN_READS) {
             let state = self.state.load(Relaxed);
-            if state != LOCKED {
+            if state == UNLOCKED || state & WAITERS != 0 {
                 return state;
             }
             for _ in 0..pauses {
@@ -119,17 +254,27 @@ impl RawMutex {
     }
 
     /// # Safety
-    /// The calling context must hold the lock (taken by `lock` or `try_lock`).
+    /// The calling thread must hold the lock (taken by `lock`, `lock_checked` or `try_lock` on
+    /// this thread: the word names the thread that locked).
     ///
     /// Unlocking a mutex that is not locked is detected and panics instead of corrupting the
     /// lock for its next user.
     #[inline]
     pub unsafe fn unlock(&self) {
-        match self.state.swap(UNLOCKED, Release) {
-            LOCKED => {}
-            CONTENDED => self.wake(),
-            _ => unlock_of_unlocked(),
+        // One signed test sorts the three cases: a tid (> 0, below 2^30) is a plain unlock, 0
+        // was not locked, and WAITERS is the sign bit.
+        let was = self.state.swap(UNLOCKED, Release) as i32;
+        if was <= 0 {
+            self.unlock_slow(was);
         }
+    }
+
+    #[cold]
+    fn unlock_slow(&self, was: i32) {
+        if was == 0 {
+            unlock_of_unlocked();
+        }
+        self.wake();
     }
 
     #[cold]
@@ -148,6 +293,18 @@ fn unlock_of_unlocked() -> ! {
     panic!("strand: unlock of a mutex that was not locked");
 }
 
+/// The report of a recursive `lock` (a panic) or `lock_checked` (the error).
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn recursion(tid: u32, on: OnRecursion) -> Result<(), WouldDeadlock> {
+    let e = WouldDeadlock { tid: tid as i32 };
+    match on {
+        OnRecursion::Fail => Err(e),
+        OnRecursion::Panic => panic!("strand: {e}; locking it again would deadlock"),
+    }
+}
+
 impl Default for RawMutex {
     fn default() -> Self {
         Self::new()
@@ -162,12 +319,13 @@ impl fmt::Debug for RawMutex {
 
 #[cfg(feature = "lock_api")]
 // SAFETY: `lock`/`try_lock` give exclusive ownership until `unlock`, with Acquire/Release
-// ordering; ownership may move between threads (the guard marker is Send).
+// ordering. Ownership stays with the locking thread (the word names it), hence GuardNoSend.
 unsafe impl lock_api::RawMutex for RawMutex {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: RawMutex = RawMutex::new();
-    type GuardMarker = lock_api::GuardSend;
+    type GuardMarker = lock_api::GuardNoSend;
 
+    /// Panics on a recursive attempt, as `RawMutex::lock`.
     fn lock(&self) {
         RawMutex::lock(self)
     }
@@ -175,7 +333,7 @@ unsafe impl lock_api::RawMutex for RawMutex {
         RawMutex::try_lock(self)
     }
     unsafe fn unlock(&self) {
-        // SAFETY: lock_api's contract: the lock is held.
+        // SAFETY: lock_api's contract: the lock is held, by this thread (GuardNoSend).
         unsafe { RawMutex::unlock(self) }
     }
     fn is_locked(&self) -> bool {
@@ -206,15 +364,37 @@ impl<T> Mutex<T> {
 }
 
 impl<T: ?Sized> Mutex<T> {
+    /// Locks, waiting while another thread holds the mutex.
+    ///
+    /// # Panics
+    /// If the calling thread already holds this mutex: "recursive lock attempt", with the
+    /// thread's tid, instead of waiting for itself forever (std documents that a recursive
+    /// `lock` "might panic"; strand always does). `lock_checked` returns the same as an error.
     #[inline]
+    #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.raw.lock();
-        MutexGuard { lock: self }
+        MutexGuard::new(self)
     }
 
+    /// Locks like `lock`, but if the calling thread already holds this mutex returns
+    /// `Err(WouldDeadlock)` (naming its tid) and leaves the mutex as it was, held by the caller.
+    /// A mutex held by another thread is waited for, as by `lock`.
+    #[inline]
+    pub fn lock_checked(&self) -> Result<MutexGuard<'_, T>, WouldDeadlock> {
+        self.raw.lock_checked().map(|()| MutexGuard::new(self))
+    }
+
+    /// Locks if the mutex is free, else `None`: also when the calling thread holds it (no
+    /// report, no wait).
     #[inline]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        if self.raw.try_lock() { Some(MutexGuard { lock: self }) } else { None }
+        if self.raw.try_lock() { Some(MutexGuard::new(self)) } else { None }
+    }
+
+    /// Whether the calling thread holds this mutex.
+    pub fn is_held_by_current_thread(&self) -> bool {
+        self.raw.is_held_by_current_thread()
     }
 
     pub fn get_mut(&mut self) -> &mut T {
@@ -241,10 +421,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-/// Holds the lock; unlocks on drop.
+/// Holds the lock; unlocks on drop. Not `Send`: the mutex's word names the thread that locked
+/// it, so that thread must be the one to unlock it (as with std's guard).
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) lock: &'a Mutex<T>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// The guard of a mutex the calling thread has just locked.
+    fn new(lock: &'a Mutex<T>) -> MutexGuard<'a, T> {
+        MutexGuard { lock, _not_send: PhantomData }
+    }
 }
 
 // SAFETY: a guard only gives `&T` to other threads when shared.
@@ -276,5 +465,58 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The holder is named in the word, and a second attempt by it is reported without a wait
+    /// (none of these paths reaches a futex call, so this also runs under Miri).
+    #[test]
+    fn a_lock_the_caller_holds_is_reported_not_waited_for() {
+        let m = Mutex::new(1);
+        let g = m.lock();
+        assert!(m.is_held_by_current_thread());
+        assert!(m.try_lock().is_none());
+        let e = m.lock_checked().err().expect("a recursive lock_checked must fail");
+        assert_eq!(e.tid(), current_tid());
+        assert!(e.to_string().contains("recursive lock attempt"));
+        // The failed attempts left the lock as it was: held by us, no waiters.
+        assert_eq!(m.raw.state.load(Relaxed), current_tid() as u32);
+        drop(g);
+        assert!(!m.is_locked() && !m.is_held_by_current_thread());
+        *m.lock_checked().expect("a free mutex") += 1;
+        assert_eq!(m.into_inner(), 2);
+    }
+
+    #[test]
+    fn another_threads_hold_is_not_ours() {
+        let m = Mutex::new(());
+        let g = m.lock();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                assert!(m.is_locked() && !m.is_held_by_current_thread());
+                assert!(m.try_lock().is_none());
+            });
+        });
+        drop(g);
+    }
+
+    #[test]
+    #[should_panic(expected = "recursive lock attempt")]
+    fn a_recursive_lock_panics() {
+        let m = RawMutex::new();
+        m.lock();
+        m.lock();
+    }
+
+    #[test]
+    #[should_panic(expected = "unlock of a mutex that was not locked")]
+    fn an_unlock_of_an_unlocked_mutex_panics() {
+        let m = RawMutex::new();
+        // SAFETY: deliberately wrong: the mutex is not locked, which `unlock` must report.
+        unsafe { m.unlock() };
     }
 }

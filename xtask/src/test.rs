@@ -368,6 +368,19 @@ const EXTRA_RUNS: &[ExtraRun] = &[
         limit: PROGRAM_LIMIT,
     },
     ExtraRun {
+        name: "recursive_mutex_lock_is_reported",
+        args: &["--recursive-lock"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread 'main' (tid ", ") panicked at tests/startup.rs:", "recursive lock attempt: thread (tid ", ") already holds this mutex"]],
+            })
+        },
+        // Were it not reported, the lock would wait for itself: fail in minutes, not ten.
+        limit: EXIT_LIMIT,
+    },
+    ExtraRun {
         name: "reentrant_once_is_reported",
         args: &["--reentrant-once"],
         expect: |_| {

@@ -9,5 +9,5 @@ pub mod mutex;
 pub mod once;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
-pub use mutex::{Mutex, MutexGuard, RawMutex};
+pub use mutex::{Mutex, MutexGuard, RawMutex, WouldDeadlock};
 pub use once::{Once, OnceLock};
