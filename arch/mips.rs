@@ -494,6 +494,9 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall1(__NR_set_thread_area as usize, tp as usize) }
 }
 
+/// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
+pub use super::load_tp_u32_from_pointer as load_tp_u32;
+
 /// A register read (`rdhwr $3, $29`, UserLocal; the kernel emulates it on cores before R2, a
 /// trap but no syscall); set by `set_thread_area`.
 #[inline(always)]

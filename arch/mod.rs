@@ -47,6 +47,9 @@
 //!   file's header says whether it is a register read or a syscall; where compiled code reads
 //!   the thread pointer through a helper (`__aeabi_read_tp` on arm, `__m68k_read_tp`), the file
 //!   exports that helper too.
+//! - `load_tp_u32::<OFF>()`: the 32-bit word `OFF` bytes from the thread pointer, in one load
+//!   where the ISA can address through it (x86's `%fs`/`%gs`), else `load_tp_u32_from_pointer`.
+//!   How the uncontended `Mutex` gets the caller's tid without an extra instruction.
 //! - `clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) -> usize`: the raw `clone`. In
 //!   the parent it returns the tid or a negated errno. Everything at and above `stack_top`
 //!   (16-byte aligned) is the caller's and live: the child's stack grows down from below it.
@@ -100,6 +103,16 @@ pub mod nr_native {
     pub const FUTEX_TIME32: Option<usize> = None;
     pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+}
+
+/// `load_tp_u32` for ABIs whose loads cannot address through the thread pointer directly: read
+/// the thread pointer, then load at the offset. An arch file uses it with
+/// `pub use super::load_tp_u32_from_pointer as load_tp_u32;`.
+#[inline(always)]
+pub fn load_tp_u32_from_pointer<const OFF: isize>() -> u32 {
+    // SAFETY: callers name a word of the calling thread's TLS area or control block, which lives
+    // as long as the thread.
+    unsafe { *(imp::thread_pointer().wrapping_offset(OFF) as *const u32) }
 }
 
 /// `mmap` as a plain six-argument syscall (offset 0), for the ABIs whose `nr::MMAP` takes its

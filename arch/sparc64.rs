@@ -246,6 +246,9 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
+pub use super::load_tp_u32_from_pointer as load_tp_u32;
+
 /// A register read (`%g7`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {

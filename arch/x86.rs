@@ -259,6 +259,17 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// The 32-bit word `OFF` bytes from the thread pointer, in one `%gs`-relative load (see
+/// x86_64.rs).
+#[inline(always)]
+pub fn load_tp_u32<const OFF: isize>() -> u32 {
+    let v: u32;
+    // SAFETY: callers name a word of the calling thread's TLS area or control block, which
+    // lives as long as the thread.
+    unsafe { asm!("mov {0}, dword ptr gs:[{off}]", out(reg) v, off = const OFF, options(nostack, readonly, pure, preserves_flags)) };
+    v
+}
+
 /// What the parent leaves at the bottom of the child's first frame, 16-byte aligned: the cdecl
 /// argument for `entry`, `entry` itself, and the user_desc for CLONE_SETTLS, which the kernel
 /// copies during `clone` (arch/x86/kernel/process.c, set_new_tls -> do_set_thread_area).

@@ -7,7 +7,7 @@
 use crate::arch::nr;
 use crate::errno::Errno;
 use crate::syscall::{sys, Timespec, Timespec32};
-use crate::thread::Cancelled;
+pub use crate::thread::Cancelled;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 use crate::arch::sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
@@ -141,6 +141,12 @@ pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32
 #[inline]
 pub fn wait_private(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
     wait(futex, expected, timeout, Scope::Private)
+}
+
+/// Private `wait_cancellable`.
+#[inline]
+pub fn wait_private_cancellable(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<WaitResult, Cancelled> {
+    wait_cancellable(futex, expected, timeout, Scope::Private)
 }
 
 /// Private wake.

@@ -50,6 +50,8 @@ const TESTS: &[Test] = &[
     ("cancel_inside_without_interrupts", cancel_inside_without_interrupts),
     ("disable_cancel_holds_it_back", disable_cancel_holds_it_back),
     ("terminate_runs_drops_or_gives_the_handle_back", terminate_runs_drops_or_gives_the_handle_back),
+    ("condvar_wait_is_a_cancellation_point", condvar_wait_is_a_cancellation_point),
+    ("a_cancel_does_not_swallow_a_notify", a_cancel_does_not_swallow_a_notify),
     ("session_membership_is_inherited", session_membership_is_inherited),
     ("foreground_is_handed_on_in_fifo_order", foreground_is_handed_on_in_fifo_order),
     ("terminate_others_reports_who_did_not_finish", terminate_others_reports_who_did_not_finish),
@@ -1065,5 +1067,75 @@ fn sigint_goes_to_the_foreground_member() -> TestResult {
     a.join()?;
     b.join()?;
     bystander.join()?;
+    Ok(())
+}
+
+fn condvar_wait_is_a_cancellation_point() -> TestResult {
+    use strand::sync::{Condvar, Mutex};
+    static M: Mutex<u32> = Mutex::new(0);
+    static CV: Condvar = Condvar::new();
+    let h = thread::spawn(|| {
+        let mut g = M.lock();
+        loop {
+            g = CV.wait_cancellable(g)?;
+            *g += 1;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), thread::Cancelled>(())
+    })
+    .map_err(err)?;
+    wait_asleep(h.thread().tid())?;
+    h.cancel().map_err(err)?;
+    check_eq!(h.join()?, Err(thread::Cancelled));
+    // It left without the lock.
+    check!(M.try_lock().is_some());
+    Ok(())
+}
+
+fn a_cancel_does_not_swallow_a_notify() -> TestResult {
+    use strand::sync::{Condvar, Mutex};
+    static M: Mutex<u32> = Mutex::new(0);
+    static CV: Condvar = Condvar::new();
+    static DONE: AtomicU32 = AtomicU32::new(0);
+    static OK: AtomicU32 = AtomicU32::new(0);
+    for round in 0..20 {
+        DONE.store(0, SeqCst);
+        OK.store(0, SeqCst);
+        let cancellable = thread::spawn(|| {
+            let g = M.lock();
+            let r = CV.wait_cancellable(g).map(drop);
+            if r.is_ok() {
+                OK.fetch_add(1, SeqCst);
+            }
+            DONE.fetch_add(1, SeqCst);
+            r
+        })
+        .map_err(err)?;
+        let plain = thread::spawn(|| {
+            let g = M.lock();
+            drop(CV.wait(g));
+            OK.fetch_add(1, SeqCst);
+            DONE.fetch_add(1, SeqCst);
+        })
+        .map_err(err)?;
+        wait_asleep(cancellable.thread().tid())?;
+        wait_asleep(plain.thread().tid())?;
+        {
+            // Under the lock, so the notify moves a waiter onto the mutex; the cancel then
+            // finds the cancellable one asleep, on the condvar or on the mutex.
+            let _g = M.lock();
+            CV.notify_one();
+            cancellable.cancel().map_err(err)?;
+        }
+        // One notify: someone must come out of it with the lock, whichever waiter took it.
+        check!(common::eventually(20, || OK.load(SeqCst) >= 1), "round {round}: the notify was lost to the cancel");
+        // Let the other one out.
+        while DONE.load(SeqCst) < 2 {
+            CV.notify_all();
+            thread::yield_now();
+        }
+        let _ = cancellable.join()?;
+        plain.join()?;
+    }
     Ok(())
 }

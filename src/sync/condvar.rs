@@ -201,8 +201,18 @@ impl Condvar {
 
     /// Unlocks, sleeps until notified (or spuriously woken), relocks.
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        self.wait_raw(&guard, None);
+        self.wait_raw(&guard, None, false);
         guard
+    }
+
+    /// `wait`, as a cancellation point (see `thread::Thread::cancel`): `Err(Cancelled)` if the
+    /// calling thread is cancelled before or while it sleeps, with the mutex unlocked (the
+    /// guard is dropped: `?` propagates the cancel without holding the lock). A wait that may
+    /// have taken a notify returns `Ok` (with the lock) instead, so a cancel never swallows a
+    /// `notify_one` meant for some waiter; the next cancellation point reports the cancel.
+    pub fn wait_cancellable<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, futex::Cancelled> {
+        let (_, cancelled) = self.wait_raw(&guard, None, true);
+        if cancelled { Err(futex::Cancelled) } else { Ok(guard) }
     }
 
     /// Waits until `condition` returns false.
@@ -224,7 +234,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
-        let timed_out = self.wait_raw(&guard, Some(timeout));
+        let (timed_out, _) = self.wait_raw(&guard, Some(timeout), false);
         (guard, WaitTimeoutResult(timed_out))
     }
 
@@ -251,9 +261,10 @@ impl Condvar {
         }
     }
 
-    /// Unlocks, sleeps on `seq`, locks again. Returns whether the wait is known to have timed
-    /// out without taking a notify.
-    fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>) -> bool {
+    /// Unlocks, sleeps on `seq` (as a cancellation point if `cancellable`), locks again.
+    /// Returns whether the wait is known to have timed out, or been cancelled, without taking
+    /// a notify.
+    fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>, cancellable: bool) -> (bool, bool) {
         let raw = &guard.lock.raw;
         self.register(raw);
         let seq = self.seq.load(Relaxed);
@@ -266,8 +277,16 @@ impl Condvar {
         unsafe { self.registry.unlock() };
         // The unlock may have woken a thread that ran at once (on this CPU, before us) and
         // notified already: then the word has moved and the wait would only fail in the kernel.
+        let mut cancelled = false;
         let r = if self.seq.load(Relaxed) == seq {
-            futex::wait_private(&self.seq, seq, timeout)
+            if cancellable {
+                futex::wait_private_cancellable(&self.seq, seq, timeout).unwrap_or_else(|_| {
+                    cancelled = true;
+                    WaitResult::Interrupted
+                })
+            } else {
+                futex::wait_private(&self.seq, seq, timeout)
+            }
         } else {
             WaitResult::ValueChanged
         };
@@ -278,12 +297,15 @@ impl Condvar {
         // that futex call, which came before our wait returned: we get `registry` only after
         // that notify let go of it, so this read sees its bump. ETIMEDOUT with a moved word
         // may mean we took a notify (module doc, "Timeouts"), so it is no timeout.
-        let timed_out = r == WaitResult::TimedOut && self.seq.load(Relaxed) == seq;
+        let untouched = self.seq.load(Relaxed) == seq;
+        let timed_out = r == WaitResult::TimedOut && untouched;
+        // The same for a cancel: one that came while a notify moved us may have taken it.
+        let cancelled = cancelled && untouched;
         self.sleepers.fetch_sub(1, Relaxed);
         self.waiters.fetch_sub(1, Relaxed);
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
-        timed_out
+        (timed_out, cancelled)
     }
 
     fn register(&self, mutex: &RawMutex) {

@@ -413,7 +413,7 @@ pub fn current() -> Thread {
 /// The calling thread's kernel tid, from its control block (no syscall). Async-signal-safe.
 #[inline]
 pub fn current_tid() -> i32 {
-    Tcb::current().tid()
+    Tcb::current_tid()
 }
 
 /// `sleep`, as a cancellation point: `Err(Cancelled)` as soon as the thread is cancelled

@@ -343,6 +343,15 @@ pub mod futex {
         wait(word, expected, timeout, Scope::Private)
     }
 
+    /// What strand's cancellable wait reports when its thread is cancelled. The model has no
+    /// cancellation (no signals), so its cancellable wait is the plain one.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Cancelled;
+
+    pub fn wait_private_cancellable(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<WaitResult, Cancelled> {
+        Ok(wait(word, expected, timeout, Scope::Private))
+    }
+
     pub fn wake_private(word: &AtomicU32, n: u32) -> usize {
         wake(word, n, Scope::Private)
     }
