@@ -71,6 +71,7 @@ fn within(sp: usize, stack: &core::ops::Range<usize>) -> bool {
 /// Warms up what the test will use (a stack of each size it spawns, the control signal's
 /// handler), so that first-use costs do not count as a leak, and returns the baseline.
 fn baseline() -> Result<usize, Failure> {
+    waiting_for(format_args!("the warm-up (a spawn and join of each stack size, one stop of the world)"));
     for stack in [16 << 10, 64 << 10] {
         let h = Builder::new().stack_size(stack).spawn(|| 1u32).map_err(|e| spawn_failed(format_args!("warm-up thread"), e))?;
         check_eq!(h.join()?, 1);
