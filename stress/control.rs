@@ -208,7 +208,7 @@ static JOINED_RAN: AtomicU32 = AtomicU32::new(0);
 static DETACHED_RAN: AtomicU32 = AtomicU32::new(0);
 
 fn stops() -> u64 {
-    size(10_000, 1_000, 1_000, 200)
+    size(10_000, 1_000, 1_000, 400)
 }
 
 /// Spawns threads and joins or detaches them until told to stop; returns how many of each.
@@ -620,7 +620,7 @@ fn pipe() -> Result<(i32, i32), Failure> {
 }
 
 fn cancel_rounds() -> u64 {
-    size(5_000, 300, 300, 40)
+    size(5_000, 300, 300, 80)
 }
 
 /// Per kind: victims that ended cancelled, and that finished first.
@@ -660,7 +660,8 @@ fn cancel_round(round: u64, rng: &mut Rng, tally: &mut Tally, bytes: &mut (u64, 
         let (bound, fd) = match kind {
             Kind::ReadEmpty => (0, empty_r),
             Kind::ReadData => (total, data_r),
-            _ => (1 + rng.below(8), -1),
+            // Long enough that the cancel often comes first, under QEMU too.
+            _ => (1 + rng.below(24), -1),
         };
         let r = rng.fork();
         let h = Builder::new()
@@ -757,7 +758,7 @@ fn exit_interrupt() {
 }
 
 fn exiters() -> u64 {
-    size(50_000, 3_000, 3_000, 300)
+    size(50_000, 3_000, 3_000, 800)
 }
 
 /// Spawns the short detached threads, at most 64 alive at a time, and records each in `RECENT`.
