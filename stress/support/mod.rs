@@ -326,15 +326,16 @@ fn watchdog() {
         thread::sleep(Duration::from_millis(100));
         let deadline = DEADLINE_MS.load(Acquire);
         if deadline != 0 && now_ms() > deadline {
-            fire();
+            fire("");
         }
     }
 }
 
 /// The current test hung: say which and what it was waiting for, close the report the way xtask
 /// parses it, and end the process. Writes straight to fd 1: a hung thread may hold the lock that
-/// `println!` takes.
-fn fire() -> ! {
+/// `println!` takes. Async-signal-safe (atomics, a stack buffer, write, exit_group): the
+/// backstop calls it from a signal handler.
+fn fire(by: &str) -> ! {
     let (mut name, mut what) = ([0u8; TEXT_LEN], [0u8; TEXT_LEN]);
     let n = TEST_NAME.get(&mut name);
     let w = WAITING_FOR.get(&mut what);
@@ -342,7 +343,7 @@ fn fire() -> ! {
         core::str::from_utf8(b).unwrap_or("<non-UTF-8>")
     }
     let line = Failure::new(format_args!(
-        "\ntest {} ... FAILED: watchdog: no result after {} s; it was waiting for: {}\n",
+        "\ntest {} ... FAILED: watchdog: no result after {} s; it was waiting for: {}{by}\n",
         text(&name[..n]),
         BUDGET_S.load(Relaxed),
         text(&what[..w])
@@ -360,6 +361,38 @@ fn closing_line() -> Failure {
     } else {
         Failure::new(format_args!("{p} passed, {f} failed, {s} skipped\n"))
     }
+}
+
+/// How much later than the watchdog thread the backstop fires.
+const BACKSTOP_GRACE_S: u64 = 10;
+
+/// The backstop for a watchdog thread that cannot run: a stop-the-world that never completes
+/// has the watchdog thread stopped too (parked in the control signal's handler with every signal
+/// blocked). A SIGALRM from a per-test interval timer reaches whichever thread does not block it
+/// (the stopper, at least) and reports the hang the same way.
+extern "C" fn on_backstop_alarm(_: i32) {
+    fire(" (reported by the SIGALRM backstop: the watchdog thread itself could not run, e.g. stopped by a stop that never completed)")
+}
+
+/// Installs the backstop's handler; without it a hang is still ended by xtask's hard limit.
+fn install_backstop() {
+    let _ = strand::signal::set_handler(
+        strand::arch::sys::general::SIGALRM,
+        strand::signal::Handler::Function(on_backstop_alarm),
+        strand::signal::Restart::Yes,
+    );
+}
+
+/// Arms the process's real-time interval timer to fire once after `secs` seconds (0 disarms).
+fn arm_backstop(secs: u64) {
+    // struct itimerval: { it_interval, it_value }, each a struct timeval whose tv_sec is a long
+    // on every ABI; tv_usec is a long or (sparc64) an int padded to a long, so with whole seconds
+    // (tv_usec 0) four longs have the layout everywhere.
+    let value: [isize; 4] = [0, 0, secs.min(isize::MAX as u64) as isize, 0];
+    // SAFETY: setitimer(ITIMER_REAL = 0, new, old = null) reads one live itimerval.
+    let _ = unsafe {
+        strand::arch::syscall3(strand::arch::sys::general::__NR_setitimer as usize, 0, value.as_ptr() as usize, 0)
+    };
 }
 
 /// What xtask's check of the watchdog runs (`--watchdog-selftest`): a wait that never ends.
@@ -391,6 +424,7 @@ pub fn run(area: &'static str, tests: &[Stress]) -> i32 {
             return 1;
         }
     }
+    install_backstop();
     let selftest: &[Stress] = &[("watchdog_selftest", hang, 1)];
     let tests = if WATCHDOG_SELFTEST.load(Relaxed) { selftest } else { tests };
     for &(name, f, secs) in tests {
@@ -401,8 +435,10 @@ pub fn run(area: &'static str, tests: &[Stress]) -> i32 {
         WAITING_FOR.set(format_args!("the test's own work (no wait announced)"));
         BUDGET_S.store(budget.as_secs(), Relaxed);
         DEADLINE_MS.store(now_ms() + budget.as_millis() as u64, Release);
+        arm_backstop(budget.as_secs() + BACKSTOP_GRACE_S);
         let start = Instant::now();
         let r = f();
+        arm_backstop(0);
         DEADLINE_MS.store(0, Release);
         let took = start.elapsed();
         if r.is_ok() && SKIPPING.load(Acquire) {
