@@ -77,12 +77,13 @@
 //!   `ucontext` everywhere but sparc64, where it points at the siginfo, followed by the saved
 //!   `pt_regs`.
 //! - `syscall_cp(cancel, nr, a1..a6) -> usize`: the cancellable syscall (musl's `__syscall_cp`),
-//!   a naked function. Between the global labels `__strand_cp_begin` and `__strand_cp_end` (right
+//!   a naked `unsafe extern "C" fn` (a naked function needs an explicit ABI). Between the global labels `__strand_cp_begin` and `__strand_cp_end` (right
 //!   after the syscall instruction) it only tests `*cancel`, branching to `__strand_cp_cancel`
 //!   if nonzero, marshals the arguments and traps; every stack and register save comes before,
 //!   every restore after, so any PC in the range may be sent to `__strand_cp_cancel`, which
 //!   returns this ABI's `-ECANCELED` through the common epilogue. Otherwise the result is
-//!   `syscall6`'s. [`cancel_point_range`] and [`cancel_point_landing`] give the addresses.
+//!   `syscall6`'s. [`cancel_point_range`] and [`cancel_point_landing`], defined once below from
+//!   the labels, give their run-time addresses.
 //! - `STACK_GUARD`: where the compiler's stack-protector code reads the canary (a slot at a
 //!   fixed offset from the thread pointer, or the global `__stack_chk_guard`).
 
