@@ -80,6 +80,7 @@
 
 mod cache;
 mod cancel;
+mod cancel_point;
 pub(crate) mod control;
 mod handle;
 mod layout;
@@ -91,6 +92,7 @@ mod registry;
 mod remote_tls;
 mod scope;
 mod start;
+mod stop;
 mod tcb;
 
 pub use cache::release_cached_stacks;
