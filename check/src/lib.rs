@@ -1,6 +1,7 @@
 //! strand's own source files, built for the host with std so that they can be checked there:
-//! the locks and the thread lifecycle under the `loom` model checker (tests/loom_*.rs), the
-//! start-up parsers and layouts under `proptest` (tests/parsers.rs).
+//! the locks, the thread lifecycle and the stop-the-world protocol and cancel decision of thread
+//! control under the `loom` model checker (tests/loom_*.rs), the start-up parsers and layouts
+//! under `proptest` (tests/parsers.rs).
 //!
 //! Nothing here re-implements an algorithm: each module below is the library's file, included
 //! by path. What differs is what those files reach through `sync::atomic_wait`, which here is

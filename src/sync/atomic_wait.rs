@@ -1,6 +1,6 @@
-//! Everything the lock algorithms (`mutex`, `condvar`, `once`) and the thread lifecycle
-//! (`thread::lifecycle`) take from the machine: atomic words, the spin hint, futex wait and wake
-//! on those words, and the caller's thread id.
+//! Everything the lock algorithms (`mutex`, `condvar`, `once`), the thread lifecycle
+//! (`thread::lifecycle`) and the stop-the-world protocol (`thread::stop`) take from the machine:
+//! atomic words, the spin hint, futex wait and wake on those words, and the caller's thread id.
 //!
 //! They name these only through this module, so the host model checker (`check/`, with the
 //! `loom` crate) compiles the very same algorithm files against its own `atomic_wait` module,

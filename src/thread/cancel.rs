@@ -23,6 +23,7 @@
 //! lock it holds locked forever. A runtime that needs to stop code that never reaches a
 //! cancellation point can `run_in` the thread and set a flag that code polls.
 
+use super::cancel_point::must_redirect;
 use super::control::Control;
 use super::registry;
 use super::{Tcb, Thread};
@@ -56,12 +57,6 @@ impl Control {
 /// The calling thread's cancel word, for a cancellation point's `syscall_cp`.
 pub(crate) fn cancel_word() -> *const u32 {
     Tcb::current().control.cancel_word()
-}
-
-/// Whether a thread interrupted at `pc` must leave its cancellation point: it is cancelled,
-/// cancellation is enabled, and `pc` lies where the stub has not completed its syscall.
-pub(crate) fn must_redirect(pc: usize, range: (usize, usize), cancelled: bool, disabled: bool) -> bool {
-    cancelled && !disabled && range.0 <= pc && pc < range.1
 }
 
 /// The control signal handler's part: send a cancelled thread interrupted inside a
@@ -126,24 +121,5 @@ impl Thread {
         // The lock keeps the thread from exiting, so its tid is still its own.
         let _ = signal::send_to_thread(t.tid(), super::control::control_signal());
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::must_redirect;
-
-    #[test]
-    fn only_an_uncompleted_syscall_of_a_cancelled_thread_is_redirected() {
-        let range = (0x1000, 0x1010);
-        // Inside the stub, before the syscall completed: leave.
-        assert!(must_redirect(0x1000, range, true, false));
-        assert!(must_redirect(0x100e, range, true, false));
-        // At the end (the syscall completed) or anywhere else: keep going.
-        assert!(!must_redirect(0x1010, range, true, false));
-        assert!(!must_redirect(0x0fff, range, true, false));
-        // Not cancelled, or cancellation disabled.
-        assert!(!must_redirect(0x1004, range, false, false));
-        assert!(!must_redirect(0x1004, range, true, true));
     }
 }

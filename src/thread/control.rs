@@ -27,12 +27,15 @@
 //!
 //! # Stop epochs
 //!
-//! `STOP_EPOCH` is odd while a stop is in progress and even otherwise. A stop asks each target
-//! to stop in epoch `e` (`stop_req = e`); the target acknowledges `e` once (`stop_ack`), and
-//! sleeps until `STOP_EPOCH != e`. A thread that leaves the registry while asked acknowledges
-//! on its way out (`registry_leave`), so a stop never waits for a thread that has gone.
+//! `WORLD`'s epoch is odd while a stop is in progress and even otherwise. A stop asks each
+//! target to stop in epoch `e` (`stop.ask(e)`); the target acknowledges `e` once, and sleeps
+//! until the epoch is no longer `e`. A thread that leaves the registry while asked acknowledges
+//! on its way out (`registry_leave`), so a stop never waits for a thread that has gone. Those
+//! steps and the sections' bookkeeping are `stop.rs`, written against `sync::atomic_wait` so
+//! that the host checker (`check/`) model-checks them; this file sends the signals.
 
 use super::registry;
+use super::stop::{self, Request, Sections, World, INTERNAL, USER_MASK};
 use super::{Tcb, Thread};
 use crate::arch;
 use crate::arch::sys::general as g;
@@ -48,13 +51,10 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ops::Range;
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
-use core::sync::atomic::{compiler_fence, AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 use core::time::Duration;
 
-/// Added to `defer` by an internal lock; `without_interrupts` adds 1.
-const INTERNAL: u32 = 1 << 16;
-const USER_MASK: u32 = INTERNAL - 1;
 /// Fire-and-forget calls a thread can have queued.
 pub const QUEUE_LEN: usize = 8;
 /// How long a requester waits for an acknowledgement before it sends the signal again (the
@@ -64,14 +64,10 @@ const RESEND_AFTER: Duration = Duration::from_millis(10);
 
 /// The control fields of a thread's control block.
 pub(crate) struct Control {
-    /// Section depth (see the module doc). Written only by the thread itself.
-    defer: AtomicU32,
-    /// Set by the handler when it found the thread in a section.
-    pending: AtomicU32,
-    /// The stop epoch this thread is asked to stop in (0: never asked).
-    stop_req: AtomicU32,
-    /// The last stop epoch this thread acknowledged.
-    stop_ack: AtomicU32,
+    /// Section depth and the request deferred meanwhile (see the module doc).
+    sections: Sections,
+    /// The stop epoch this thread is asked to stop in, and the last one it acknowledged.
+    stop: Request,
     /// While stopped: the signal context and the stack pointer it was stopped at.
     context: AtomicPtr<c_void>,
     sp: AtomicUsize,
@@ -93,10 +89,8 @@ pub(crate) struct Control {
 impl Control {
     pub(crate) const fn new() -> Control {
         Control {
-            defer: AtomicU32::new(0),
-            pending: AtomicU32::new(0),
-            stop_req: AtomicU32::new(0),
-            stop_ack: AtomicU32::new(0),
+            sections: Sections::new(),
+            stop: Request::new(),
             context: AtomicPtr::new(ptr::null_mut()),
             sp: AtomicUsize::new(0),
             call: AtomicPtr::new(ptr::null_mut()),
@@ -111,30 +105,22 @@ impl Control {
 
     #[inline]
     fn enter(&self, n: u32) {
-        // Only this thread writes `defer`; its own handler reads it, so a plain load and store
-        // with compiler fences (no RMW, no CPU fence) is enough.
-        self.defer.store(self.defer.load(Relaxed) + n, Relaxed);
-        compiler_fence(SeqCst);
+        self.sections.enter(n);
     }
 
     #[inline]
     fn leave(&self, n: u32) {
-        compiler_fence(SeqCst);
-        let d = self.defer.load(Relaxed) - n;
-        self.defer.store(d, Relaxed);
-        compiler_fence(SeqCst);
-        if d == 0 && self.pending.load(Relaxed) != 0 {
-            self.serve_pending();
+        if self.sections.leave(n) {
+            serve_pending();
         }
     }
+}
 
-    /// A request came in during a section that has now ended: re-send the signal to this
-    /// thread, so the handler serves it with a real signal context (the one a stop exposes).
-    #[cold]
-    fn serve_pending(&self) {
-        self.pending.store(0, Relaxed);
-        let _ = signal::send_to_thread(Tcb::current().tid(), control_signal());
-    }
+/// A request came in during a section that has now ended: re-send the signal to this thread,
+/// so the handler serves it with a real signal context (the one a stop exposes).
+#[cold]
+fn serve_pending() {
+    let _ = signal::send_to_thread(Tcb::current().tid(), control_signal());
 }
 
 /// An internal no-suspend section (see `sync::internal`), left on drop.
@@ -191,7 +177,7 @@ pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     let c = &Tcb::current().control;
-    let depth = c.defer.load(Relaxed) & USER_MASK;
+    let depth = c.sections.depth() & USER_MASK;
     c.leave(depth);
     let _restore = Restore(c, depth);
     f()
@@ -200,7 +186,7 @@ pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
 /// Whether the calling thread is inside `without_interrupts` (or one of strand's internal
 /// sections), so that requests to it are deferred.
 pub fn interrupts_deferred() -> bool {
-    Tcb::current().control.defer.load(Relaxed) != 0
+    Tcb::current().control.sections.depth() != 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,8 +258,7 @@ extern "C" fn on_control_signal(sig: i32, info: *mut c_void, uc: *mut c_void) {
     // thread blocked in one inside `without_interrupts` would otherwise never see it.
     // SAFETY: `uc` is this handler's context.
     unsafe { super::cancel::redirect(c, uc) };
-    if c.defer.load(Relaxed) != 0 {
-        c.pending.store(1, Relaxed);
+    if c.sections.defer_request() {
         return;
     }
     serve(c, uc);
@@ -281,17 +266,16 @@ extern "C" fn on_control_signal(sig: i32, info: *mut c_void, uc: *mut c_void) {
 
 fn serve(c: &Control, uc: *mut c_void) {
     // A stop first: the stopper is waiting for every thread.
-    let e = c.stop_req.load(Acquire);
-    if e != 0 && STOP_EPOCH.load(Acquire) == e && c.stop_ack.load(Relaxed) != e {
-        c.context.store(uc, Relaxed);
-        // SAFETY: `uc` is the context the kernel passed to this handler.
-        c.sp.store(unsafe { arch::context_sp(uc) }, Relaxed);
-        acknowledge(c, e);
-        while STOP_EPOCH.load(Acquire) == e {
-            futex::wait_private(&STOP_EPOCH, e, None);
-        }
-        c.context.store(ptr::null_mut(), Relaxed);
-    }
+    stop::stop_here(
+        &WORLD,
+        &c.stop,
+        || {
+            c.context.store(uc, Relaxed);
+            // SAFETY: `uc` is the context the kernel passed to this handler.
+            c.sp.store(unsafe { arch::context_sp(uc) }, Relaxed);
+        },
+        || c.context.store(ptr::null_mut(), Relaxed),
+    );
     // A synchronous call: run it, then tell the caller, whose stack it lives on.
     let call = c.call.swap(ptr::null_mut(), Acquire);
     if !call.is_null() {
@@ -314,22 +298,12 @@ fn serve(c: &Control, uc: *mut c_void) {
     }
 }
 
-fn acknowledge(c: &Control, e: u32) {
-    if c.stop_ack.swap(e, AcqRel) != e {
-        ACKS.fetch_add(1, Release);
-        futex::wake_private(&ACKS, 1);
-    }
-}
-
 /// Called by a thread leaving the registry (under the registry lock, in the step that marks it
 /// `exited`): acknowledges a stop it was asked for, since it will not run Rust code that
 /// matters to a stopper any more, and fails a synchronous call nobody will run.
 pub(crate) fn registry_leave(tcb: &Tcb) {
     let c = &tcb.control;
-    let e = c.stop_req.load(Acquire);
-    if e != 0 && STOP_EPOCH.load(Acquire) == e {
-        acknowledge(c, e);
-    }
+    stop::leave(&WORLD, &c.stop);
     let call = c.call.swap(ptr::null_mut(), Acquire);
     if !call.is_null() {
         // SAFETY: the caller keeps the call alive until its state leaves PENDING.
@@ -340,10 +314,9 @@ pub(crate) fn registry_leave(tcb: &Tcb) {
 // ---------------------------------------------------------------------------------------------
 // Stopping threads
 
-/// Odd while a stop is in progress (see the module doc).
-static STOP_EPOCH: AtomicU32 = AtomicU32::new(0);
-/// Acknowledgements received in the current stop.
-static ACKS: AtomicU32 = AtomicU32::new(0);
+/// The stop epoch (odd while a stop is in progress: see the module doc) and the
+/// acknowledgements received in the current stop.
+static WORLD: World = World::new();
 /// One stop (or suspension) at a time. A plain lock, not an internal one: a thread waiting to
 /// stop the world can itself be stopped by the stop in progress.
 static STOPPER: Mutex<()> = Mutex::new(());
@@ -419,7 +392,7 @@ impl StoppedThread<'_> {
 pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
     ensure_installed()?;
     let guard = STOPPER.lock();
-    let e = begin_epoch();
+    let e = WORLD.begin_epoch();
     let me = Tcb::current() as *const Tcb;
     let mut asked = 0u32;
     // New threads can appear while we wait: ones that stopped threads were in the middle of
@@ -430,10 +403,10 @@ pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
         {
             let r = registry::lock();
             for t in r.iter() {
-                if ptr::eq(t, me) || t.control.stop_req.load(Relaxed) == e {
+                if ptr::eq(t, me) || t.control.stop.asked_in(e) {
                     continue;
                 }
-                t.control.stop_req.store(e, Release);
+                t.control.stop.ask(e);
                 let _ = signal::send_to_thread(t.tid(), control_signal());
                 added += 1;
             }
@@ -447,36 +420,17 @@ pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
     Ok(WorldStopped { epoch: e, _one_at_a_time: guard })
 }
 
-fn begin_epoch() -> u32 {
-    let e = STOP_EPOCH.load(Relaxed).wrapping_add(1) | 1;
-    ACKS.store(0, Relaxed);
-    STOP_EPOCH.store(e, Release);
-    e
-}
-
-fn end_epoch(e: u32) {
-    STOP_EPOCH.store(e.wrapping_add(1), Release);
-    futex::wake_private(&STOP_EPOCH, u32::MAX);
-}
-
 /// Waits until `n` threads have acknowledged epoch `e`, re-sending the signal to the ones that
 /// have not every `RESEND_AFTER`.
 fn wait_for_acks(n: u32, e: u32) {
-    loop {
-        let a = ACKS.load(Acquire);
-        if a >= n {
-            return;
-        }
-        if futex::wait_private(&ACKS, a, Some(RESEND_AFTER)) == WaitResult::TimedOut {
-            let r = registry::lock();
-            for t in r.iter() {
-                let c = &t.control;
-                if c.stop_req.load(Relaxed) == e && c.stop_ack.load(Relaxed) != e {
-                    let _ = signal::send_to_thread(t.tid(), control_signal());
-                }
+    WORLD.wait_for_acks(n, RESEND_AFTER, || {
+        let r = registry::lock();
+        for t in r.iter() {
+            if t.control.stop.unacknowledged(e) {
+                let _ = signal::send_to_thread(t.tid(), control_signal());
             }
         }
-    }
+    });
 }
 
 impl WorldStopped {
@@ -497,7 +451,7 @@ impl WorldStopped {
                         }
                     }
                 }
-                it.find(|t| t.control.stop_ack.load(Acquire) == self.epoch && t.control.stop_req.load(Relaxed) == self.epoch)
+                it.find(|t| t.control.stop.acknowledged(self.epoch))
                     .map(|t| {
                         let (lo, hi) = t.links.stack.get();
                         (
@@ -529,7 +483,7 @@ impl WorldStopped {
 
 impl Drop for WorldStopped {
     fn drop(&mut self) {
-        end_epoch(self.epoch);
+        WORLD.end_epoch(self.epoch);
     }
 }
 
@@ -564,7 +518,7 @@ impl Suspended {
 
 impl Drop for Suspended {
     fn drop(&mut self) {
-        end_epoch(self.epoch);
+        WORLD.end_epoch(self.epoch);
     }
 }
 
@@ -578,15 +532,15 @@ impl Thread {
         }
         ensure_installed()?;
         let guard = STOPPER.lock();
-        let e = begin_epoch();
+        let e = WORLD.begin_epoch();
         let pin = {
             let r = registry::lock();
             let Some(t) = r.find(self) else {
                 drop(r);
-                end_epoch(e);
+                WORLD.end_epoch(e);
                 return Err(ControlError::Exited);
             };
-            t.control.stop_req.store(e, Release);
+            t.control.stop.ask(e);
             let _ = signal::send_to_thread(t.tid(), control_signal());
             r.pin(t)
         };
@@ -594,7 +548,7 @@ impl Thread {
         let t = pin.tcb();
         let context = t.control.context.load(Relaxed);
         if context.is_null() {
-            end_epoch(e);
+            WORLD.end_epoch(e);
             return Err(ControlError::Exited);
         }
         let (lo, hi) = t.links.stack.get();

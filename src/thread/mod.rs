@@ -105,6 +105,7 @@
 
 mod cache;
 mod cancel;
+mod cancel_point;
 pub(crate) mod control;
 mod exit_hooks;
 mod handle;
@@ -119,6 +120,7 @@ mod remote_tls;
 mod scope;
 mod session;
 mod start;
+mod stop;
 mod tcb;
 
 pub use cache::release_cached_stacks;

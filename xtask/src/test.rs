@@ -69,7 +69,7 @@ const CHECK_PROFILE: [(&str, &str); 5] = [
 ];
 
 /// On the host: the library's pure logic (layouts, parsers, the lifecycle state machine) as unit
-/// tests, then `check/`, which compiles strand's own lock, lifecycle, parser and layout files
+/// tests, then `check/`, which compiles strand's own lock, lifecycle, stop, parser and layout files
 /// for loom models and property tests (release: loom explores far faster optimised).
 fn host_tests() -> Result<Row, String> {
     let start = Instant::now();
