@@ -3,8 +3,9 @@
  * pthread_create/join/detach, pthread_mutex, pthread_cond and `__thread`.
  *
  * Extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong),
- * `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads)
- * and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
+ * `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads),
+ * the thread-control counterparts `interrupt` (pthread_kill) and `defer_interrupts`
+ * (sigprocmask), and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
  *
  * Protocol as in bench/common: `bench-glibc <workload> [key=value ...]`, printing `RESULT name
  * value`, `NOTE text` and `PROGRESS n` lines; `ERROR text` and exit status 1 on a failed check. */
@@ -13,6 +14,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -523,6 +525,92 @@ static int futex_pingpong(unsigned long long rounds) {
     return 0;
 }
 
+/* ---- thread control: the glibc counterparts of workloads 11 and 12 ----------------------- */
+
+static atomic_uint ctl_started;
+static atomic_uint ctl_stop;
+static atomic_uint ctl_ack;
+static atomic_ullong ctl_ran;
+
+static void *ctl_parked(void *arg) {
+    atomic_fetch_add(&ctl_started, 1);
+    futex_wake(&ctl_started, 1);
+    while (atomic_load(&ctl_stop) == 0) futex_wait(&ctl_stop, 0);
+    return arg;
+}
+
+/* The handler does what strand's run_in does around an empty closure: counts the call, then
+ * acknowledges on a futex word the sender sleeps on. */
+static void on_interrupt(int sig) {
+    (void)sig;
+    atomic_fetch_add(&ctl_ran, 1);
+    atomic_store(&ctl_ack, 1);
+    futex_wake(&ctl_ack, 1);
+}
+
+static void interrupt_once(pthread_t t) {
+    atomic_store(&ctl_ack, 0);
+    pthread_kill(t, SIGUSR1);
+    while (atomic_load(&ctl_ack) == 0) futex_wait(&ctl_ack, 0);
+}
+
+/* 11: a synchronous interrupt of a parked thread: pthread_kill, the handler, its futex
+ * acknowledgement, and the sender woken by it. */
+static int interrupt(unsigned long long iters) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL)) return error("sigaction failed", errno);
+    pthread_t t;
+    int e = pthread_create(&t, NULL, ctl_parked, NULL);
+    if (e) return error("spawn failed", e);
+    while (atomic_load(&ctl_started) == 0) futex_wait(&ctl_started, 0);
+    unsigned long long warm = iters / 10 + 1;
+    for (unsigned long long i = 0; i < warm; i++) interrupt_once(t);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) interrupt_once(t);
+    unsigned long long t1 = now_ns();
+    if (atomic_load(&ctl_ran) != warm + iters) {
+        printf("ERROR the handler ran %llu times, not %llu\n", (unsigned long long)atomic_load(&ctl_ran), warm + iters);
+        return 1;
+    }
+    result("ns_per_round_trip", (double)(t1 - t0) / (double)iters);
+    atomic_store(&ctl_stop, 1);
+    futex_wake(&ctl_stop, 1);
+    pthread_join(t, NULL);
+    return 0;
+}
+
+/* 12: what a glibc program does to keep a signal-delivered interrupt out of a section: block
+ * the one signal, then restore the old mask (two rt_sigprocmask syscalls). */
+static int defer_interrupts(unsigned long long iters) {
+    sigset_t one, old;
+    sigemptyset(&one);
+    sigaddset(&one, SIGUSR1);
+    unsigned long long warm = iters / 10 + 1;
+    for (unsigned long long i = 0; i < warm; i++) {
+        sigprocmask(SIG_BLOCK, &one, &old);
+        __asm__ volatile("" ::: "memory");
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    }
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) {
+        sigprocmask(SIG_BLOCK, &one, &old);
+        __asm__ volatile("" ::: "memory");
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    }
+    unsigned long long t1 = now_ns();
+    sigprocmask(SIG_BLOCK, NULL, &old);
+    if (sigismember(&old, SIGUSR1)) {
+        printf("ERROR SIGUSR1 is still blocked after the loop\n");
+        return 1;
+    }
+    result("ns_per_pair", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
 /* ---- the launcher ------------------------------------------------------------------------- */
 
 static int cmp_ull(const void *a, const void *b) {
@@ -580,6 +668,8 @@ int main(int argc, char **argv) {
     if (strcmp(w, "contended") == 0) return contended(num("threads", 2), iters);
     if (strcmp(w, "pingpong") == 0) return pingpong(iters);
     if (strcmp(w, "futex_pingpong") == 0) return futex_pingpong(iters);
+    if (strcmp(w, "interrupt") == 0) return interrupt(iters);
+    if (strcmp(w, "defer_interrupts") == 0) return defer_interrupts(iters);
     if (strcmp(w, "launch") == 0) return launch(iters);
     printf("ERROR unknown workload '%s'\n", w);
     return 1;

@@ -40,6 +40,8 @@ enum Who {
     /// A raw clone syscall whose child exits at once, from inline asm (C): the kernel's floor
     /// under workloads 1 and 2.
     CloneFloor,
+    /// The Boehm-Demers-Weiser collector's stop-the-world (C, libgc): workload 10's reference.
+    Bdwgc,
 }
 
 use Who::*;
@@ -51,6 +53,10 @@ const PROCESSES: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, BareExit];
 /// Workloads 1 and 2 where the raw clone has a counterpart (not the instruction counts, which
 /// valgrind takes on its own threads, nor workload 9).
 const SPAWNS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, CloneFloor];
+/// Workload 10: stopping every other thread, for a garbage collector.
+const STOPPERS: &[Who] = &[Bdwgc, Strand];
+/// Workloads 11 and 12: thread control against what a glibc program does by hand with signals.
+const SIGNALLERS: &[Who] = &[Glibc, Strand];
 
 impl Who {
     fn label(self) -> &'static str {
@@ -65,6 +71,7 @@ impl Who {
             FutexFloor => "raw futex",
             BareExit => "bare exit",
             CloneFloor => "raw clone",
+            Bdwgc => "bdwgc",
         }
     }
 
@@ -78,6 +85,7 @@ impl Who {
             Origin => (&p.origin, None),
             Strand => (&p.strand, None),
             BareExit => (&p.bare_exit, None),
+            Bdwgc => (&p.bdwgc, None),
         };
         match built {
             Ok(path) => Ok(Exe { path: path.clone(), extra: extra.into_iter().map(String::from).collect() }),
@@ -114,7 +122,7 @@ enum How {
     Syscalls { n: [u64; 2], warmup: bool, pinned: bool },
     /// perf's counters (page faults, syscalls, context switches) for one whole run (`n: None`)
     /// or per operation, as a difference like `Instructions`.
-    Perf { n: Option<[u64; 2]>, pinned: bool },
+    Perf { n: Option<[u64; 2]>, warmup: bool, pinned: bool },
     /// Spawning until a limit: the count reached and how it ended.
     Limit { address_space: Option<u64> },
 }
@@ -181,6 +189,18 @@ fn plan(quick: bool) -> Vec<Workload> {
             reference: Glibc,
             metrics: vec![metric("1 syscalls per spawn+join", "", "syscalls/op", Some(Target::AtMost(4.0)))],
         },
+        // The same count without ptrace: strace stops the spawner after each clone, so the new
+        // thread tends to run first, which changes what a spawn does (a thread that finishes
+        // while its spawner still holds a lock waits for it). perf counts the syscalls in the
+        // kernel and leaves the scheduling as it is.
+        Workload {
+            program: "spawn_join",
+            args: vec![],
+            how: How::Perf { n: Some([q(2000, 200), q(12_000, 1200)]), warmup: true, pinned: true },
+            who: SPAWNS,
+            reference: Glibc,
+            metrics: vec![metric("1 syscalls per spawn+join, pinned, counted by perf (no ptrace)", SYSCALLS, "syscalls/op", None)],
+        },
         Workload {
             program: "spawn_join",
             args: vec![],
@@ -224,7 +244,7 @@ fn plan(quick: bool) -> Vec<Workload> {
         Workload {
             program: "one_thread",
             args: vec![],
-            how: How::Perf { n: None, pinned: true },
+            how: How::Perf { n: None, warmup: false, pinned: true },
             who: PROCESSES,
             reference: Origin,
             metrics: vec![
@@ -291,7 +311,7 @@ fn plan(quick: bool) -> Vec<Workload> {
     plan.push(Workload {
         program: "pingpong",
         args: vec![],
-        how: How::Perf { n: Some([q(2000, 200), q(12_000, 1200)]), pinned: true },
+        how: How::Perf { n: Some([q(2000, 200), q(12_000, 1200)]), warmup: false, pinned: true },
         who: CONDVARS,
         reference: ParkingLot,
         metrics: vec![
@@ -375,6 +395,89 @@ fn plan(quick: bool) -> Vec<Workload> {
             metrics: vec![metric(&format!("9 spawn+join, pinned, {label}"), "ns_per_op", "ns/op", None)],
         });
     }
+    plan.extend(control_plan(quick));
+    plan
+}
+
+/// Workloads 10-12, thread control. Unpinned where the other side must run to answer (a stop
+/// or an interrupt is served by the target thread), as a collector's threads would be.
+fn control_plan(quick: bool) -> Vec<Workload> {
+    let q = |full: u64, short: u64| if quick { short } else { full };
+    let reps = repetitions(quick);
+    let mut plan = Vec::new();
+    // Parked (in a futex wait) is a collector's common case. Spinning threads compete with the
+    // stopping thread for the CPUs, and each must be scheduled to take its signal, so a stop
+    // waits for the scheduler to get round to every spinner: with 10 spinners on 2 CPUs bdwgc
+    // takes about 0.1 s per stop, and with 100 both bdwgc and strand take over a second, which
+    // measures the scheduler, not the stop (and would cost minutes); so spinning is 10 threads.
+    let stops: [(u64, bool, u64); 4] =
+        [(10, false, q(2000, 300)), (100, false, q(500, 60)), (1000, false, q(100, 15)), (10, true, q(40, 10))];
+    for (threads, spin, iters) in stops {
+        let how = if spin { "spinning" } else { "parked in a futex wait" };
+        plan.push(Workload {
+            program: "stop_world",
+            args: args(&[("threads", threads), ("iters", iters), ("spin", spin as u64)]),
+            how: How::Timed { pinned: false, reps },
+            who: STOPPERS,
+            reference: Bdwgc,
+            metrics: vec![metric(
+                &format!("10 stop-the-world + resume, {} threads {how}", report::num(threads as f64)),
+                "us_per_stop",
+                "µs/stop",
+                Some(Target::RatioAtMost(0.5)),
+            )],
+        });
+    }
+    // What a stop costs in syscalls and context switches, every thread's included: counts that
+    // hold still on a loaded machine, where the times above move with the scheduler.
+    for threads in [10, 100] {
+        plan.push(Workload {
+            program: "stop_world",
+            args: args(&[("threads", threads)]),
+            how: How::Perf { n: Some([q(100, 20), q(500, 60)]), warmup: true, pinned: false },
+            who: STOPPERS,
+            reference: Bdwgc,
+            metrics: vec![
+                metric(&format!("10 syscalls per stop-the-world + resume, {threads} parked threads"), SYSCALLS, "syscalls/stop", None),
+                metric(&format!("10 context switches per stop-the-world + resume, {threads} parked threads"), SWITCHES, "switches/stop", None),
+            ],
+        });
+    }
+    for pinned in [true, false] {
+        plan.push(Workload {
+            program: "interrupt",
+            args: args(&[("iters", q(20_000, 2000))]),
+            how: How::Timed { pinned, reps },
+            who: SIGNALLERS,
+            reference: Glibc,
+            metrics: vec![metric(
+                &format!(
+                    "11 synchronous interrupt of a parked thread, round trip, {} (strand: run_in; glibc: pthread_kill + futex ack)",
+                    if pinned { "pinned" } else { "unpinned" }
+                ),
+                "ns_per_round_trip",
+                "ns/round trip",
+                pinned.then_some(Target::RatioAtMost(1.0)),
+            )],
+        });
+    }
+    let name = "12 interrupts held off around nothing (strand: without_interrupts; glibc: sigprocmask block + restore)";
+    plan.push(Workload {
+        program: "defer_interrupts",
+        args: args(&[("iters", q(5_000_000, 500_000))]),
+        how: How::Timed { pinned: true, reps },
+        who: SIGNALLERS,
+        reference: Glibc,
+        metrics: vec![metric(&format!("{name}, pinned"), "ns_per_pair", "ns/pair", None)],
+    });
+    plan.push(Workload {
+        program: "defer_interrupts",
+        args: vec![],
+        how: How::Instructions { n: [1000, q(101_000, 11_000)], warmup: true },
+        who: SIGNALLERS,
+        reference: Glibc,
+        metrics: vec![metric(&format!("{name}, user instructions"), "", "instr/pair", None)],
+    });
     plan
 }
 
@@ -667,7 +770,7 @@ fn one_run(w: &Workload, who: Who, exe: &Exe, p: &Programs, cpu: &str) -> Result
                 .then(|| parts.iter().map(|(per, name)| format!("{name} {}", report::num(*per))).collect::<Vec<_>>().join(", "));
             Ok(Sample { values: vec![("syscalls".into(), round2(per_op))], note, typed_error: None })
         }
-        How::Perf { n, pinned } => {
+        How::Perf { n, warmup, pinned } => {
             let wrap = if pinned { Wrap::Pinned(cpu) } else { Wrap::None };
             let events = [PAGE_FAULTS, SYSCALLS, SWITCHES];
             let count = |iters: Option<u64>| {
@@ -679,7 +782,7 @@ fn one_run(w: &Workload, who: Who, exe: &Exe, p: &Programs, cpu: &str) -> Result
                 None => count(None)?.into_iter().collect(),
                 Some(n) => {
                     let (c0, c1) = (count(Some(n[0]))?, count(Some(n[1]))?);
-                    let d_ops = (n[1] - n[0]) as f64;
+                    let d_ops = (ops(n[1], warmup) - ops(n[0], warmup)) as f64;
                     events.iter().map(|e| (e.to_string(), round2((c1[*e] - c0[*e]) / d_ops))).collect()
                 }
             };

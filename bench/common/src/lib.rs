@@ -395,7 +395,7 @@ fn max_threads<R: Rt>(limit: usize, stack: Option<usize>) -> i32 {
 /// An optimisation barrier with the meaning of C's `asm volatile("" ::: "memory")`: the counter
 /// is loaded and stored on every iteration.
 #[inline(always)]
-fn memory_barrier() {
+pub fn memory_barrier() {
     // SAFETY: an empty asm statement; without `nomem` the compiler assumes it may read and
     // write any memory, which is the point.
     unsafe { core::arch::asm!("", options(nostack, preserves_flags)) };

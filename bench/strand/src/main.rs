@@ -14,6 +14,8 @@ use strand::sync::{Condvar, Mutex, MutexGuard};
 use strand::thread::{Builder, JoinHandle, SpawnError};
 use strand::{futex, syscall, Errno};
 
+mod control;
+
 strand::main!(main);
 
 #[thread_local]
@@ -133,6 +135,15 @@ fn main() -> i32 {
     for a in strand::env::args().skip(1).take(args.len()) {
         args[n] = a.to_str().unwrap_or("");
         n += 1;
+    }
+    let a = bench_common::Args::parse(&args[..n]);
+    // Thread control (workloads 10-12) has no counterpart in the other Rust competitors, so it
+    // lives here rather than in bench/common.
+    match a.workload {
+        "stop_world" => return control::stop_world(a.num("threads", 10) as usize, a.num("iters", 100), a.num("spin", 0) != 0),
+        "interrupt" => return control::interrupt(a.num("iters", 1000)),
+        "defer_interrupts" => return control::defer_interrupts(a.num("iters", 1000)),
+        _ => {}
     }
     bench_common::run::<Strand>(&args[..n], |a| match (a.get("lock").unwrap_or("strand"), a.workload) {
         ("strand", "pingpong") => Some(bench_common::run_cond::<Strand, StrandCond>(a)),

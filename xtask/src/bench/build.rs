@@ -34,6 +34,9 @@ pub struct Programs {
     pub strand: Built,
     /// bench/c/bare_exit.c: `_start` calls exit_group at once (the kernel floor of a process).
     pub bare_exit: Built,
+    /// bench/c/bdwgc.c with `gcc -O2 -pthread ... -lgc` (Debian's libgc-dev): workload 10's
+    /// reference.
+    pub bdwgc: Built,
     /// How each was built and with which versions, for the report.
     pub notes: Vec<String>,
     /// Tools that are missing (valgrind, strace, perf, taskset, prlimit), with the reason.
@@ -50,10 +53,15 @@ const TOOLS: &[(&str, &str)] = &[
     ("prlimit", "util-linux"),
 ];
 
+/// Libraries a competitor links, each checked by its header, and the Debian package for each.
+/// One missing afterwards only leaves that competitor unbuilt, with the reason.
+const LIBRARIES: &[(&str, &str)] = &[("/usr/include/gc/gc.h", "libgc-dev")];
+
 pub fn build_all() -> Result<Programs, String> {
     let x86_64 = ARCHES.iter().find(|a| a.name == "x86_64").ok_or("no x86_64 in the architecture table")?;
     setup::ensure(&[x86_64])?;
     let missing_tools = ensure_tools();
+    let missing_libraries = ensure_libraries();
     let mut notes = Vec::new();
 
     let glibc = timed("glibc (C, gcc -O2 -pthread)", build_c);
@@ -94,8 +102,21 @@ pub fn build_all() -> Result<Programs, String> {
             .into(),
     );
 
+    let bdwgc = timed("bdwgc (C, gcc -O2 -pthread -lgc)", || {
+        if let Some((_, why)) = missing_libraries.iter().find(|(h, _)| h.contains("/gc/")) {
+            return Err(why.clone());
+        }
+        gcc_linking("bench-bdwgc", "bdwgc.c", &["-O2", "-pthread"], &["-lgc"])
+    });
+    notes.push(
+        "bdwgc: bench/c/bdwgc.c against Debian's libgc-dev; its threads are created through GC_pthread_create \
+         (GC_THREADS before gc.h), and workload 10 times GC_stop_world_external + GC_start_world_external, \
+         the stop and restart a collection does around its marking, with nothing marked."
+            .into(),
+    );
+
     notes.push(versions());
-    Ok(Programs { glibc, std_gnu, std_musl, origin, strand, bare_exit, notes, missing_tools })
+    Ok(Programs { glibc, std_gnu, std_musl, origin, strand, bare_exit, bdwgc, notes, missing_tools })
 }
 
 fn timed(what: &str, f: impl FnOnce() -> Built) -> Built {
@@ -126,17 +147,38 @@ fn ensure_tools() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Installs the Debian packages of missing libraries; returns (header, why) for those still
+/// missing afterwards.
+fn ensure_libraries() -> Vec<(String, String)> {
+    let missing = || LIBRARIES.iter().filter(|(header, _)| !Path::new(header).exists());
+    let packages: Vec<&str> = missing().map(|(_, p)| *p).collect();
+    let mut why = String::new();
+    if !packages.is_empty() {
+        if let Err(e) = setup::install_debian_packages(&packages) {
+            why = e;
+        }
+    }
+    missing()
+        .map(|(header, pkg)| (header.to_string(), format!("{header} is missing (Debian package {pkg}) {why}").trim().to_string()))
+        .collect()
+}
+
 fn build_c() -> Built {
     gcc("bench-glibc", "bench.c", &["-O2", "-pthread"])
 }
 
 /// `gcc <flags> -Wall` of one file of bench/c/ into bench/target/c/<name>.
 fn gcc(name: &str, source: &str, flags: &[&str]) -> Built {
+    gcc_linking(name, source, flags, &[])
+}
+
+/// `gcc` with libraries, which must follow the source on the command line.
+fn gcc_linking(name: &str, source: &str, flags: &[&str], libs: &[&str]) -> Built {
     let dir = target_root().join("c");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let exe = dir.join(name);
     let mut c = Command::new("gcc");
-    c.args(flags).args(["-Wall", "-o"]).arg(&exe).arg(root().join("bench/c").join(source));
+    c.args(flags).args(["-Wall", "-o"]).arg(&exe).arg(root().join("bench/c").join(source)).args(libs);
     let out = run_limited(&mut c, BUILD_LIMIT)?;
     if out.status.is_none_or(|s| !s.success()) {
         return Err(format!("gcc failed: {}", last_lines(&out.stderr, 10)));
