@@ -49,6 +49,8 @@
 //!   exports that helper too.
 //! - `load_tp_u32::<OFF>()`: the 32-bit word `OFF` bytes from the thread pointer, in one load
 //!   where the ISA can address through it (x86's `%fs`/`%gs`), else `load_tp_u32_from_pointer`.
+//!   Only for words that never change once the thread runs (its tid): the x86 forms tell the
+//!   compiler the load reads no memory, so that it may be hoisted out of loops.
 //!   How the uncontended `Mutex` gets the caller's tid without an extra instruction.
 //! - `clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) -> usize`: the raw `clone`. In
 //!   the parent it returns the tid or a negated errno. Everything at and above `stack_top`

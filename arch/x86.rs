@@ -265,8 +265,11 @@ pub fn thread_pointer() -> *mut u8 {
 pub fn load_tp_u32<const OFF: isize>() -> u32 {
     let v: u32;
     // SAFETY: callers name a word of the calling thread's TLS area or control block, which
-    // lives as long as the thread.
-    unsafe { asm!("mov {0}, dword ptr gs:[{off}]", out(reg) v, off = const OFF, options(nostack, readonly, pure, preserves_flags)) };
+    // lives as long as the thread. `nomem`: callers only read words that are set before the
+    // thread's first instruction and never change (its tid), so the load may be treated as a
+    // constant of the running thread and hoisted out of a loop, as the compiler treats TLS
+    // addresses.
+    unsafe { asm!("mov {0}, dword ptr gs:[{off}]", out(reg) v, off = const OFF, options(nostack, nomem, pure, preserves_flags)) };
     v
 }
 

@@ -51,7 +51,8 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ops::Range;
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+use core::sync::atomic::fence;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 use core::time::Duration;
 
@@ -403,12 +404,24 @@ pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
         {
             let r = registry::lock();
             for t in r.iter() {
-                if ptr::eq(t, me) || t.control.stop.asked_in(e) {
+                // A thread that finished before this stop has nothing to stop (and its tid may
+                // be another thread's by now).
+                if ptr::eq(t, me) || t.control.stop.asked_in(e) || t.links.exited.load(Acquire) {
                     continue;
                 }
                 t.control.stop.ask(e);
-                let _ = signal::send_to_thread(t.tid(), control_signal());
                 added += 1;
+                // The thread may be marking itself exited right now, without the registry lock
+                // (`start::leave_registry`): it stores the mark, then checks for a request;
+                // we store the request, then check for the mark. With a full fence on both
+                // sides at least one of us sees the other, and acknowledges for it (the
+                // acknowledgement counts once whoever makes it).
+                fence(SeqCst);
+                if t.links.exited.load(Relaxed) {
+                    stop::leave(&WORLD, &t.control.stop);
+                } else {
+                    let _ = signal::send_to_thread(t.tid(), control_signal());
+                }
             }
         }
         if added == 0 {
@@ -425,7 +438,7 @@ pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
 fn wait_for_acks(n: u32, e: u32) {
     WORLD.wait_for_acks(n, RESEND_AFTER, || {
         let r = registry::lock();
-        for t in r.iter() {
+        for t in r.live() {
             if t.control.stop.unacknowledged(e) {
                 let _ = signal::send_to_thread(t.tid(), control_signal());
             }
@@ -541,7 +554,14 @@ impl Thread {
                 return Err(ControlError::Exited);
             };
             t.control.stop.ask(e);
-            let _ = signal::send_to_thread(t.tid(), control_signal());
+            // As in `stop_the_world`: a thread marking itself exited meanwhile acknowledges,
+            // or we do for it (and then report it `Exited`: it stored no context).
+            fence(SeqCst);
+            if t.links.exited.load(Relaxed) {
+                stop::leave(&WORLD, &t.control.stop);
+            } else {
+                let _ = signal::send_to_thread(t.tid(), control_signal());
+            }
             r.pin(t)
         };
         wait_for_acks(1, e);

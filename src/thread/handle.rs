@@ -244,6 +244,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// Gives back the mapping of a thread that has exited (or never ran): to the cache, or unmapped.
 /// The caller owns the mapping and its CLEARTID word is 0.
 pub(super) fn free_mapping(tcb: &Tcb) {
+    super::registry::forget(tcb);
     let (base, len) = (tcb.map_base, tcb.map_len);
     // SAFETY: the thread's tid word is clear and we own the mapping.
     if !unsafe { cache::put(base, len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) } {

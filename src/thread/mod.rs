@@ -323,6 +323,7 @@ impl Builder {
             let r = mapping.clone_thread(start::thread_start::<F, T>);
             if r.is_err() {
                 registry.unlink(mapping.tcb());
+                session::count_out(mapping.tcb());
             }
             r
         };

@@ -6,10 +6,12 @@
 //! - A spawned thread is linked before `clone` and the spawner keeps the registry lock across
 //!   `clone` (as musl does with its thread-list lock): whoever walks the list under the lock
 //!   sees every thread with its tid already set, and no thread starts unseen.
-//! - A thread unlinks itself on its way out, under the lock, in the same step that marks it
-//!   `exited` (its tid may be reused from then on). Nothing can be freed while linked: the
-//!   mapping is freed (or cached for reuse) only after the unlink and after every *pin* taken
-//!   on it is dropped (`pin`, which only a walker under the lock can take). So a `Thread` value
+//! - A thread marks itself `exited` on its way out (under its own lock, with no global lock, so
+//!   that many threads ending at once do not queue up here); walkers skip marked threads, whose
+//!   tids may be reused from then on. It stays linked until its mapping is freed: whoever frees
+//!   it (the joiner, or the detached thread itself) first unlinks it under the lock and waits
+//!   until every *pin* taken on it is dropped (`pin`, which only a walker under the lock can
+//!   take), so nothing that found it in the list reads a freed mapping. So a `Thread` value
 //!   never dereferences a control block it has not first found, by address and serial number,
 //!   in the list: a cached mapping reused by a new thread has a new serial.
 //! - The lock is an internal lock (`sync::internal`): its holder is not stopped or interrupted.
@@ -21,7 +23,7 @@ use core::cell::Cell;
 use core::ops::Range;
 use core::ptr;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicBool, AtomicU32};
 
 /// A control block's place in the registry. Only changed under the registry lock; `serial` is
 /// set once, before the thread runs.
@@ -36,6 +38,9 @@ pub(crate) struct Links {
     pins: AtomicU32,
     /// The thread's stack, lowest and one-past-highest address.
     pub(crate) stack: Cell<(usize, usize)>,
+    /// Set by the thread as it exits (with `Shared::exited`): it stays linked, marked, until its
+    /// mapping is freed, so that exiting takes no global lock.
+    pub(crate) exited: AtomicBool,
     /// Other threads borrowing this one's thread-locals (`remote_tls`); it waits for them
     /// before it destroys its thread-locals.
     pub(crate) tls_readers: AtomicU32,
@@ -50,6 +55,7 @@ impl Links {
             serial: Cell::new(0),
             pins: AtomicU32::new(0),
             stack: Cell::new((0, 0)),
+            exited: AtomicBool::new(false),
             tls_readers: AtomicU32::new(0),
         }
     }
@@ -115,7 +121,6 @@ impl Locked<'_> {
             }
         }
         self.list.len -= 1;
-        super::session::count_out(tcb);
     }
 
     /// Every linked thread, newest first.
@@ -129,6 +134,11 @@ impl Locked<'_> {
         })
     }
 
+    /// Linked threads that have not exited: the ones a request may reach.
+    pub(crate) fn live(&self) -> impl Iterator<Item = &Tcb> + '_ {
+        self.iter().filter(|t| !t.links.exited.load(Acquire))
+    }
+
     /// The linked thread `thread` names (same control block, same serial), if it is still there.
     pub(crate) fn find(&self, thread: &Thread) -> Option<&Tcb> {
         self.iter().find(|t| ptr::eq(*t, thread.tcb) && t.links.serial.get() == thread.serial)
@@ -138,10 +148,6 @@ impl Locked<'_> {
     pub(crate) fn pin(&self, tcb: &Tcb) -> Pin {
         tcb.links.pins.fetch_add(1, Relaxed);
         Pin { tcb }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.list.len
     }
 }
 
@@ -173,10 +179,16 @@ pub(crate) fn pin(thread: &Thread) -> Option<Pin> {
     Some(r.pin(t))
 }
 
-/// Called by a leaving thread after it has unlinked: returns once nobody holds a pin on it, so
-/// that its mapping may be freed. No new pin can be taken (pins are taken only on linked
-/// threads, under the lock).
-pub(crate) fn wait_for_pins(tcb: &Tcb) {
+/// Takes a finished thread out of the registry before its mapping is freed (by its joiner, or
+/// by the thread itself when detached), and waits until nobody who found it there still holds a
+/// pin on it. No new pin can be taken afterwards (pins are taken only on linked threads, under
+/// the lock).
+pub(crate) fn forget(tcb: &Tcb) {
+    lock().unlink(tcb);
+    wait_for_pins(tcb);
+}
+
+fn wait_for_pins(tcb: &Tcb) {
     let pins = &tcb.links.pins;
     loop {
         let n = pins.load(Acquire);
@@ -192,37 +204,40 @@ pub(crate) fn wait_for_pins(tcb: &Tcb) {
 pub struct ThreadInfo {
     /// Identity: tid, name, serial number.
     pub thread: Thread,
+    /// The thread has finished (its handle has not been joined or dropped yet); its tid may
+    /// already belong to another thread.
+    pub exited: bool,
     /// The thread's stack: `start` is the lowest usable address (above the guard), `end` one
     /// past the highest. For the main thread, the range its stack may grow over
     /// (RLIMIT_STACK, at most 8 MiB, below the start-up stack pointer's page).
     pub stack: Range<usize>,
 }
 
-/// Calls `f` for every thread in the registry (the calling one included), newest first, under
+/// Calls `f` for every thread in the registry (the calling one included, and finished threads
+/// whose handles have not been joined or dropped, marked `exited`), newest first, under
 /// the registry lock: `f` must not spawn or join threads, or wait for one (they would wait for
 /// the lock). Not async-signal-safe.
 pub fn for_each_thread(mut f: impl FnMut(&ThreadInfo)) {
     let r = lock();
     for t in r.iter() {
         let (lo, hi) = t.links.stack.get();
-        f(&ThreadInfo { thread: Thread::of(t), stack: lo..hi });
+        f(&ThreadInfo { thread: Thread::of(t), exited: t.links.exited.load(Acquire), stack: lo..hi });
     }
 }
 
-/// The number of threads in the registry.
+/// The number of threads in the registry that have not finished.
 pub fn thread_count() -> usize {
-    lock().len()
+    lock().live().count()
 }
 
 /// The registered thread with kernel tid `tid`, if any.
 pub fn find(tid: i32) -> Option<Thread> {
     let r = lock();
-    let found = r.iter().find(|t| t.tid() == tid).map(Thread::of);
+    let found = r.live().find(|t| t.tid() == tid).map(Thread::of);
     found
 }
 
-/// Whether `thread` has left the registry (its closure returned, it called `thread::exit`, or
-/// its spawn failed). Once true it stays true: serial numbers are never reused.
+/// Whether `thread` has finished (its closure returned, or it called `thread::exit`). Once true it stays true: serial numbers are never reused.
 pub(crate) fn has_exited(thread: &Thread) -> bool {
-    lock().find(thread).is_none()
+    lock().find(thread).is_none_or(|t| t.links.exited.load(Acquire))
 }

@@ -24,7 +24,7 @@ use crate::futex;
 use crate::sync::{Condvar, Mutex};
 use core::fmt;
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicUsize};
 use core::time::Duration;
 
@@ -42,6 +42,8 @@ pub struct Session {
     members: AtomicU32,
     /// The foreground member's tid (0: none), for the SIGINT handler to read without a lock.
     fg_tid: AtomicI32,
+    /// Threads in `terminate_others` waiting on `members`.
+    watchers: AtomicU32,
 }
 
 struct State {
@@ -105,9 +107,13 @@ pub(crate) fn count_in(tcb: &Tcb) {
 }
 
 pub(crate) fn count_out(tcb: &Tcb) {
-    let m = &tcb.session().members;
-    m.fetch_sub(1, Release);
-    futex::wake_private(m, u32::MAX);
+    let s = tcb.session();
+    // SeqCst with the same in `terminate_others`: either it sees our decrement or we see it
+    // watching, so a thread's exit costs a wake syscall only while someone waits.
+    s.members.fetch_sub(1, SeqCst);
+    if s.watchers.load(SeqCst) != 0 {
+        futex::wake_private(&s.members, u32::MAX);
+    }
 }
 
 /// The handler SIGINT runs in the routing session's foreground member (0: not routed).
@@ -153,6 +159,7 @@ impl Session {
             changed: Condvar::new(),
             members: AtomicU32::new(0),
             fg_tid: AtomicI32::new(0),
+            watchers: AtomicU32::new(0),
         }
     }
 
@@ -178,7 +185,7 @@ impl Session {
     /// Calls `f` for each member (under the registry lock: `f` must not spawn or join).
     pub fn for_each_member(&self, mut f: impl FnMut(&Thread)) {
         let r = registry::lock();
-        for t in r.iter().filter(|t| self.is(t)) {
+        for t in r.live().filter(|t| self.is(t)) {
             f(&Thread::of(t));
         }
     }
@@ -282,6 +289,7 @@ impl Session {
             }
         }
         let start = crate::time::Instant::now();
+        self.watchers.fetch_add(1, SeqCst);
         loop {
             // Cancel whoever is a member now (cancelling twice is harmless: the flag is sticky).
             let mut batch = [None::<Thread>; 64];
@@ -296,7 +304,7 @@ impl Session {
                 // One that has exited meanwhile is what we wanted anyway.
                 let _ = t.cancel();
             }
-            let m = self.members.load(Acquire);
+            let m = self.members.load(SeqCst);
             if m <= 1 {
                 break;
             }
@@ -307,6 +315,7 @@ impl Session {
             // Woken whenever a member leaves; re-cancel at most every 10 ms for newcomers.
             futex::wait_private(&self.members, m, Some((timeout - spent).min(Duration::from_millis(10))));
         }
+        self.watchers.fetch_sub(1, Relaxed);
         let mut report = TerminateReport { remaining: 0, still_running: [None; 8] };
         self.for_each_member(|t| {
             if t.tcb != me as *const Tcb {

@@ -76,6 +76,7 @@ pub(super) unsafe fn finish(tcb: &Tcb, drop_result: Option<unsafe fn(*mut u8)>) 
         // Detached and finished: hand the mapping to the cache, to be reused once the kernel has
         // cleared our CLEARTID word (that is, once we no longer run on it). If it is full, unmap
         // it ourselves.
+        registry::forget(tcb);
         // SAFETY: nothing else refers to the mapping; the word is the kernel's CLEARTID word.
         let cached = unsafe { cache::put(tcb.map_base, tcb.map_len, tcb.map_guard, tcb.map_origin_align, &tcb.ctid) };
         if !cached {
@@ -86,18 +87,18 @@ pub(super) unsafe fn finish(tcb: &Tcb, drop_result: Option<unsafe fn(*mut u8)>) 
     syscall::exit_thread(0)
 }
 
-/// Marks the thread `exited` (its tid may be reused from now on) and takes it out of the
-/// registry in one step, then waits until nobody who found it there still reads its control
-/// block, so that the mapping may be freed from here on.
+/// Marks the thread `exited` (its tid may be reused from now on): requests stop reaching it, a
+/// stop waiting for it counts it as acknowledged, a synchronous call waiting for it fails, and
+/// its session counts it out. It stays in the registry until its mapping is freed
+/// (`registry::forget`).
 fn leave_registry(tcb: &Tcb) {
-    {
-        let mut registry = registry::lock();
-        let mut shared = tcb.shared.lock();
-        shared.exited = true;
-        registry.unlink(tcb);
-        control::registry_leave(tcb);
-    }
-    registry::wait_for_pins(tcb);
+    let mut shared = tcb.shared.lock();
+    shared.exited = true;
+    tcb.links.exited.store(true, core::sync::atomic::Ordering::Release);
+    // Pairs with the fence in `stop_the_world` (see there): mark first, then look for a request.
+    core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+    control::registry_leave(tcb);
+    super::session::count_out(tcb);
 }
 
 /// The end of a detached thread whose mapping the cache did not take: free the mapping we run
