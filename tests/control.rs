@@ -175,10 +175,20 @@ fn check_name(t: &Thread) {
 }
 
 fn registry_forgets_threads_that_exit() -> TestResult {
+    static GO: Gate = Gate::new();
     let before = thread::thread_count();
-    let h = thread::spawn(|| thread::current()).map_err(err)?;
+    // Held until it has been found: a thread that has finished is no longer found by tid (its
+    // tid may be another thread's by then).
+    let h = thread::spawn(|| {
+        GO.wait();
+        thread::current()
+    })
+    .map_err(err)?;
     let t = h.thread();
     check_eq!(thread::find(t.tid()), Some(t));
+    check!(!t.has_exited());
+    check_eq!(thread::thread_count(), before + 1);
+    GO.open();
     let inside = h.join()?;
     check_eq!(inside, t);
     check!(t.has_exited());
