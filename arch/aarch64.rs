@@ -8,7 +8,6 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
-use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
 pub use linux_raw_sys as sys;
@@ -217,26 +216,7 @@ unsafe extern "C" fn restore_rt() -> ! {
 const UC_SP: usize = 176 + 8 + 31 * 8;
 const UC_PC: usize = UC_SP + 8;
 
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const c_void) -> usize {
-    // SAFETY: per the contract, `pc` is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const c_void) -> usize {
-    // SAFETY: as for context_pc (`sp`).
-    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
-pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
-    // SAFETY: as for context_pc; rt_sigreturn loads `pc` from here.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
-}
+context_words!(UC_PC, UC_SP);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). AAPCS64: `cancel` in `x0`,
 /// `nr` in `x1`, `a1..a6` in `x2..x7`; a leaf with no frame, so the range needs no prologue or

@@ -332,6 +332,37 @@ pub mod exit_stack {
     }
 }
 
+/// `context_pc`, `context_sp` and `set_context_pc` for an ABI whose signal context holds the
+/// interrupted PC and SP as plain machine words at the byte offsets `$pc` and `$sp` of the
+/// ucontext (each file names its header for them). ABIs with another shape (sparc64's next-PC,
+/// mips o32's 64-bit fields) write the three themselves.
+#[allow(unused_macros)] // sparc64 and mips write their own
+macro_rules! context_words {
+    ($pc:expr, $sp:expr) => {
+        /// # Safety
+        /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+        pub unsafe fn context_pc(uc: *const core::ffi::c_void) -> usize {
+            // SAFETY: per the contract, the saved PC is an aligned word inside the ucontext.
+            unsafe { uc.byte_add($pc).cast::<usize>().read() }
+        }
+
+        /// # Safety
+        /// As for [`context_pc`].
+        pub unsafe fn context_sp(uc: *const core::ffi::c_void) -> usize {
+            // SAFETY: as for context_pc (the saved SP).
+            unsafe { uc.byte_add($sp).cast::<usize>().read() }
+        }
+
+        /// # Safety
+        /// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and
+        /// stack (rt_sigreturn loads the PC from this word).
+        pub unsafe fn set_context_pc(uc: *mut core::ffi::c_void, pc: usize) {
+            // SAFETY: as for context_pc.
+            unsafe { uc.byte_add($pc).cast::<usize>().write(pc) }
+        }
+    };
+}
+
 /// The three labels of the arch file's `syscall_cp`, declared global and hidden (one definition
 /// in the image, resolved without a dynamic symbol), for its `naked_asm!` to begin with.
 macro_rules! cp_labels {

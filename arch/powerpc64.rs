@@ -17,7 +17,6 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
-use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 pub use linux_raw_sys as sys;
@@ -314,27 +313,8 @@ const UC_GPR: usize = 168 + 64;
 const UC_SP: usize = UC_GPR + 8;
 const UC_PC: usize = UC_GPR + 32 * 8;
 
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const c_void) -> usize {
-    // SAFETY: per the contract, `gp_regs[PT_NIP]` is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const c_void) -> usize {
-    // SAFETY: as for context_pc (`gp_regs[1]`).
-    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
-pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
-    // SAFETY: as for context_pc; rt_sigreturn loads the NIP from here
-    // (arch/powerpc/kernel/signal_64.c, `restore_sigcontext`).
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
-}
+// rt_sigreturn loads the NIP from UC_PC (arch/powerpc/kernel/signal_64.c, `restore_sigcontext`).
+context_words!(UC_PC, UC_SP);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). ELFv2: `cancel` in `r3`, `nr`
 /// in `r4`, `a1..a6` in `r5..r10`. A leaf with no frame and no TOC use, so the range needs no

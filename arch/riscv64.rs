@@ -7,7 +7,6 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
-use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 pub use linux_raw_sys as sys;
@@ -209,26 +208,7 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 const UC_PC: usize = 176;
 const UC_SP: usize = 176 + 2 * 8;
 
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const c_void) -> usize {
-    // SAFETY: per the contract, `pc` is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const c_void) -> usize {
-    // SAFETY: as for context_pc (`sp`).
-    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
-pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
-    // SAFETY: as for context_pc; rt_sigreturn loads `pc` from here.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
-}
+context_words!(UC_PC, UC_SP);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). `cancel` in `a0`, `nr` in `a1`,
 /// `a1..a6` in `a2..a7`; the syscall wants the number in `a7`, so `nr` waits in `t1`. A leaf

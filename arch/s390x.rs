@@ -9,7 +9,6 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
-use core::ffi::c_void;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
 pub use linux_raw_sys as sys;
@@ -248,27 +247,9 @@ unsafe extern "C" fn restore_rt() -> ! {
 const UC_PC: usize = 40 + 8;
 const UC_SP: usize = 40 + 16 + 15 * 8;
 
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const c_void) -> usize {
-    // SAFETY: per the contract, `psw.addr` is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const c_void) -> usize {
-    // SAFETY: as for context_pc (`gprs[15]`).
-    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
-pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
-    // SAFETY: as for context_pc; rt_sigreturn loads `psw.addr` from here (and keeps the
-    // addressing mode from `psw.mask`, arch/s390/kernel/signal.c `restore_sigregs`).
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
-}
+// rt_sigreturn loads `psw.addr` from UC_PC and keeps the addressing mode from `psw.mask`
+// (arch/s390/kernel/signal.c, `restore_sigregs`), so writing the address alone is enough.
+context_words!(UC_PC, UC_SP);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). s390x ELF ABI: `cancel` in
 /// `r2`, `nr` in `r3`, `a1..a3` in `r4..r6`, `a4..a6` in the caller's parameter area at

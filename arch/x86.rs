@@ -13,7 +13,6 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
-use core::ffi::c_void;
 use core::sync::atomic::{AtomicU32, Ordering};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area, SA_RESTORER};
 
@@ -383,26 +382,7 @@ unsafe extern "C" fn restore_rt() -> ! {
 const UC_SP: usize = 20 + 7 * 4;
 const UC_PC: usize = 20 + 14 * 4;
 
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const c_void) -> usize {
-    // SAFETY: per the contract, `ip` is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const c_void) -> usize {
-    // SAFETY: as for context_pc (`sp`).
-    unsafe { uc.byte_add(UC_SP).cast::<usize>().read() }
-}
-
-/// # Safety
-/// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
-pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
-    // SAFETY: as for context_pc; rt_sigreturn loads `ip` from here.
-    unsafe { uc.byte_add(UC_PC).cast::<usize>().write(pc) }
-}
+context_words!(UC_PC, UC_SP);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). cdecl: every argument on the
 /// stack, `cancel` at 4(%esp). The prologue saves the callee-saved `ebx, esi, edi, ebp` that

@@ -108,7 +108,7 @@ impl Drop for NoCancel {
 
 impl Thread {
     /// Asks the thread to stop: its next cancellation point (or the one it is blocked in)
-    /// returns `Cancelled`. Returns at once. `Exited` if it has left the registry.
+    /// returns `Cancelled`. Returns at once. `Exited` if it has finished.
     pub fn cancel(&self) -> Result<(), super::ControlError> {
         super::control::ensure_installed()?;
         let pin = registry::pin(self).ok_or(super::ControlError::Exited)?;

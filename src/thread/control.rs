@@ -29,7 +29,7 @@
 //!
 //! `WORLD`'s epoch is odd while a stop is in progress and even otherwise. A stop asks each
 //! target to stop in epoch `e` (`stop.ask(e)`); the target acknowledges `e` once, and sleeps
-//! until the epoch is no longer `e`. A thread that leaves the registry while asked acknowledges
+//! until the epoch is no longer `e`. A thread that finishes while asked acknowledges
 //! on its way out (`registry_leave`), so a stop never waits for a thread that has gone. Those
 //! steps and the sections' bookkeeping are `stop.rs`, written against `sync::atomic_wait` so
 //! that the host checker (`check/`) model-checks them; this file sends the signals.
@@ -299,8 +299,8 @@ fn serve(c: &Control, uc: *mut c_void) {
     }
 }
 
-/// Called by a thread leaving the registry (under the registry lock, in the step that marks it
-/// `exited`): acknowledges a stop it was asked for, since it will not run Rust code that
+/// Called by a finishing thread in the step that marks it `exited` (under its own lock; a
+/// stopper that races it acknowledges for it, see `stop_the_world`): acknowledges a stop it was asked for, since it will not run Rust code that
 /// matters to a stopper any more, and fails a synchronous call nobody will run.
 pub(crate) fn registry_leave(tcb: &Tcb) {
     let c = &tcb.control;
@@ -325,7 +325,7 @@ static STOPPER: Mutex<()> = Mutex::new(());
 /// Why a thread-control request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlError {
-    /// The thread has left the registry (its tid may belong to another thread by now).
+    /// The thread has finished (its tid may belong to another thread by now).
     Exited,
     /// The calling thread cannot do this to itself (suspend itself, say).
     SelfTarget,
@@ -482,7 +482,7 @@ impl WorldStopped {
             match next {
                 Some((t, s)) => {
                     cursor = t;
-                    // A thread that left the registry while asked acknowledged with no context:
+                    // A thread that finished while asked acknowledged with no context:
                     // it is gone, not stopped.
                     if !s.context.is_null() {
                         f(&s);
@@ -537,7 +537,7 @@ impl Drop for Suspended {
 
 impl Thread {
     /// Suspends this thread (see `stop_the_world`, of which this is the one-thread case) and
-    /// returns once it has acknowledged. `Exited` if it has left the registry (or leaves it
+    /// returns once it has acknowledged. `Exited` if it has finished (or finishes
     /// before stopping); `SelfTarget` for the calling thread.
     pub fn suspend(&self) -> Result<Suspended, ControlError> {
         if ptr::eq(self.tcb, Tcb::current()) {
@@ -628,7 +628,7 @@ impl Thread {
     /// deadlocks), and it must not run for long (every signal but the synchronous ones is
     /// blocked while it runs). A suspended or stopped thread runs it only when resumed.
     ///
-    /// `Exited` if the thread has left the registry, or leaves it before it takes the call.
+    /// `Exited` if the thread has finished, or finishes before it takes the call.
     pub fn run_in<F: FnOnce() + Send>(&self, f: F) -> Result<(), ControlError> {
         self.run_in_inner(f, None)
     }
@@ -693,7 +693,7 @@ impl Thread {
 
     /// Queues `f` to run in this thread's control signal handler and returns at once (the
     /// thread runs its queue in order; see `run_in` for what `f` may do). `QueueFull` when
-    /// `QUEUE_LEN` calls are already waiting; `Exited` if the thread has left the registry. A
+    /// `QUEUE_LEN` calls are already waiting; `Exited` if the thread has finished. A
     /// thread that exits before it gets to its queue drops what is left in it.
     pub fn interrupt(&self, f: fn()) -> Result<(), ControlError> {
         ensure_installed()?;

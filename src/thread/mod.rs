@@ -62,11 +62,13 @@
 //!
 //! The registry (`registry.rs`) follows the same steps: the spawner links the new control
 //! block before `clone` and holds the registry lock across it (so a stop-the-world never misses
-//! a starting thread); the thread, once its closure has returned, marks itself `exited` and
-//! unlinks itself in one step under that lock (`start.rs`, `leave_registry`), then waits until
-//! nobody who found it in the registry still holds a pin on it. Only after that does the exit
-//! decision run, so nothing that reaches a thread through the registry ever reads a freed or
-//! reused mapping. Thread control (`control.rs`) reaches threads only through the registry.
+//! a starting thread); the thread, once its closure has returned, only marks itself `exited`
+//! under its own lock (`start.rs`, `leave_registry`: no global lock, so many threads can end at
+//! once), and walkers skip it from then on. It stays linked until its mapping is freed: whoever
+//! frees it (the handle's `free_mapping`, or the detached thread itself) first unlinks it and
+//! waits until nobody who found it in the registry still holds a pin on it
+//! (`registry::forget`), so nothing that reaches a thread through the registry ever reads a
+//! freed or reused mapping. Thread control (`control.rs`) reaches threads only through the registry.
 //!
 //! The main thread's control block lives in a mapping of its own that is never freed
 //! (`init_main_thread`); it is the registry's first member.
@@ -82,9 +84,9 @@
 //!    while running hooks register new ones, at most `EXIT_HOOK_ROUNDS` rounds
 //!    (`exit_hooks.rs`). The thread is still wholly itself here: its tid, name, lock and
 //!    thread-locals all work (values already destroyed answer `Err(AccessError::Destroyed)`).
-//! 3. `exited` is set under the Tcb's lock and the thread leaves the registry, in one step
-//!    (`leave_registry`); it waits until no pin on it is left; then the exit/detach decision
-//!    (`lifecycle.rs`).
+//! 3. `exited` is set under the Tcb's lock and in the registry entry (`leave_registry`); then
+//!    the exit/detach decision (`lifecycle.rs`). The entry is removed by whoever frees the
+//!    mapping (step 6), after the last pin on it is dropped.
 //! 4. If the thread owns its mapping (it was detached), it drops its result (if any), then runs
 //!    the hooks that drop registered (usually none).
 //! 5. A scoped thread counts itself out of its scope (`scope::thread_done`).
@@ -386,7 +388,7 @@ impl Thread {
         self.serial
     }
 
-    /// Whether the thread has left the registry: it has finished (or called `thread::exit`).
+    /// Whether the thread has finished: it has finished (or called `thread::exit`).
     pub fn has_exited(&self) -> bool {
         registry::has_exited(self)
     }

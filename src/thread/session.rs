@@ -6,7 +6,7 @@
 //! spawned thread to its spawner's, or to the one its `Builder::session` names. Membership is
 //! recorded in the thread's control block before `clone` (so a thread spawned while the
 //! session is being terminated cannot escape it, SBCL's FIXME) and counted until the thread
-//! leaves the registry. Sessions are `'static` (no allocation): `static S: Session =
+//! finishes. Sessions are `'static` (no allocation): `static S: Session =
 //! Session::new();`.
 //!
 //! With `route_sigint(handler)`, a SIGINT (Ctrl-C), whichever thread the kernel delivers it

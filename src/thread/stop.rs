@@ -15,7 +15,7 @@
 //! to stop in epoch `e` (`Request::ask`); the target acknowledges `e` once, and sleeps until the
 //! epoch is no longer `e` (not merely until it is even: a thread slow to wake from one stop
 //! must not sleep on through the next, whose stopper waits for it to acknowledge again). A
-//! thread that leaves the registry while asked acknowledges on its way out (`leave`), so a stop
+//! thread that finishes while asked acknowledges on its way out (`leave`), so a stop
 //! never waits for a thread that has gone.
 
 use crate::sync::atomic_wait::futex::{self, WaitResult};
@@ -139,8 +139,8 @@ pub fn stop_here(w: &World, r: &Request, expose: impl FnOnce(), hide: impl FnOnc
     false
 }
 
-/// Called by a thread leaving the registry (under the registry lock, in the step that marks it
-/// `exited`): acknowledges a stop it was asked for, since it will not run code that matters to
+/// Called by a finishing thread in the step that marks it `exited` (under its own lock; a
+/// stopper that races it acknowledges for it, see `stop_the_world`): acknowledges a stop it was asked for, since it will not run code that matters to
 /// a stopper any more. It has stored no context, so a stopper sees it as gone, not stopped.
 pub fn leave(w: &World, r: &Request) {
     let e = r.req.load(Acquire);
