@@ -5,6 +5,15 @@
 //! `regs[0..5]` and stores the result in `regs[0]`). The kernel restores every other general
 //! register on return (arch/arm64/kernel/entry.S, `kernel_exit`), so only `x0` is clobbered.
 //! Errors come back as `-4095..=-1` in `x0`, which is already strand's convention.
+//!
+//! Two ABIs use this file: `aarch64` (little-endian) and `aarch64_be` (big-endian, the kernel's
+//! CONFIG_CPU_BIG_ENDIAN, arch/arm64/Kconfig). Byte order changes how memory holds a value, not
+//! the registers, the syscall convention, the ELF relocation types (AAELF64 defines them for both
+//! byte orders) or any struct layout the kernel shares (arch/arm64/include/uapi/asm/*.h have no
+//! endian conditionals). Everything here that touches memory reads or writes whole native words
+//! of the same width the kernel uses: the 32-bit cancel flag (`ldr w9`), the 64-bit `pc`/`sp`
+//! and the `unsigned long` sigset of the ucontext (`SigSet` is made of `usize` words for this
+//! reason), and the `struct sigaction` words; nothing picks a byte or a half out of a wider word.
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
@@ -215,8 +224,11 @@ unsafe extern "C" fn restore_rt() -> ! {
 /// `fault_address, regs[31], sp, pc, pstate, ...`).
 const UC_SP: usize = 176 + 8 + 31 * 8;
 const UC_PC: usize = UC_SP + 8;
+/// `uc_sigmask`, after `uc_flags`, `uc_link` and `uc_stack` (same header); `rt_sigreturn`
+/// restores the mask from here (arch/arm64/kernel/signal.c, `restore_sigframe`).
+const UC_SIGMASK: usize = 16 + 24;
 
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). AAPCS64: `cancel` in `x0`,
 /// `nr` in `x1`, `a1..a6` in `x2..x7`; a leaf with no frame, so the range needs no prologue or

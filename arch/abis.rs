@@ -8,7 +8,8 @@
 //   cargo settings (runner, linker, rustflags) it writes into `.cargo/config.toml`;
 // - `.ci/run`, through `cargo xtask test --arch all`.
 //
-// Adding an ABI: its file in `arch/`, one row here, and its runner's package if it is new.
+// Adding an ABI: its file in `arch/`, one row here, and its runner's package if it is new. An ABI
+// that differs from one here only in byte order names that ABI's file (mipsel, powerpc64le).
 // Keep this file plain data with no `use` lines: it is included into three crates.
 
 /// How executables for an ABI are linked.
@@ -74,11 +75,37 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
     },
     Abi {
+        name: "i586",
+        // The same kernel ABI as i686 (x86.rs), for CPUs without SSE2: floating point on x87 only,
+        // and no `mfence`/`lfence` (a SeqCst fence is a locked read-modify-write).
+        triple: "i586-unknown-linux-musl",
+        also: &["i586-unknown-linux-gnu"],
+        file: "x86.rs",
+        qemu: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
         name: "aarch64",
         triple: "aarch64-unknown-linux-musl",
         also: &["aarch64-unknown-linux-gnu"],
         file: "aarch64.rs",
         qemu: Some("qemu-aarch64"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "aarch64_be",
+        // Big-endian aarch64: the same kernel ABI as aarch64 (aarch64.rs; the kernel's
+        // CONFIG_CPU_BIG_ENDIAN changes data byte order only, not registers or struct layouts).
+        triple: "aarch64_be-unknown-linux-musl",
+        also: &["aarch64_be-unknown-linux-gnu"],
+        file: "aarch64.rs",
+        qemu: Some("qemu-aarch64_be"),
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -119,6 +146,19 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
     },
     Abi {
+        name: "powerpc64le",
+        // ELFv2, as powerpc64's row, in the other byte order (little-endian ppc64 has only ever
+        // been ELFv2, the -gnu triple included).
+        triple: "powerpc64le-unknown-linux-musl",
+        also: &["powerpc64le-unknown-linux-gnu"],
+        file: "powerpc64.rs",
+        qemu: Some("qemu-ppc64le"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
         name: "sparc64",
         triple: "sparc64-unknown-linux-gnu",
         also: &[],
@@ -140,6 +180,18 @@ pub const ABIS: &[Abi] = &[
         also: &["mips-unknown-linux-gnu"],
         file: "mips.rs",
         qemu: Some("qemu-mips"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: true,
+    },
+    Abi {
+        name: "mipsel",
+        // mips o32 as the row above, little-endian.
+        triple: "mipsel-unknown-linux-musl",
+        also: &["mipsel-unknown-linux-gnu"],
+        file: "mips.rs",
+        qemu: Some("qemu-mipsel"),
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],

@@ -1,4 +1,19 @@
-//! mips o32, big-endian (SYSV MIPS psABI, o32 calling convention; Linux o32 syscall convention).
+//! mips o32 (SYSV MIPS psABI, o32 calling convention; Linux o32 syscall convention), in both byte
+//! orders: `mips` (big-endian) and `mipsel` (little-endian) rows of `arch/abis.rs` share this
+//! file. The kernel ABI is the same for both (one arch/mips tree, one syscall_o32.tbl, one set
+//! of uapi headers); what could differ by byte order, and why nothing here does:
+//! - a 64-bit syscall argument split over two 32-bit registers (o32 passes it in an aligned
+//!   even/odd pair in memory order, so high word first on big-endian and low word first on
+//!   little-endian: musl's arch/mips/syscall_arch.h, `__SYSCALL_LL_E` and `__SYSCALL_LL_O`):
+//!   strand makes no such call (`mmap2` takes a 32-bit page offset, the time64 calls take
+//!   pointers to structs);
+//! - 64-bit fields read as 32-bit words: the o32 `struct sigcontext` keeps each register in an
+//!   `unsigned long long` whose low half is at +4 on big-endian and +0 on little-endian; the
+//!   context accessors below read and write the whole `u64`, so the order never matters;
+//! - data the code emits and reads back (`_start`'s `.gpword`/`.4byte` words, the GOT, ELF
+//!   headers) is written by the assembler and linker in the target's byte order and read with
+//!   `lw`/native loads in the same order; `sigset_t` is an array of `unsigned long` words, the
+//!   same on both (`SigSet`).
 //!
 //! Syscalls: `syscall` with the number in `$2` (v0) and arguments in `$4..$7` (a0..a3); the 5th
 //! and 6th arguments go on the user stack at 16($sp) and 20($sp), in the slots after the 16-byte
@@ -38,7 +53,7 @@
 //! slots), so they are written without delay slots; `_start` uses `noreorder` and fills its own.
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
-use crate::syscall::SigSet;
+use crate::signal::SigSet;
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
@@ -56,10 +71,14 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
+    /// mips o32 uids were always 32 bits: there is no `getuid32` (arch/mips/kernel/syscalls/syscall_o32.tbl).
+    pub const GETUID: usize = g::__NR_getuid as usize;
     /// The 32-bit-time originals, for kernels (or seccomp profiles) without the time64 ones.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
 /// `R_MIPS_REL32` (S + A, with S the load bias for a local symbol) (MIPS psABI, "Relocation
@@ -661,10 +680,16 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 /// `uc_stack` (o32: 12 bytes), then `uc_mcontext`, 8-byte aligned at 24, the o32
 /// `struct sigcontext` (uapi/asm/sigcontext.h, `_MIPS_SIM_ABI32`: `sc_regmask, sc_status`, then
 /// `unsigned long long sc_pc` at 8 and `sc_regs[32]` at 16). The registers are 64-bit fields
-/// even on o32 (big-endian: the 32-bit value is the low word, at +4); the stack pointer is
-/// `$29`.
+/// even on o32 (the 32-bit value is the low word: at +4 on big-endian, at +0 on little-endian;
+/// the accessors below move whole `u64`s, so they hold for both); the stack pointer is `$29`.
 const UC_PC: usize = 24 + 8;
 const UC_SP: usize = 24 + 16 + 29 * 8;
+/// `uc_sigmask` follows `uc_mcontext` (same header): the o32 `struct sigcontext` is 592 bytes
+/// (`sc_regmask, sc_status, sc_pc, sc_regs[32], sc_fpregs[32]` to 528, five `unsigned int` to
+/// 548, padded to 552 for `sc_mdhi, sc_mdlo`, then six 32-bit `sc_hi1..sc_lo3`). o32's
+/// `sigset_t` is 128 bits, four 32-bit words, as `SigSet`. `rt_sigreturn` restores the mask
+/// from here (arch/mips/kernel/signal.c, `sys_rt_sigreturn`: `frame->rs_uc.uc_sigmask`).
+const UC_SIGMASK: usize = 24 + 592;
 
 /// # Safety
 /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
@@ -688,6 +713,14 @@ pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
     // SAFETY: as for context_pc; rt_sigreturn loads `cp0_epc` from here
     // (arch/mips/kernel/signal.c, `restore_sigcontext`).
     unsafe { uc.byte_add(UC_PC).cast::<u64>().write(pc as i32 as i64 as u64) }
+}
+
+/// # Safety
+/// As for [`context_pc`]; what is written there becomes the thread's mask when the handler
+/// returns.
+pub unsafe fn context_sigmask(uc: *mut c_void) -> *mut SigSet {
+    // SAFETY: per the contract, `uc_sigmask` is an aligned `sigset_t` inside the ucontext.
+    unsafe { uc.byte_add(UC_SIGMASK).cast() }
 }
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). o32: `cancel` in `$4`, `nr` in

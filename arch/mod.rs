@@ -4,8 +4,9 @@
 //! Which file is compiled is decided by the ABI table, `arch/abis.rs`: `build.rs` looks the
 //! target triple up there (exact match, so x32 can never fall into `x86_64.rs`, nor thumb into
 //! an arm file) and includes that row's file as `imp`. Adding an ABI touches three places: its
-//! file here, its row in `abis.rs`, and its runner's package if that is new. The README's
-//! "Adding an ABI" section walks through it.
+//! file here (or, for an ABI that differs from another only in byte order, that ABI's file:
+//! mipsel uses `mips.rs`, powerpc64le `powerpc64.rs`), its row in `abis.rs`, and its runner's
+//! package if that is new. The README's "Adding an ABI" section walks through it.
 //!
 //! Every file provides the same contract; generic code in `src/` uses nothing else:
 //!
@@ -21,10 +22,12 @@
 //!   o32 arguments 5 and 6), and moves registers Rust reserves (thumb `r7`, sparc `%g1`, mips
 //!   `$at`, x86 `esi`/`ebp`) by hand inside the template.
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
-//!   `CLOCK_NANOSLEEP` (the 64-bit-time variants on 32-bit ABIs) and `MMAP` (with `mmap_raw`).
+//!   `CLOCK_NANOSLEEP`, `RT_SIGTIMEDWAIT` (the 64-bit-time variants on 32-bit ABIs), `GETUID`
+//!   (`getuid32` where the plain one is 16-bit) and `MMAP` (with `mmap_raw`).
 //!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
 //!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
-//!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`: `Some(number)` of the
+//!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`,
+//!   `RT_SIGTIMEDWAIT_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
 //! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself
 //!   (mips: R_MIPS_REL32, which lld writes with no symbol for a static-pie's local addresses).
@@ -78,6 +81,12 @@
 //!   third argument, and where the thread resumes when the handler returns. That argument is a
 //!   `ucontext` everywhere but sparc64, where it points at the siginfo, followed by the saved
 //!   `pt_regs`.
+//! - `context_sigmask(uc) -> *mut SigSet`: in the same context, the `sigset_t` that
+//!   `rt_sigreturn` makes the thread's mask when the handler returns (the mask it had when the
+//!   signal arrived): `uc_sigmask` of the ABI's `struct ucontext`, or on sparc64 the `mask` of
+//!   the rt signal frame. Reading it gives the interrupted thread's mask; writing it changes
+//!   the mask the thread goes on with, which a mask change made inside the handler cannot do
+//!   (sigreturn overwrites it).
 //! - `syscall_cp(cancel, nr, a1..a6) -> usize`: the cancellable syscall (musl's `__syscall_cp`),
 //!   a naked `unsafe extern "C" fn` (a naked function needs an explicit ABI). Between the global labels `__strand_cp_begin` and `__strand_cp_end` (right
 //!   after the syscall instruction) it only tests `*cancel`, branching to `__strand_cp_cancel`
@@ -91,7 +100,7 @@
 
 pub use crate::tls::{TlsAbi, TlsVariant};
 
-use crate::syscall::SigSet;
+use crate::signal::SigSet;
 
 /// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
 /// register arguments (every 64-bit ABI; each ABI's own numbers come from its `sys`). An arch
@@ -103,7 +112,11 @@ pub mod nr_native {
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
     pub const MMAP: usize = g::__NR_mmap as usize;
     /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
+    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
+    /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c).
+    pub const GETUID: usize = g::__NR_getuid as usize;
     pub const FUTEX_TIME32: Option<usize> = None;
+    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
     pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
 }
@@ -148,7 +161,7 @@ impl Sigaction {
 /// whose layout is one of these calls the matching function from its `rt_sigaction`.
 pub mod sigaction {
     use super::{imp, Sigaction};
-    use crate::syscall::SigSet;
+    use crate::signal::SigSet;
 
     /// `{handler, flags, restorer, mask}`: x86, arm, aarch64, powerpc, s390, m68k (each
     /// kernel's arch/*/include/uapi/asm/signal.h, or include/linux/signal_types.h with
@@ -332,13 +345,14 @@ pub mod exit_stack {
     }
 }
 
-/// `context_pc`, `context_sp` and `set_context_pc` for an ABI whose signal context holds the
-/// interrupted PC and SP as plain machine words at the byte offsets `$pc` and `$sp` of the
-/// ucontext (each file names its header for them). ABIs with another shape (sparc64's next-PC,
-/// mips o32's 64-bit fields) write the three themselves.
+/// `context_pc`, `context_sp`, `set_context_pc` and `context_sigmask` for an ABI whose signal
+/// context holds the interrupted PC and SP as plain machine words at the byte offsets `$pc` and
+/// `$sp` of the ucontext, and the saved mask at `$mask` (each file names its header for them).
+/// ABIs with another shape (sparc64's next-PC, mips o32's 64-bit fields) write the four
+/// themselves.
 #[allow(unused_macros)] // sparc64 and mips write their own
 macro_rules! context_words {
-    ($pc:expr, $sp:expr) => {
+    ($pc:expr, $sp:expr, $mask:expr) => {
         /// # Safety
         /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
         pub unsafe fn context_pc(uc: *const core::ffi::c_void) -> usize {
@@ -359,6 +373,15 @@ macro_rules! context_words {
         pub unsafe fn set_context_pc(uc: *mut core::ffi::c_void, pc: usize) {
             // SAFETY: as for context_pc.
             unsafe { uc.byte_add($pc).cast::<usize>().write(pc) }
+        }
+
+        /// # Safety
+        /// As for [`context_pc`]; what is written there becomes the thread's mask when the
+        /// handler returns (rt_sigreturn restores it; SIGKILL and SIGSTOP are dropped).
+        pub unsafe fn context_sigmask(uc: *mut core::ffi::c_void) -> *mut crate::signal::SigSet {
+            // SAFETY: per the contract, the saved mask is an aligned `sigset_t` inside the
+            // ucontext.
+            unsafe { uc.byte_add($mask).cast() }
         }
     };
 }

@@ -1,5 +1,11 @@
-//! powerpc64, big-endian, ELFv2 (64-Bit ELF V2 ABI Specification, Power Architecture; Linux
-//! syscall convention).
+//! powerpc64, ELFv2 (64-Bit ELF V2 ABI Specification, Power Architecture; Linux syscall
+//! convention), in both byte orders: the `powerpc64` (big-endian) and `powerpc64le`
+//! (little-endian) rows of `arch/abis.rs` share this file. The ELFv2 ABI specification gives
+//! both byte orders one calling convention, stack frame, TOC and TLS model, and the kernel's
+//! syscall, clone, sigaction and ucontext layouts come from one arch/powerpc tree for both
+//! (arch/powerpc/include/uapi/asm/signal.h, ucontext.h and sigcontext.h have no byte-order
+//! case). Nothing here reads part of a word: registers are moved whole, the ucontext is read as
+//! 64-bit words, and `syscall_cp` loads the 32-bit `cancel` word with `lwz` from its own address.
 //!
 //! Syscalls: `sc` with the number in `r0`, arguments in `r3..r8`, the result in `r3`
 //! (Documentation/arch/powerpc/syscall64-abi.rst). On failure the kernel sets CR0.SO and leaves a
@@ -312,9 +318,12 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 const UC_GPR: usize = 168 + 64;
 const UC_SP: usize = UC_GPR + 8;
 const UC_PC: usize = UC_GPR + 32 * 8;
+/// `uc_sigmask`, after `uc_flags`, `uc_link` and `uc_stack` (same header); `rt_sigreturn`
+/// restores the mask from here (arch/powerpc/kernel/signal_64.c, `rt_sigreturn`).
+const UC_SIGMASK: usize = 16 + 24;
 
 // rt_sigreturn loads the NIP from UC_PC (arch/powerpc/kernel/signal_64.c, `restore_sigcontext`).
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). ELFv2: `cancel` in `r3`, `nr`
 /// in `r4`, `a1..a6` in `r5..r10`. A leaf with no frame and no TOC use, so the range needs no

@@ -207,8 +207,11 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 /// `struct user_regs_struct` (uapi/asm/ptrace.h: `pc, ra, sp, ...`).
 const UC_PC: usize = 176;
 const UC_SP: usize = 176 + 2 * 8;
+/// `uc_sigmask`, after `uc_flags`, `uc_link` and `uc_stack` (same header); `rt_sigreturn`
+/// restores the mask from here (arch/riscv/kernel/signal.c, `rt_sigreturn`).
+const UC_SIGMASK: usize = 16 + 24;
 
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). `cancel` in `a0`, `nr` in `a1`,
 /// `a1..a6` in `a2..a7`; the syscall wants the number in `a7`, so `nr` waits in `t1`. A leaf

@@ -246,10 +246,15 @@ unsafe extern "C" fn restore_rt() -> ! {
 /// address: the addressing-mode bits (EA, BA) live in `psw.mask`, which is left alone.
 const UC_PC: usize = 40 + 8;
 const UC_SP: usize = 40 + 16 + 15 * 8;
+/// `uc_sigmask` follows `uc_mcontext` (same header). `_sigregs` is 344 bytes
+/// (uapi/asm/sigcontext.h): `_s390_regs_common` (`psw` 16, `gprs[16]` 128, `acrs[16]` 64) and
+/// `_s390_fp_regs` (`fpc`, `pad`, `fprs[16]`: 136). `rt_sigreturn` restores the mask from here
+/// (arch/s390/kernel/signal.c).
+const UC_SIGMASK: usize = 40 + 208 + 136;
 
 // rt_sigreturn loads `psw.addr` from UC_PC and keeps the addressing mode from `psw.mask`
 // (arch/s390/kernel/signal.c, `restore_sigregs`), so writing the address alone is enough.
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). s390x ELF ABI: `cancel` in
 /// `r2`, `nr` in `r3`, `a1..a3` in `r4..r6`, `a4..a6` in the caller's parameter area at

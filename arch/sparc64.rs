@@ -27,7 +27,7 @@
 //! arch/sparc/include/asm/ptrace.h `STACK_BIAS`, `STACKFRAME_SZ`).
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
-use crate::syscall::SigSet;
+use crate::signal::SigSet;
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 use core::cell::UnsafeCell;
@@ -431,6 +431,11 @@ const CTX_REGS: usize = 128;
 const CTX_SP: usize = CTX_REGS + 14 * 8;
 const CTX_TPC: usize = CTX_REGS + 17 * 8;
 const CTX_TNPC: usize = CTX_TPC + 8;
+// The mask `do_rt_sigreturn` restores is the frame's own `mask`, after `pt_regs` (160 bytes:
+// `TRACEREG_SZ`, uapi/asm/ptrace.h), `fpu_save` (a pointer) and `stack` (`stack_t`: `ss_sp`,
+// `ss_flags`, `ss_size`, 24 bytes; uapi/asm/signal.h) in `struct rt_signal_frame`
+// (signal_64.c). QEMU's sparc64 frame has the same order (linux-user/sparc/signal.c).
+const CTX_SIGMASK: usize = CTX_REGS + 160 + 8 + 24;
 
 /// # Safety
 /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
@@ -457,6 +462,14 @@ pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
         uc.byte_add(CTX_TPC).cast::<usize>().write(pc);
         uc.byte_add(CTX_TNPC).cast::<usize>().write(pc.wrapping_add(4));
     }
+}
+
+/// # Safety
+/// As for [`context_pc`]; what is written there becomes the thread's mask when the handler
+/// returns.
+pub unsafe fn context_sigmask(uc: *mut c_void) -> *mut SigSet {
+    // SAFETY: per the contract, `mask` is an aligned `sigset_t` of the signal frame.
+    unsafe { uc.byte_add(CTX_SIGMASK).cast() }
 }
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). SPARC V9 psABI: `cancel` in

@@ -7,6 +7,18 @@
 //! the vDSO's `__kernel_vsyscall`: `clone` and the final munmap+exit must not return through, or
 //! touch, a stack (the vDSO entry returns through the caller's stack), and one instruction keeps one convention.
 //!
+//! Two ABIs use this file: `i686` and `i586` (no SSE/SSE2: the Rust i586 targets, whose baseline
+//! CPU is the Pentium). Nothing here needs more than the Pentium: the asm uses only integer
+//! instructions, `int $0x80` and segment loads, and no SSE register, `mfence`, `lfence` or
+//! `cmov`; the signal-frame code reads only the integer `struct sigcontext` words, never the
+//! `fpstate` the kernel saves after it (whose format, fsave or fxsave, depends on the CPU:
+//! arch/x86/kernel/fpu/signal.c). Generic code's `fence(SeqCst)` compiles to `lock or` where
+//! SSE2 is absent (LLVM's X86 lowering of a fence without `mfence`); 64-bit atomic
+//! read-modify-writes compile to `lock cmpxchg8b`, which the Pentium introduced (Intel SDM vol.
+//! 2A, CMPXCHG8B), and 64-bit atomic loads and stores to x87 `fild`/`fistp` of the aligned word
+//! (an aligned quadword access is atomic since the Pentium: Intel SDM vol. 3A, "Guaranteed
+//! Atomic Operations").
+//!
 //! Rust reserves `esi` (LLVM's base pointer) and `ebp` (frame pointer) as asm operands on
 //! x86-32, so the 4th to 6th arguments are moved into them by hand inside each asm block and the
 //! old values restored before it ends.
@@ -27,11 +39,15 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
+    /// the plain `getuid` is the 16-bit-uid original on i386 (arch/x86/entry/syscalls/syscall_32.tbl).
+    pub const GETUID: usize = g::__NR_getuid32 as usize;
     /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
     /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
 /// `R_386_RELATIVE` (B + A, the addend stored at the target: i386 uses REL, not RELA) (System V
@@ -381,8 +397,13 @@ unsafe extern "C" fn restore_rt() -> ! {
 /// ...`) at byte 20. `sp` is the one rt_sigreturn restores (`sp_at_signal` is a copy).
 const UC_SP: usize = 20 + 7 * 4;
 const UC_PC: usize = 20 + 14 * 4;
+/// `uc_sigmask` follows `uc_mcontext` (include/uapi/asm-generic/ucontext.h, which x86's
+/// ucontext.h includes). The 32-bit `struct sigcontext` is 88 bytes: four padded segment words,
+/// eight registers, `trapno, err, ip, cs, flags, sp_at_signal, ss, fpstate, oldmask, cr2`.
+/// `rt_sigreturn` restores the mask from here (arch/x86/kernel/signal_32.c).
+const UC_SIGMASK: usize = 20 + 88;
 
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). cdecl: every argument on the
 /// stack, `cancel` at 4(%esp). The prologue saves the callee-saved `ebx, esi, edi, ebp` that

@@ -233,8 +233,13 @@ unsafe extern "C" fn restore_rt() -> ! {
 /// `r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...`) at byte 40.
 const UC_SP: usize = 40 + 15 * 8;
 const UC_PC: usize = 40 + 16 * 8;
+/// `uc_sigmask` follows `uc_mcontext` (include/uapi/asm-generic/ucontext.h, which x86's
+/// ucontext.h includes). The 64-bit `struct sigcontext` is 256 bytes: 18 registers, four 16-bit
+/// segment words, `err, trapno, oldmask, cr2, fpstate`, `reserved1[8]`.
+/// `rt_sigreturn` restores the mask from here (arch/x86/kernel/signal_64.c).
+const UC_SIGMASK: usize = 40 + 256;
 
-context_words!(UC_PC, UC_SP);
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). System V arguments: `cancel` in
 /// `rdi`, `nr` in `rsi`, `a1..a4` in `rdx, rcx, r8, r9`, `a5`/`a6` at 8/16(%rsp); no frame of

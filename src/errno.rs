@@ -25,6 +25,7 @@ impl Errno {
     pub const EBUSY: Errno = Errno(e::EBUSY as u16);
     pub const ECANCELED: Errno = Errno(e::ECANCELED as u16);
     pub const ENODATA: Errno = Errno(e::ENODATA as u16);
+    pub const EPIPE: Errno = Errno(e::EPIPE as u16);
 
     /// Turns a raw syscall result (strand's convention: `-4095..=-1` is a negated errno) into a
     /// `Result`.
@@ -63,6 +64,7 @@ impl Errno {
             Errno::ETIMEDOUT => "ETIMEDOUT",
             Errno::EDEADLK => "EDEADLK",
             Errno::ENODATA => "ENODATA",
+            Errno::EPIPE => "EPIPE",
             _ => return None,
         })
     }

@@ -154,3 +154,10 @@ pub fn wait_private_cancellable(futex: &AtomicU32, expected: u32, timeout: Optio
 pub fn wake_private(futex: &AtomicU32, n: u32) -> usize {
     wake(futex, n, Scope::Private)
 }
+
+// Priority-inheritance operations (for `sync::pi`) and the futex2 calls (`wait_any`, ...).
+pub(crate) mod pi;
+pub(crate) mod robust;
+mod multi;
+pub(crate) use multi::deadline;
+pub use multi::{futex2_wait, futex2_wake, wait_any, Unsupported, UnsupportedReason, WaitAnyError, WaitOn, WAIT_ANY_MAX};

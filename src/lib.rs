@@ -66,6 +66,12 @@ impl<E: core::fmt::Debug> MainResult for Result<(), E> {
 
 /// Declares the program's entry point: `strand::main!(main);` with `fn main() -> R` where `R` is
 /// `()`, `i32` or `Result<(), E: Debug>`.
+///
+/// SIGPIPE, the one signal whose policy differs between C and Rust std, is one setting here:
+/// `strand::main!(main);` keeps the kernel's default, as C does (a write to a pipe or socket
+/// whose reader is gone ends the process, which is what a filter in a shell pipeline wants);
+/// `strand::main!(main, sigpipe = ignore);` ignores it before `main` runs, as Rust std does
+/// (such a write fails with `EPIPE`, which a server wants).
 #[macro_export]
 macro_rules! main {
     ($main:path) => {
@@ -73,5 +79,15 @@ macro_rules! main {
         fn __strand_main() -> i32 {
             $crate::MainResult::exit_code($main())
         }
+    };
+    ($main:path, sigpipe = ignore) => {
+        #[no_mangle]
+        fn __strand_main() -> i32 {
+            $crate::rt::ignore_sigpipe();
+            $crate::MainResult::exit_code($main())
+        }
+    };
+    ($main:path, sigpipe = default) => {
+        $crate::main!($main);
     };
 }

@@ -167,6 +167,12 @@ unsafe fn start(sp: *const usize) -> ! {
     // SAFETY: once, on the only thread, from a function that never returns.
     unsafe { crate::stack_guard::set(crate::stack_guard::value(random_bytes())) };
     READY.store(true, Ordering::Release);
+    for sig in crate::signal::fault::FAULTS {
+        let flags = crate::signal::Flags::ONSTACK | crate::signal::Flags::NODEFER;
+        if let Err(e) = crate::signal::install_at_start(sig, crate::signal::fault::on_fault, flags, crate::signal::fault::handler_mask()) {
+            fail_fmt(format_args!("cannot install the fault handler for {sig}: rt_sigaction failed with {e}"));
+        }
+    }
     // SAFETY: once, before main, on the only thread.
     unsafe { run_init_arrays(process()) };
     // SAFETY: defined by `strand::main!` in the program.
@@ -180,6 +186,14 @@ static TIME32: AtomicU8 = AtomicU8::new(0);
 pub(crate) const TIME32_FUTEX: u8 = 1;
 pub(crate) const TIME32_CLOCK_GETTIME: u8 = 2;
 pub(crate) const TIME32_CLOCK_NANOSLEEP: u8 = 4;
+
+/// `strand::main!(main, sigpipe = ignore)`: SIGPIPE ignored before `main`, as Rust std does.
+#[doc(hidden)]
+pub fn ignore_sigpipe() {
+    if let Err(e) = crate::signal::catch_signal(crate::signal::Signal::PIPE, crate::signal::Mode::Ignore) {
+        fail_fmt(format_args!("cannot ignore SIGPIPE: rt_sigaction failed with {e}"));
+    }
+}
 
 /// Whether the syscall `bit` names is to be made with 32-bit time (`arch::nr::*_TIME32`).
 #[inline]
@@ -550,7 +564,8 @@ static EXITING: AtomicI32 = AtomicI32::new(0);
 /// with the handlers that are left, then `.fini_array` if it has not run, then exits with the
 /// new code. A handler that waits for a thread which then calls `exit` therefore deadlocks.
 pub fn exit(code: i32) -> ! {
-    let me = syscall::gettid();
+    // The control block's tid once start-up has set it up (no syscall); `gettid` before that.
+    let me = if is_ready() { crate::thread::current_tid() } else { syscall::gettid() };
     if let Err(first) = EXITING.compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire) {
         if first != me {
             wait_for_exit_group();

@@ -100,9 +100,8 @@ pub extern "C" fn __stack_chk_fail() -> ! {
     let dfl = arch::Sigaction::DEFAULT;
     // SAFETY: SIG_DFL is always a valid disposition.
     unsafe { arch::rt_sigaction(g::SIGABRT, Some(&dfl), None) };
-    let mut set = syscall::SigSet::EMPTY;
-    let _ = set.insert(g::SIGABRT);
+    let set = crate::signal::SigSet::of(&[crate::signal::Signal::ABRT]);
     let _ = syscall::sigprocmask(g::SIG_UNBLOCK, Some(&set), None);
-    let _ = crate::signal::send_to_thread(syscall::gettid(), g::SIGABRT);
+    let _ = crate::signal::raise(crate::signal::Signal::ABRT);
     syscall::exit_group(127)
 }

@@ -5,6 +5,7 @@
 
 use crate::arch::{self, nr};
 use crate::errno::Errno;
+use crate::signal::SigSet;
 use core::ffi::CStr;
 use crate::arch::sys::general as g;
 
@@ -178,53 +179,8 @@ pub fn prctl(option: u32, arg: usize) -> Result<usize, Errno> {
     Errno::result(unsafe { sys!(g::__NR_prctl, option, arg, 0, 0, 0) })
 }
 
-/// A kernel signal set: `_NSIG` bits (64 on most ABIs, 128 on mips) in `unsigned long` words, as
-/// the kernel's `sigset_t` (include/uapi/asm-generic/signal.h); word-sized so bit n lands in the
-/// right place on big-endian ABIs too.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(C)]
-pub struct SigSet([usize; SIGSET_WORDS]);
-
-const SIGSET_WORDS: usize = g::_NSIG as usize / usize::BITS as usize;
-
-// rt_sigprocmask and rt_sigaction take the set's size and insist on exactly _NSIG / 8 bytes
-// (kernel/signal.c).
-static_assertions::const_assert_eq!(core::mem::size_of::<SigSet>(), g::_NSIG as usize / 8);
 // The time64 syscalls read 64-bit seconds and nanoseconds on every ABI.
 static_assertions::const_assert_eq!(core::mem::size_of::<Timespec>(), 16);
-
-impl SigSet {
-    pub const EMPTY: SigSet = SigSet([0; SIGSET_WORDS]);
-    pub const FULL: SigSet = SigSet([!0; SIGSET_WORDS]);
-
-    /// Whether `sig` is in the set; `false` for a number that is no signal (0, or above
-    /// `_NSIG`).
-    pub fn contains(&self, sig: u32) -> bool {
-        Self::bit(sig).is_some_and(|(word, mask)| self.0[word] & mask != 0)
-    }
-
-    /// Adds `sig`. `Err(EINVAL)`, the set unchanged, for a number that is no signal (0, or
-    /// above `_NSIG`): what the kernel answers for one (man 2 sigaction).
-    pub fn insert(&mut self, sig: u32) -> Result<(), Errno> {
-        let (word, mask) = Self::bit(sig).ok_or(Errno::EINVAL)?;
-        self.0[word] |= mask;
-        Ok(())
-    }
-
-    /// Removes `sig`; `Err(EINVAL)`, the set unchanged, for a number that is no signal.
-    pub fn remove(&mut self, sig: u32) -> Result<(), Errno> {
-        let (word, mask) = Self::bit(sig).ok_or(Errno::EINVAL)?;
-        self.0[word] &= !mask;
-        Ok(())
-    }
-
-    /// The word and bit of signal `sig`: signals count from 1, and signal n is bit n - 1
-    /// (include/linux/signal.h, sigaddset). `None` for 0 and for numbers above `_NSIG`.
-    fn bit(sig: u32) -> Option<(usize, usize)> {
-        let bit = (sig as usize).checked_sub(1).filter(|&b| b < g::_NSIG as usize)?;
-        Some((bit / usize::BITS as usize, 1 << (bit % usize::BITS as usize)))
-    }
-}
 
 /// `rt_sigprocmask(how, set, old)`: `how` is `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK`.
 pub fn sigprocmask(how: u32, set: Option<&SigSet>, old: Option<&mut SigSet>) -> Result<(), Errno> {
@@ -352,33 +308,3 @@ pub fn clock_nanosleep_time32(
     r
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sigset_numbers_signals_from_one() {
-        let mut s = SigSet::EMPTY;
-        assert_eq!(s.insert(1), Ok(()));
-        assert_eq!(s.0[0], 1);
-        assert_eq!(s.insert(g::_NSIG), Ok(()));
-        assert!(s.contains(1) && s.contains(g::_NSIG) && !s.contains(2));
-        assert_eq!(s.0[SIGSET_WORDS - 1] >> (usize::BITS - 1), 1);
-        assert_eq!(s.remove(1), Ok(()));
-        assert!(!s.contains(1));
-    }
-
-    /// 0 used to underflow `sig - 1` (a panic, or in release a shift out of range); numbers
-    /// past _NSIG indexed past the set.
-    #[test]
-    fn numbers_that_are_no_signal_are_errors_not_panics() {
-        let mut s = SigSet::EMPTY;
-        for sig in [0, g::_NSIG + 1, 1000, u32::MAX] {
-            assert_eq!(s.insert(sig), Err(Errno::EINVAL), "insert({sig})");
-            assert_eq!(s.remove(sig), Err(Errno::EINVAL), "remove({sig})");
-            assert!(!s.contains(sig), "contains({sig})");
-            assert!(!SigSet::FULL.contains(sig), "FULL.contains({sig})");
-        }
-        assert_eq!(s, SigSet::EMPTY);
-    }
-}

@@ -68,8 +68,8 @@ impl Drop for RestoreLimit {
 }
 
 fn uids() -> (u32, u32) {
-    // SAFETY: getuid and geteuid touch no memory. (On i686 these are the 16-bit calls; every uid
-    // this program uses fits.)
+    // SAFETY: getuid and geteuid touch no memory. (On x86-32, i686 and i586, these are the
+    // 16-bit calls; every uid this program uses fits.)
     unsafe { (strand::arch::syscall0(g::__NR_getuid as usize) as u32, strand::arch::syscall0(g::__NR_geteuid as usize) as u32) }
 }
 

@@ -17,7 +17,7 @@ use core::sync::atomic::Ordering::SeqCst;
 use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::time::Duration;
 use strand::futex::{self, WaitResult};
-use strand::signal::{self, Handler, Restart};
+use strand::signal::{self, Action, Context, Flags, Handler, SigInfo, SigSet, Signal};
 use strand::sync::{Condvar, Mutex};
 use strand::thread::{self, Builder, JoinHandle};
 use strand::time::Instant;
@@ -110,16 +110,17 @@ impl Drop for Load {
 /// support).
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 
-extern "C" fn on_signal(_sig: i32) {
+fn on_signal(_: &SigInfo, _: &mut Context) {
     SIGNALS.fetch_add(1, SeqCst);
 }
 
 /// Installs the counting SIGUSR1 handler (without SA_RESTART, so waits see EINTR) until dropped.
-struct SignalHandler(Handler);
+struct SignalHandler(Action);
 
 impl SignalHandler {
     fn install() -> Result<SignalHandler, Failure> {
-        let old = signal::set_handler(strand::arch::sys::general::SIGUSR1, Handler::Function(on_signal), Restart::No)
+        let counting = Action { handler: Handler::Function(on_signal), flags: Flags::NONE, mask: SigSet::EMPTY };
+        let old = signal::set_action(Signal::USR1, &counting)
             .map_err(|e| Failure::new(format_args!("rt_sigaction(SIGUSR1): {e}")))?;
         Ok(SignalHandler(old))
     }
@@ -127,7 +128,7 @@ impl SignalHandler {
 
 impl Drop for SignalHandler {
     fn drop(&mut self) {
-        let _ = signal::set_handler(strand::arch::sys::general::SIGUSR1, self.0, Restart::Yes);
+        let _ = signal::set_action(Signal::USR1, &self.0);
     }
 }
 
@@ -252,7 +253,7 @@ fn futex_timeouts_on_time_despite_spurious_wakes() -> TestResult {
             let i = rng.below(WAITERS as u64) as usize;
             if rng.one_in(4) {
                 if let Some(h) = &handles[i] {
-                    let _ = h.signal(strand::arch::sys::general::SIGUSR1);
+                    let _ = h.signal(Signal::USR1);
                 }
             } else {
                 // A wake with the value unchanged: the waiter sees a spurious wake-up.
@@ -334,7 +335,7 @@ fn sleep_on_time_despite_signals() -> TestResult {
         },
         |rng, handles| {
             if let Some(h) = &handles[rng.below(WAITERS as u64) as usize] {
-                let _ = h.signal(strand::arch::sys::general::SIGUSR1);
+                let _ = h.signal(Signal::USR1);
             }
         },
     )?;

@@ -1,7 +1,9 @@
 //! The per-ABI signal-context accessors (`context_pc`, `context_sp`, `set_context_pc`) and the
 //! cancellable syscall stub (`syscall_cp` with its range and landing), driven the way strand's
 //! thread control will drive them: an SA_SIGINFO handler reads the interrupted PC and, when the
-//! cancel flag is set and the PC lies in the range, sends the thread to the landing.
+//! cancel flag is set and the PC lies in the range, sends the thread to the landing. And the
+//! saved signal mask (`context_sigmask`, as `Context::mask`/`set_mask`): what the interrupted
+//! thread blocked, and what it blocks once the handler returns.
 //!
 //! Every wait for a thread is on something it did (a flag, its /proc state, the handler's count);
 //! a test that catches broken code ends its thread itself (a futex wake) instead of hanging.
@@ -12,10 +14,11 @@
 mod common;
 
 use common::{Gate, Test, TestResult};
+use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use strand::arch::{self, sys::errno, sys::general as g, Sigaction};
-use strand::syscall::SigSet;
+use strand::signal::{self, Context, Handler, SigInfo, SigSet, Signal};
 use strand::{futex, thread};
 
 strand::main!(main);
@@ -28,6 +31,9 @@ const TESTS: &[Test] = &[
     ("completed_read_keeps_its_result", completed_read_keeps_its_result),
     ("without_restart_the_wait_fails_with_eintr_at_the_end", without_restart_the_wait_fails_with_eintr_at_the_end),
     ("six_arguments_reach_the_kernel", six_arguments_reach_the_kernel),
+    ("saved_mask_is_the_interrupted_threads_mask", saved_mask_is_the_interrupted_threads_mask),
+    ("saved_mask_set_in_a_handler_lasts_a_block_does_not", saved_mask_set_in_a_handler_lasts_a_block_does_not),
+    ("saved_mask_set_for_a_running_thread", saved_mask_set_for_a_running_thread),
 ];
 
 fn main() -> i32 {
@@ -55,7 +61,7 @@ static TID: AtomicI32 = AtomicI32::new(0);
 static LOCAL: AtomicUsize = AtomicUsize::new(0);
 
 const STACK: usize = 64 << 10;
-const SIG: u32 = g::SIGUSR1;
+const SIG: Signal = Signal::USR1;
 const ECANCELED: isize = -(errno::ECANCELED as isize);
 const EINTR: isize = -(errno::EINTR as isize);
 const FUTEX_WAIT_PRIVATE: usize = (g::FUTEX_WAIT | g::FUTEX_PRIVATE_FLAG) as usize;
@@ -87,7 +93,7 @@ fn install(restart: bool) -> TestResult {
         mask: SigSet::EMPTY,
     };
     // SAFETY: the handler only touches atomics and the context it is given.
-    let r = unsafe { arch::rt_sigaction(SIG, Some(&act), None) } as isize;
+    let r = unsafe { arch::rt_sigaction(SIG.number(), Some(&act), None) } as isize;
     check_eq!(r, 0);
     Ok(())
 }
@@ -200,9 +206,7 @@ fn cancel_while_blocked() -> TestResult {
 fn completed_thread(gate: &'static Gate, block: bool, f: fn() -> isize) -> Result<thread::JoinHandle<(isize, u32)>, common::Failure> {
     thread::spawn(move || {
         if block {
-            let mut set = SigSet::EMPTY;
-            set.insert(SIG).expect("SIGUSR1 is a signal");
-            strand::syscall::sigprocmask(g::SIG_BLOCK, Some(&set), None).expect("block SIGUSR1");
+            strand::signal::block(&SigSet::of(&[SIG])).expect("block SIGUSR1");
         }
         TID.store(thread::current_tid(), SeqCst);
         READY.store(1, SeqCst);
@@ -234,8 +238,7 @@ fn completed_sigprocmask_keeps_its_result() -> TestResult {
     install(true)?;
     HANDLER_SETS_FLAG.store(1, SeqCst);
     let h = completed_thread(&GATE, true, || {
-        let mut set = SigSet::EMPTY;
-        set.insert(SIG).expect("SIGUSR1 is a signal");
+        let set = SigSet::of(&[SIG]);
         let size = core::mem::size_of::<SigSet>();
         cp(g::__NR_rt_sigprocmask, [g::SIG_UNBLOCK as usize, &set as *const SigSet as usize, 0, size, 0, 0])
     })?;
@@ -291,7 +294,7 @@ fn completed_read_keeps_its_result() -> TestResult {
         // `struct f_owner_ex { int type; pid_t pid; }` (include/uapi/linux/fcntl.h).
         let owner: [i32; 2] = [g::F_OWNER_TID as i32, TID.load(SeqCst)];
         check_eq!(fcntl(wr, g::F_SETOWN_EX, owner.as_ptr() as usize), 0);
-        check_eq!(fcntl(wr, g::F_SETSIG, SIG as usize), 0);
+        check_eq!(fcntl(wr, g::F_SETSIG, SIG.number() as usize), 0);
         check_eq!(fcntl(wr, g::F_SETFL, (g::O_NONBLOCK | g::FASYNC) as usize), 0);
         check_eq!(HANDLED.load(SeqCst), 0);
         HANDLER_SETS_FLAG.store(1, SeqCst);
@@ -328,7 +331,7 @@ fn without_restart_the_wait_fails_with_eintr_at_the_end() -> TestResult {
     install(true)
 }
 
-/// The 5th and 6th arguments (on the stack on i686 and mips o32, in the caller's frame on s390x
+/// The 5th and 6th arguments (on the stack on x86-32 and mips o32, in the caller's frame on s390x
 /// and sparc64) reach the kernel: FUTEX_CMP_REQUEUE compares `*uaddr` with `val3` (argument 6)
 /// and fails with EAGAIN if they differ, and needs an aligned `uaddr2` (argument 5), EINVAL
 /// otherwise (kernel/futex/requeue.c, futex_requeue; get_futex_key).
@@ -342,5 +345,145 @@ fn six_arguments_reach_the_kernel() -> TestResult {
     check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2, 5]), 0);
     check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2, 6]), -(errno::EAGAIN as isize));
     check_eq!(cp(arch::nr::FUTEX as u32, [uaddr, op, 0, 0, uaddr2 + 1, 5]), -(errno::EINVAL as isize));
+    Ok(())
+}
+
+/// What `mask_handler` does besides recording the saved mask.
+static MASK_MODE: AtomicU32 = AtomicU32::new(0);
+const RECORD: u32 = 0;
+/// Add SIGUSR2 to the saved mask with `Context::set_mask`.
+const SET_SAVED: u32 = 1;
+/// Block SIGUSR2 with a plain `signal::block`, which the return from the handler undoes.
+const BLOCK_HERE: u32 = 2;
+static MASK_HANDLED: AtomicU32 = AtomicU32::new(0);
+/// The tid the handler ran on.
+static MASK_TID: AtomicI32 = AtomicI32::new(0);
+/// Whether SIGUSR2 was blocked inside the handler after its `signal::block` (BLOCK_HERE).
+static BLOCKED_INSIDE: AtomicU32 = AtomicU32::new(0);
+
+/// The saved mask the handler saw; written by the handler before it bumps MASK_HANDLED, read
+/// by a test only after it saw the count go up.
+struct Seen(UnsafeCell<SigSet>);
+// SAFETY: one writer (the handler) at a time, ordered before readers by MASK_HANDLED.
+unsafe impl Sync for Seen {}
+static SEEN: Seen = Seen(UnsafeCell::new(SigSet::EMPTY));
+
+fn seen() -> SigSet {
+    // SAFETY: called after MASK_HANDLED (SeqCst) showed the handler's write complete.
+    unsafe { *SEEN.0.get() }
+}
+
+fn mask_handler(_: &SigInfo, cx: &mut Context) {
+    let saved = cx.mask();
+    // SAFETY: the only writer, before the count that publishes it.
+    unsafe { *SEEN.0.get() = saved };
+    match MASK_MODE.load(SeqCst) {
+        SET_SAVED => cx.set_mask(&saved.union(&SigSet::of(&[Signal::USR2]))),
+        BLOCK_HERE => {
+            let _ = signal::block(&SigSet::of(&[Signal::USR2]));
+            let now = signal::mask().unwrap_or(SigSet::EMPTY);
+            BLOCKED_INSIDE.store(now.contains(Signal::USR2) as u32, SeqCst);
+        }
+        _ => {}
+    }
+    MASK_TID.store(thread::current_tid(), SeqCst);
+    MASK_HANDLED.fetch_add(1, SeqCst);
+}
+
+fn rt(n: u32) -> Signal {
+    Signal::new(n).expect("a signal number below _NSIG")
+}
+
+/// A set no default or leftover mask looks like: two classic signals, and two real-time ones
+/// in the second 32-bit word (on 32-bit ABIs) and near the top of the range every ABI delivers.
+fn distinctive() -> SigSet {
+    SigSet::of(&[Signal::USR2, Signal::TERM, rt(40), rt(59)])
+}
+
+/// The same without SIGUSR2, for the tests that have a handler add it.
+fn base() -> SigSet {
+    SigSet::of(&[Signal::TERM, rt(40), rt(59)])
+}
+
+fn reset_mask_handler(mode: u32) -> TestResult {
+    MASK_MODE.store(mode, SeqCst);
+    MASK_HANDLED.store(0, SeqCst);
+    MASK_TID.store(0, SeqCst);
+    BLOCKED_INSIDE.store(0, SeqCst);
+    // SAFETY: no handler runs now (SIGUSR1 is only sent by these tests, after this).
+    unsafe { *SEEN.0.get() = SigSet::EMPTY };
+    signal::set_handler(SIG, Handler::Function(mask_handler)).map_err(err)?;
+    Ok(())
+}
+
+/// Raises SIG in the calling thread with `mask` as its mask; returns its mask after the handler
+/// ran, and restores the mask it had.
+fn raise_with_mask(mask: &SigSet) -> Result<SigSet, common::Failure> {
+    let old = signal::set_mask(mask).map_err(err)?;
+    let raised = signal::raise(SIG);
+    let after = signal::mask();
+    signal::set_mask(&old).map_err(err)?;
+    raised.map_err(err)?;
+    after.map_err(err)
+}
+
+/// `Context::mask` in a handler is exactly the mask the thread had when the signal arrived (not
+/// the handler's own mask, which adds SIG), and the thread has it back afterwards.
+fn saved_mask_is_the_interrupted_threads_mask() -> TestResult {
+    reset_mask_handler(RECORD)?;
+    let after = raise_with_mask(&distinctive());
+    signal::set_handler(SIG, Handler::Default).map_err(err)?;
+    let after = after?;
+    check_eq!(MASK_HANDLED.load(SeqCst), 1);
+    check_eq!(seen(), distinctive());
+    check_eq!(after, distinctive());
+    Ok(())
+}
+
+/// `Context::set_mask` is how a handler changes the mask of the thread it interrupted: a plain
+/// `signal::block` inside the handler works only until it returns (rt_sigreturn restores the
+/// saved mask), while SIGUSR2 added to the saved mask stays blocked.
+fn saved_mask_set_in_a_handler_lasts_a_block_does_not() -> TestResult {
+    reset_mask_handler(BLOCK_HERE)?;
+    let blocked_here = raise_with_mask(&base());
+    let (inside, handled) = (BLOCKED_INSIDE.load(SeqCst), MASK_HANDLED.load(SeqCst));
+    let set_saved = reset_mask_handler(SET_SAVED).and_then(|()| raise_with_mask(&base()));
+    signal::set_handler(SIG, Handler::Default).map_err(err)?;
+    let (blocked_here, set_saved) = (blocked_here?, set_saved?);
+    check_eq!(handled, 1);
+    check_eq!(inside, 1);
+    check_eq!(blocked_here, base());
+    check_eq!(MASK_HANDLED.load(SeqCst), 1);
+    check_eq!(seen(), base());
+    check_eq!(set_saved, distinctive());
+    Ok(())
+}
+
+/// The routing case: another thread's handler, run by a signal sent while it waits, adds
+/// SIGUSR2 to the saved mask; the thread, already running, blocks SIGUSR2 from then on.
+fn saved_mask_set_for_a_running_thread() -> TestResult {
+    static GATE: Gate = Gate::new();
+    reset_mask_handler(SET_SAVED)?;
+    READY.store(0, SeqCst);
+    let h = thread::spawn(|| {
+        let set = signal::set_mask(&base()).map(drop);
+        READY.store(1, SeqCst);
+        GATE.wait();
+        (thread::current_tid(), set.and_then(|()| signal::mask()))
+    })
+    .map_err(err)?;
+    let sent = (|| -> TestResult {
+        check!(common::eventually(10, || READY.load(SeqCst) == 1), "the thread never got ready");
+        h.signal(SIG).map_err(err)?;
+        check!(common::eventually(10, || MASK_HANDLED.load(SeqCst) == 1), "the handler never ran");
+        Ok(())
+    })();
+    GATE.open();
+    let (tid, after) = h.join()?;
+    signal::set_handler(SIG, Handler::Default).map_err(err)?;
+    sent?;
+    check_eq!(MASK_TID.load(SeqCst), tid);
+    check_eq!(seen(), base());
+    check_eq!(after.map_err(err)?, distinctive());
     Ok(())
 }

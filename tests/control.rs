@@ -15,10 +15,10 @@ mod common;
 use common::{Gate, Test, TestResult};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use core::time::Duration;
-use strand::arch::sys::general::{SIGURG, SIG_BLOCK, SIG_UNBLOCK, __NR_kill, __NR_rt_sigpending};
+use strand::arch::sys::general::SIG_UNBLOCK;
 use strand::futex;
-use strand::signal::{self, Handler, Restart};
-use strand::syscall::{self, SigSet};
+use strand::signal::{self, Context, Handler, SigInfo, SigSet, Signal};
+use strand::syscall;
 use strand::thread::{self, ControlError, LocalError, Session, SessionError, Thread};
 use strand::Errno;
 
@@ -75,31 +75,27 @@ fn wait_asleep(tid: i32) -> TestResult {
 
 /// Blocks or unblocks the control signal (SIGURG here) in the calling thread.
 fn control_signal_blocked(block: bool) {
-    let mut s = SigSet::EMPTY;
-    s.insert(SIGURG).unwrap();
-    syscall::sigprocmask(if block { SIG_BLOCK } else { SIG_UNBLOCK }, Some(&s), None).unwrap();
+    let s = SigSet::of(&[Signal::URG]);
+    if block { signal::block(&s) } else { signal::unblock(&s) }.unwrap();
 }
 
 /// Whether the control signal is pending for the calling thread.
 fn control_signal_pending() -> bool {
-    let mut s = SigSet::EMPTY;
-    // SAFETY: rt_sigpending writes one sigset of the size passed.
-    let r = unsafe { strand::arch::syscall2(__NR_rt_sigpending as usize, &mut s as *mut SigSet as usize, core::mem::size_of::<SigSet>()) };
-    assert!(Errno::result(r).is_ok());
-    s.contains(SIGURG)
+    signal::pending().unwrap().contains(Signal::URG)
 }
 
 fn control_signal_is_chosen_before_first_use() -> TestResult {
-    for bad in [0, 9, 33, 62, 65, strand::arch::sys::general::SIGSEGV] {
+    let sig = |n| Signal::new(n).unwrap();
+    for bad in [Signal::KILL, Signal::STOP, sig(33), sig(62), Signal::SEGV] {
         check_eq!(thread::set_control_signal(bad), Err(Errno::EINVAL));
     }
-    check_eq!(thread::set_control_signal(40), Ok(()));
-    check_eq!(thread::set_control_signal(SIGURG), Ok(()));
+    check_eq!(thread::set_control_signal(sig(40)), Ok(()));
+    check_eq!(thread::set_control_signal(Signal::URG), Ok(()));
     // First use installs the handler; from then on the choice is fixed.
     let t = thread::current();
     thread::stop_the_world().map_err(err)?;
-    check_eq!(thread::set_control_signal(40), Err(Errno::EBUSY));
-    check_eq!(thread::set_control_signal(SIGURG), Ok(()));
+    check_eq!(thread::set_control_signal(sig(40)), Err(Errno::EBUSY));
+    check_eq!(thread::set_control_signal(Signal::URG), Ok(()));
     check!(!t.has_exited());
     Ok(())
 }
@@ -370,27 +366,25 @@ fn stopper_may_print_and_spawn() -> TestResult {
 }
 
 static CHAINED: AtomicU32 = AtomicU32::new(0);
-extern "C" fn chained(_: i32) {
+fn chained(_: &SigInfo, _: &mut Context) {
     CHAINED.fetch_add(1, SeqCst);
 }
 
 fn a_forged_control_signal_stops_nobody() -> TestResult {
     let mut hs = start_spinners()?;
     // The program's own SIGURG handler gets the signals strand did not send.
-    signal::set_handler(SIGURG, Handler::Function(chained), Restart::Yes).map_err(err)?;
+    signal::set_handler(Signal::URG, Handler::Function(chained)).map_err(err)?;
     CHAINED.store(0, SeqCst);
     // kill: process-directed, SI_USER. Delivered to one thread that does not block it.
-    // SAFETY: kill touches no memory.
-    let r = unsafe { strand::arch::syscall2(__NR_kill as usize, syscall::getpid() as usize, SIGURG as usize) };
-    check!(Errno::result(r).is_ok());
+    signal::kill(syscall::getpid(), Signal::URG).map_err(err)?;
     check!(common::eventually(20, || CHAINED.load(SeqCst) == 1), "the program's handler did not run");
     let seen: [u32; SPINNERS] = core::array::from_fn(|i| COUNTERS[i].load(SeqCst));
     check!(common::eventually(20, || (0..SPINNERS).all(|i| COUNTERS[i].load(SeqCst) != seen[i])), "a thread stopped");
     // And thread control still works.
     drop(thread::stop_the_world().map_err(err)?);
     check_eq!(CHAINED.load(SeqCst), 1);
-    let old = signal::set_handler(SIGURG, Handler::Default, Restart::Yes).map_err(err)?;
-    check!(matches!(old, Handler::Function(f) if f as usize == chained as extern "C" fn(i32) as usize));
+    let old = signal::set_handler(Signal::URG, Handler::Default).map_err(err)?;
+    check!(matches!(old, Handler::Function(f) if f as usize == chained as signal::HandlerFn as usize));
     stop_spinners(&mut hs)
 }
 
@@ -770,8 +764,7 @@ fn a_completed_syscall_keeps_its_result() -> TestResult {
         // handler runs on the way back, with the PC right after the syscall instruction, and
         // must leave the completed call's result alone. (The stub is given a word that is not
         // set, so that it gets to the syscall at all.)
-        let mut set = SigSet::EMPTY;
-        set.insert(SIGURG).unwrap();
+        let set = SigSet::of(&[Signal::URG]);
         // SAFETY: rt_sigprocmask reads one sigset; the cancel word is a live static.
         let r = unsafe {
             strand::arch::syscall_cp(
@@ -1016,7 +1009,6 @@ fn terminate_others_reports_who_did_not_finish() -> TestResult {
 }
 
 fn sigint_goes_to_the_foreground_member() -> TestResult {
-    use strand::arch::sys::general::SIGINT;
     static S: Session = Session::new();
     static GOT_ON: AtomicI32 = AtomicI32::new(0);
     static HITS: AtomicU32 = AtomicU32::new(0);
@@ -1026,9 +1018,7 @@ fn sigint_goes_to_the_foreground_member() -> TestResult {
         HITS.fetch_add(1, SeqCst);
     }
     fn kill_int() {
-        // SAFETY: kill touches no memory.
-        let r = unsafe { strand::arch::syscall2(__NR_kill as usize, syscall::getpid() as usize, SIGINT as usize) };
-        assert!(Errno::result(r).is_ok());
+        signal::kill(syscall::getpid(), Signal::INT).unwrap();
     }
     // Bystanders outside the session, running while the routing starts.
     let bystander = thread::spawn(|| {

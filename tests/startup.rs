@@ -52,6 +52,7 @@ fn main() -> i32 {
         Some(b"--smash-canary") => smash_canary(),
         Some(b"--concurrent-exit") => concurrent_exit(),
         Some(b"--reentrant-exit") => reentrant_exit(),
+        Some(b"--write-closed-pipe") => write_closed_pipe(),
         Some(b"--seccomp-deny") => seccomp::deny(arg(2).unwrap_or(b"")),
         Some(b"--seccomp-child") => seccomp::child(arg(2).unwrap_or(b"")),
         _ => {}
@@ -526,4 +527,18 @@ mod seccomp {
             }
         }
     }
+}
+
+/// With `strand::main!(main)` SIGPIPE keeps the kernel's default: this write ends the process
+/// (checked by xtask: killed by SIGPIPE, nothing printed after).
+fn write_closed_pipe() -> ! {
+    use strand::arch::sys::general::__NR_pipe2;
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 writes two ints into a live array.
+    let r = unsafe { strand::arch::syscall2(__NR_pipe2 as usize, fds.as_mut_ptr() as usize, 0) };
+    assert!(strand::Errno::result(r).is_ok(), "pipe2");
+    let _ = strand::syscall::close(fds[0]);
+    let r = strand::syscall::write(fds[1], b"nobody reads this");
+    strand::println!("the write to a closed pipe returned {r:?}");
+    strand::exit(1)
 }

@@ -193,10 +193,12 @@ fn finished_stacks_are_reused() -> TestResult {
     let before = maps_count();
     let first = thread::spawn(stack_address).map_err(fail)?.join()?;
     // The joined thread's mapping waits in the cache: one mapping, which /proc/self/maps lists
-    // as two lines (the guard page and the rest), or as one where the maps file leaves PROT_NONE
-    // pages out (qemu-user 7.2 with a 32-bit guest: see `guard_page_is_prot_none`)...
+    // as four lines (the alternate stack's guard page, the alternate stack, the stack's guard
+    // page and the rest), or fewer where the maps file leaves PROT_NONE pages out (qemu-user
+    // 7.2 with a 32-bit guest, see `guard_page_is_prot_none`: there either guard may merge into
+    // QEMU's own unlisted reservation; 3 seen on mips)...
     let cached = maps_count();
-    check!(cached == before + 2 || cached == before + 1, "{cached} maps after one cached thread, {before} before");
+    check!((before + 2..=before + 4).contains(&cached), "{cached} maps after one cached thread, {before} before");
     // ...and the next thread of the same shape runs on it.
     let second = thread::spawn(stack_address).map_err(fail)?.join()?;
     check_eq!(second, first);
@@ -488,14 +490,13 @@ fn available_parallelism_matches_affinity() -> TestResult {
 
 fn signal_mask_is_inherited() -> TestResult {
     use strand::arch::sys::general::{SIGUSR1, SIG_BLOCK, SIG_SETMASK, __NR_rt_sigpending, __NR_tgkill};
-    use syscall::SigSet;
-    let mut block = SigSet::EMPTY;
-    block.insert(SIGUSR1).map_err(|e| common::Failure::new(format_args!("{e}")))?;
+    use strand::signal::{SigSet, Signal};
+    let block = SigSet::of(&[Signal::USR1]);
     let mut old = SigSet::EMPTY;
     syscall::sigprocmask(SIG_BLOCK, Some(&block), Some(&mut old)).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     let h = thread::spawn(|| {
         let mut cur = SigSet::EMPTY;
-        let blocked = syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|_| cur.contains(SIGUSR1));
+        let blocked = syscall::sigprocmask(SIG_BLOCK, None, Some(&mut cur)).map(|_| cur.contains(Signal::USR1));
         // Send ourselves SIGUSR1. If the bit we blocked were not the kernel's SIGUSR1, its
         // default action would kill the process here. A thread-directed signal still pending
         // when the thread exits is discarded.
@@ -507,7 +508,7 @@ fn signal_mask_is_inherited() -> TestResult {
                 strand::arch::syscall2(__NR_rt_sigpending as usize, &mut pending as *mut SigSet as usize, core::mem::size_of::<SigSet>()),
             )
         };
-        (blocked, kill, sigpending, pending.contains(SIGUSR1))
+        (blocked, kill, sigpending, pending.contains(Signal::USR1))
     });
     syscall::sigprocmask(SIG_SETMASK, Some(&old), None).map_err(|e| common::Failure::new(format_args!("{e}")))?;
     check_eq!(h.map_err(fail)?.join()?, (Ok(true), 0, 0, true));
@@ -523,8 +524,8 @@ fn signal_mask_is_inherited() -> TestResult {
 /// and under QEMU, from a few dozen to several hundred of these children saw 0.)
 fn identity_is_right_from_the_first_instruction() -> TestResult {
     use core::sync::atomic::AtomicI32;
-    use strand::arch::sys::general::SIGUSR2;
-    use strand::signal::{self, Handler, Restart};
+    use strand::signal::{self, Context, Handler, SigInfo, Signal};
+    const SIGUSR2: Signal = Signal::USR2;
     const N: u32 = 1000;
     static SPAWNER: AtomicI32 = AtomicI32::new(0);
     /// The last child that has started running (set at its first instruction).
@@ -538,7 +539,7 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     /// QEMU a signal sent as soon as the previous handler began starved it: runs hung 600 s).
     static HANDLED: AtomicU32 = AtomicU32::new(0);
 
-    extern "C" fn hold_spawner(_: i32) {
+    fn hold_spawner(_: &SigInfo, _: &mut Context) {
         if thread::current_tid() != SPAWNER.load(SeqCst) {
             return;
         }
@@ -559,7 +560,7 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     STOP.store(false, SeqCst);
     STARTED.store(0, SeqCst);
     CHECKED.store(0, SeqCst);
-    signal::set_handler(SIGUSR2, Handler::Function(hold_spawner), Restart::Yes).map_err(os)?;
+    signal::set_handler(SIGUSR2, Handler::Function(hold_spawner)).map_err(os)?;
     let signaller = thread::spawn(|| {
         while !STOP.load(SeqCst) {
             let before = HANDLED.load(SeqCst);
@@ -603,7 +604,7 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
     }
     STOP.store(true, SeqCst);
     signaller.join()?;
-    signal::set_handler(SIGUSR2, Handler::Default, Restart::Yes).map_err(os)?;
+    signal::set_handler(SIGUSR2, Handler::Default).map_err(os)?;
     if wrong > 0 {
         strand::println!("  {wrong} of {N} children saw a wrong identity");
     }
@@ -625,8 +626,8 @@ fn identity_is_right_from_the_first_instruction() -> TestResult {
 /// block's lock. Under QEMU (no seccomp) the same spawn-and-rename runs unforced.
 fn rename_at_spawn_reaches_the_kernel() -> TestResult {
     use core::sync::atomic::AtomicI32;
-    use strand::arch::sys::general::SIGSYS;
-    use strand::signal::{self, Handler, Restart};
+    use strand::signal::{self, Context, Handler, SigInfo, Signal};
+    const SIGSYS: Signal = Signal::SYS;
     const FORCED: u32 = 20;
     const UNFORCED: u32 = 300;
     static SPAWNER: AtomicI32 = AtomicI32::new(0);
@@ -637,7 +638,7 @@ fn rename_at_spawn_reaches_the_kernel() -> TestResult {
     static TRAPPED: AtomicU32 = AtomicU32::new(0);
     static IDENTITY_OK: AtomicU32 = AtomicU32::new(0);
 
-    extern "C" fn at_start_up_prctl(_: i32) {
+    fn at_start_up_prctl(_: &SigInfo, _: &mut Context) {
         let i = IN_FLIGHT.load(SeqCst);
         TRAPPED.store(i, SeqCst);
         let me = thread::current();
@@ -698,7 +699,7 @@ fn rename_at_spawn_reaches_the_kernel() -> TestResult {
 
     let os = |e: Errno| common::Failure::new(format_args!("{e}"));
     RENAMED.store(0, SeqCst);
-    signal::set_handler(SIGSYS, Handler::Function(at_start_up_prctl), Restart::Yes).map_err(os)?;
+    signal::set_handler(SIGSYS, Handler::Function(at_start_up_prctl)).map_err(os)?;
     // The filter stays with the thread that installs it: a thread of its own, which ends.
     let spawner = thread::spawn(|| -> Result<(bool, u32, u32), common::Failure> {
         SPAWNER.store(syscall::gettid(), SeqCst);
@@ -710,7 +711,7 @@ fn rename_at_spawn_reaches_the_kernel() -> TestResult {
     let finished = common::eventually(60, || spawner.is_finished());
     check!(finished, "the spawner hangs: a child's handler or its rename deadlocked");
     let r = spawner.join()?;
-    signal::set_handler(SIGSYS, Handler::Default, Restart::Yes).map_err(os)?;
+    signal::set_handler(SIGSYS, Handler::Default).map_err(os)?;
     let (forced, n, wrong) = r?;
     if !forced {
         strand::println!("  (seccomp unavailable here: {n} renames at spawn, not forced into the window)");

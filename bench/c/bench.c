@@ -5,7 +5,8 @@
  * Extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong),
  * `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads),
  * the thread-control counterparts `interrupt` (pthread_kill) and `defer_interrupts`
- * (sigprocmask), and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
+ * (sigprocmask), the signal round trips `signal_handler` (pthread_kill to a handler) and
+ * `signal_thread` (kill to a sigwaitinfo thread), and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
  *
  * Protocol as in bench/common: `bench-glibc <workload> [key=value ...]`, printing `RESULT name
  * value`, `NOTE text` and `PROGRESS n` lines; `ERROR text` and exit status 1 on a failed check. */
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -453,6 +455,85 @@ static int contended(size_t threads, unsigned long long iters) {
     return 0;
 }
 
+/* ---- reader-writer locks (13, 14) ----------------------------------------------------------- */
+
+struct rw_counter {
+    pthread_rwlock_t l;
+    unsigned long long v;
+};
+
+static inline unsigned long long rw_read(struct rw_counter *c) {
+    pthread_rwlock_rdlock(&c->l);
+    unsigned long long v = c->v;
+    pthread_rwlock_unlock(&c->l);
+    return v;
+}
+
+static inline void rw_incr(struct rw_counter *c) {
+    pthread_rwlock_wrlock(&c->l);
+    c->v += 1;
+    pthread_rwlock_unlock(&c->l);
+}
+
+/* 13: read lock, read, unlock on one thread. */
+static int rw_uncontended(unsigned long long iters) {
+    struct rw_counter c = {PTHREAD_RWLOCK_INITIALIZER, 0};
+    rw_incr(&c);
+    unsigned long long warm = iters / 10 + 1, sum = 0;
+    for (unsigned long long i = 0; i < warm; i++) sum += rw_read(&c);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < iters; i++) sum += rw_read(&c);
+    unsigned long long t1 = now_ns();
+    if (sum != warm + iters) {
+        printf("ERROR read sum is %llu, expected %llu\n", sum, warm + iters);
+        return 1;
+    }
+    result("ns_per_op", (double)(t1 - t0) / (double)iters);
+    return 0;
+}
+
+struct rw_contended_state {
+    struct rw_counter c;
+    atomic_uint go;
+    unsigned long long iters, write_pct;
+};
+
+static void *rw_contender(void *arg) {
+    struct rw_contended_state *s = arg;
+    while (atomic_load(&s->go) == 0) futex_wait(&s->go, 0);
+    unsigned long long sum = 0;
+    for (unsigned long long i = 0; i < s->iters; i++) {
+        if (i % 100 < s->write_pct) rw_incr(&s->c);
+        else sum += rw_read(&s->c);
+    }
+    __asm__ volatile("" : : "r"(sum) : "memory");
+    return NULL;
+}
+
+/* 14: `threads` threads, `write_pct` of every 100 operations a write, the rest reads. */
+static int rw_contended(size_t threads, unsigned long long iters, unsigned long long write_pct) {
+    struct rw_contended_state s = {{PTHREAD_RWLOCK_INITIALIZER, 0}, 0, iters, write_pct > 100 ? 100 : write_pct};
+    pthread_t *slots = handle_slots(threads);
+    for (size_t i = 0; i < threads; i++) {
+        int e = pthread_create(&slots[i], NULL, rw_contender, &s);
+        if (e) return error("spawn failed", e);
+    }
+    unsigned long long t0 = now_ns();
+    atomic_store(&s.go, 1);
+    futex_wake(&s.go, 0x7fffffff);
+    for (size_t i = 0; i < threads; i++) pthread_join(slots[i], NULL);
+    unsigned long long t1 = now_ns();
+    unsigned long long per_thread = 0;
+    for (unsigned long long i = 0; i < iters; i++) per_thread += i % 100 < s.write_pct;
+    unsigned long long expected = threads * per_thread;
+    if (rw_read(&s.c) != expected) {
+        printf("ERROR counter is %llu, expected %llu\n", rw_read(&s.c), expected);
+        return 1;
+    }
+    result("ms", (double)(t1 - t0) / 1e6);
+    return 0;
+}
+
 struct pingpong_state {
     pthread_mutex_t m;
     pthread_cond_t cv;
@@ -525,6 +606,40 @@ static int futex_pingpong(unsigned long long rounds) {
     return 0;
 }
 
+/* sem_pingpong: the turn through two POSIX semaphores (glibc's sem_t, itself on a futex). */
+struct sem_pingpong_state {
+    sem_t ping, pong;
+    unsigned long long rounds;
+};
+
+static void *sem_pong(void *arg) {
+    struct sem_pingpong_state *p = arg;
+    for (unsigned long long i = 0; i < p->rounds; i++) {
+        while (sem_wait(&p->ping) != 0) {}
+        sem_post(&p->pong);
+    }
+    return NULL;
+}
+
+static int sem_pingpong(unsigned long long rounds) {
+    struct sem_pingpong_state p;
+    sem_init(&p.ping, 0, 0);
+    sem_init(&p.pong, 0, 0);
+    p.rounds = rounds;
+    pthread_t t;
+    int e = pthread_create(&t, NULL, sem_pong, &p);
+    if (e) return error("spawn failed", e);
+    unsigned long long t0 = now_ns();
+    for (unsigned long long i = 0; i < rounds; i++) {
+        sem_post(&p.ping);
+        while (sem_wait(&p.pong) != 0) {}
+    }
+    pthread_join(t, NULL);
+    unsigned long long t1 = now_ns();
+    result("ns_per_round_trip", (double)(t1 - t0) / (double)rounds);
+    return 0;
+}
+
 /* ---- thread control: the glibc counterparts of workloads 11 and 12 ----------------------- */
 
 static atomic_uint ctl_started;
@@ -548,29 +663,31 @@ static void on_interrupt(int sig) {
     futex_wake(&ctl_ack, 1);
 }
 
-static void interrupt_once(pthread_t t) {
-    atomic_store(&ctl_ack, 0);
-    pthread_kill(t, SIGUSR1);
-    while (atomic_load(&ctl_ack) == 0) futex_wait(&ctl_ack, 0);
+/* The handler of workload 15: the same, as an SA_SIGINFO handler (strand's handlers all get
+ * siginfo). */
+static void on_signal(int sig, siginfo_t *info, void *uc) {
+    (void)info;
+    (void)uc;
+    on_interrupt(sig);
 }
 
-/* 11: a synchronous interrupt of a parked thread: pthread_kill, the handler, its futex
- * acknowledgement, and the sender woken by it. */
-static int interrupt(unsigned long long iters) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_interrupt;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGUSR1, &sa, NULL)) return error("sigaction failed", errno);
+/* Installs `sa` for `sig`, parks a thread, then times pthread_kill of `sig` to it, the handler,
+ * its futex acknowledgement, and the sender woken by it. */
+static int handler_round_trips(unsigned long long iters, int sig, struct sigaction *sa) {
+    sigemptyset(&sa->sa_mask);
+    if (sigaction(sig, sa, NULL)) return error("sigaction failed", errno);
     pthread_t t;
     int e = pthread_create(&t, NULL, ctl_parked, NULL);
     if (e) return error("spawn failed", e);
     while (atomic_load(&ctl_started) == 0) futex_wait(&ctl_started, 0);
     unsigned long long warm = iters / 10 + 1;
-    for (unsigned long long i = 0; i < warm; i++) interrupt_once(t);
-    unsigned long long t0 = now_ns();
-    for (unsigned long long i = 0; i < iters; i++) interrupt_once(t);
+    unsigned long long t0 = 0;
+    for (unsigned long long i = 0; i < warm + iters; i++) {
+        if (i == warm) t0 = now_ns();
+        atomic_store(&ctl_ack, 0);
+        pthread_kill(t, sig);
+        while (atomic_load(&ctl_ack) == 0) futex_wait(&ctl_ack, 0);
+    }
     unsigned long long t1 = now_ns();
     if (atomic_load(&ctl_ran) != warm + iters) {
         printf("ERROR the handler ran %llu times, not %llu\n", (unsigned long long)atomic_load(&ctl_ran), warm + iters);
@@ -579,6 +696,73 @@ static int interrupt(unsigned long long iters) {
     result("ns_per_round_trip", (double)(t1 - t0) / (double)iters);
     atomic_store(&ctl_stop, 1);
     futex_wake(&ctl_stop, 1);
+    pthread_join(t, NULL);
+    return 0;
+}
+
+/* 11: a synchronous interrupt of a parked thread (what strand's run_in does). */
+static int interrupt(unsigned long long iters) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART;
+    return handler_round_trips(iters, SIGUSR1, &sa);
+}
+
+/* 15: a signal to a parked thread's SA_SIGINFO handler and back. */
+static int signal_handler(unsigned long long iters) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    return handler_round_trips(iters, SIGUSR2, &sa);
+}
+
+/* 16: a signal to the process taken by a dedicated signal thread, round trip: SIGUSR2 blocked
+ * in every thread, a thread in sigwaitinfo that acknowledges on a futex word, `kill` of the
+ * process, the sender woken. The usual C design that strand's Router replaces. */
+static sigset_t routed;
+
+static void *sig_waiter(void *arg) {
+    atomic_fetch_add(&ctl_started, 1);
+    futex_wake(&ctl_started, 1);
+    for (;;) {
+        siginfo_t si;
+        if (sigwaitinfo(&routed, &si) < 0) continue;
+        if (atomic_load(&ctl_stop)) return arg;
+        atomic_fetch_add(&ctl_ran, 1);
+        atomic_store(&ctl_ack, 1);
+        futex_wake(&ctl_ack, 1);
+    }
+}
+
+static int signal_thread(unsigned long long iters) {
+    sigemptyset(&routed);
+    sigaddset(&routed, SIGUSR2);
+    /* Blocked before the thread is created, so every thread (it inherits) blocks it. */
+    int e = pthread_sigmask(SIG_BLOCK, &routed, NULL);
+    if (e) return error("pthread_sigmask failed", e);
+    pthread_t t;
+    e = pthread_create(&t, NULL, sig_waiter, NULL);
+    if (e) return error("spawn failed", e);
+    while (atomic_load(&ctl_started) == 0) futex_wait(&ctl_started, 0);
+    pid_t pid = getpid();
+    unsigned long long warm = iters / 10 + 1;
+    unsigned long long t0 = 0;
+    for (unsigned long long i = 0; i < warm + iters; i++) {
+        if (i == warm) t0 = now_ns();
+        atomic_store(&ctl_ack, 0);
+        kill(pid, SIGUSR2);
+        while (atomic_load(&ctl_ack) == 0) futex_wait(&ctl_ack, 0);
+    }
+    unsigned long long t1 = now_ns();
+    if (atomic_load(&ctl_ran) != warm + iters) {
+        printf("ERROR the signal thread took %llu signals, not %llu\n", (unsigned long long)atomic_load(&ctl_ran), warm + iters);
+        return 1;
+    }
+    result("ns_per_round_trip", (double)(t1 - t0) / (double)iters);
+    atomic_store(&ctl_stop, 1);
+    kill(pid, SIGUSR2);
     pthread_join(t, NULL);
     return 0;
 }
@@ -667,9 +851,14 @@ int main(int argc, char **argv) {
     if (strcmp(w, "lock") == 0) return uncontended(iters);
     if (strcmp(w, "contended") == 0) return contended(num("threads", 2), iters);
     if (strcmp(w, "pingpong") == 0) return pingpong(iters);
+    if (strcmp(w, "rw_read") == 0) return rw_uncontended(iters);
+    if (strcmp(w, "rw_contended") == 0) return rw_contended(num("threads", 2), iters, num("write_pct", 1));
     if (strcmp(w, "futex_pingpong") == 0) return futex_pingpong(iters);
+    if (strcmp(w, "sem_pingpong") == 0) return sem_pingpong(iters);
     if (strcmp(w, "interrupt") == 0) return interrupt(iters);
     if (strcmp(w, "defer_interrupts") == 0) return defer_interrupts(iters);
+    if (strcmp(w, "signal_handler") == 0) return signal_handler(iters);
+    if (strcmp(w, "signal_thread") == 0) return signal_thread(iters);
     if (strcmp(w, "launch") == 0) return launch(iters);
     printf("ERROR unknown workload '%s'\n", w);
     return 1;

@@ -493,8 +493,8 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn thread_map_layout(page in page(), guard in word(), stack in word(), packet in packet(), area in area()) {
-        let got = map_layout(page, guard, stack, packet, &area);
+    fn thread_map_layout(page in page(), guard in word(), stack in word(), alt in prop_oneof![Just(0usize), word()], packet in packet(), area in area()) {
+        let got = map_layout(page, guard, stack, alt, packet, &area);
         if !page.is_power_of_two() || page < 16 || !area.align.is_power_of_two() {
             prop_assert_eq!(got, None);
             return Ok(());
@@ -502,26 +502,34 @@ proptest! {
         let pg = page as u128;
         let align_down = |x: u128, a: u128| x / a * a;
         let guard_len = align_up(guard as u128, pg);
+        let alt_len = align_up(alt as u128, pg);
+        let guard_at = if alt_len == 0 { 0 } else { pg + alt_len };
         let top = packet.size() as u128 + packet.align() as u128 - 1 + area.size as u128 + area.align as u128 - 1 + 15;
-        let len = align_up(guard_len + align_up(stack as u128, 16) + top, pg);
+        let len = align_up(guard_at + guard_len + align_up(stack as u128, 16) + top, pg);
         let area_at = align_down(len - area.size as u128, area.align as u128);
         let packet_at = align_down(area_at - packet.size() as u128, packet.align() as u128);
         let stack_top = align_down(packet_at, 16);
         let origin_align = pg.max(packet.align() as u128).max(area.align as u128);
         let map_len = len + origin_align - pg;
         let Some(l) = got else {
+            // (Sizes whose rounding overflows a usize also give None: map_len is then huge.)
             prop_assert!(map_len > isize::MAX as u128, "None although {} bytes fit", map_len);
             return Ok(());
         };
         prop_assert!(l.map_len <= isize::MAX as usize);
         prop_assert_eq!(
-            [l.map_len, l.origin_align, l.guard, l.stack_top, l.packet, l.area].map(|v| v as u128),
-            [map_len, origin_align, guard_len, stack_top, packet_at, area_at]
+            [l.map_len, l.origin_align, l.guard_at, l.guard, l.alt_size, l.stack_top, l.packet, l.area].map(|v| v as u128),
+            [map_len, origin_align, guard_at, guard_len, alt_len, stack_top, packet_at, area_at]
         );
+        // The alternate stack, if any, sits on its own guard page at the origin, right below
+        // the stack's guard.
+        if alt_len != 0 {
+            prop_assert_eq!((l.alt, l.alt + l.alt_size), (page, l.guard_at));
+        }
         // The guard covers what was asked, in whole pages; the stack is at least as big as
         // asked and its top 16-byte aligned.
         prop_assert!(l.guard >= guard && l.guard % page == 0);
-        prop_assert!(l.stack_top - l.guard >= stack && l.stack_top % 16 == 0);
+        prop_assert!(l.stack_top - (l.guard_at + l.guard) >= stack && l.stack_top % 16 == 0);
         // Packet and TLS area aligned, in order, not overlapping, packed against the end.
         prop_assert!(l.packet >= l.stack_top && l.packet % packet.align() == 0);
         prop_assert!(l.area >= l.packet + packet.size() && l.area % area.align == 0);

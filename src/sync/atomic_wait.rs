@@ -10,6 +10,16 @@
 
 pub use core::hint::spin_loop;
 pub use core::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize};
+/// The channel's sleep check (`channel`) orders a store and a later load of another word with
+/// a SeqCst fence on each side.
+pub use core::sync::atomic::fence;
+
+/// Gives the CPU away (`sched_yield`): the channel's wait for a sender or receiver that has
+/// claimed a slot and not yet released it, after a short spin.
+#[inline]
+pub fn yield_now() {
+    crate::syscall::sched_yield()
+}
 
 /// `wait`, `wake`, `requeue`, their private shorthands, `Scope` and `WaitResult`, as in
 /// `crate::futex`.
@@ -42,4 +52,33 @@ pub fn current_tid() -> i32 {
 #[inline]
 pub const fn spin_limit(tuned: u32) -> u32 {
     tuned
+}
+
+/// Runs `f` on the calling thread's robust list (in its control block), which `sync::robust`
+/// links its mutexes into and walks at the thread's exit.
+#[cfg(not(test))]
+#[inline]
+pub fn with_robust_list<R>(f: impl FnOnce(&super::robust::RobustList) -> R) -> R {
+    f(&crate::thread::Tcb::current().robust)
+}
+
+/// The host unit tests' threads have no control block: a list per std thread.
+#[cfg(test)]
+pub fn with_robust_list<R>(f: impl FnOnce(&super::robust::RobustList) -> R) -> R {
+    std::thread_local! {
+        static LIST: super::robust::RobustList = const { super::robust::RobustList::new() };
+    }
+    LIST.with(f)
+}
+
+/// Offers the robust list at `head` (`len` bytes) to the kernel (null: withdraws it); whether
+/// the kernel walks it at the thread's death.
+#[cfg(not(test))]
+pub fn register_robust_list(head: *const u8, len: usize) -> bool {
+    crate::futex::robust::set_robust_list(head, len)
+}
+
+#[cfg(test)]
+pub fn register_robust_list(_head: *const u8, _len: usize) -> bool {
+    false
 }

@@ -83,6 +83,11 @@ pub struct WouldDeadlock {
 }
 
 impl WouldDeadlock {
+    /// The report for thread `tid` (also made by the other locks that name their holder).
+    pub(crate) const fn of(tid: i32) -> WouldDeadlock {
+        WouldDeadlock { tid }
+    }
+
     /// The tid of the thread that tried to lock the mutex it holds (the caller).
     pub fn tid(&self) -> i32 {
         self.tid

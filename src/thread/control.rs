@@ -44,7 +44,7 @@ use crate::futex::{self, WaitResult};
 use crate::signal;
 use crate::sync::internal::InternalMutex;
 use crate::sync::{Mutex, MutexGuard};
-use crate::syscall::SigSet;
+use crate::signal::{SigSet, Signal};
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::fmt;
@@ -198,8 +198,9 @@ static CONTROL_SIGNAL: AtomicU32 = AtomicU32::new(g::SIGURG);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 static INSTALLING: InternalMutex<()> = InternalMutex::new(());
 
-pub(crate) fn control_signal() -> u32 {
-    CONTROL_SIGNAL.load(Relaxed)
+pub(crate) fn control_signal() -> Signal {
+    // Only valid signal numbers are stored (`set_control_signal`).
+    Signal::new(CONTROL_SIGNAL.load(Relaxed)).unwrap_or(Signal::URG)
 }
 
 /// Chooses the control signal (default SIGURG: ignored by default, so a stray one is harmless;
@@ -209,17 +210,15 @@ pub(crate) fn control_signal() -> u32 {
 /// number that is no signal, SIGKILL, SIGSTOP, SIGCONT, a synchronous signal (SIGSEGV, SIGBUS,
 /// SIGFPE, SIGILL, SIGTRAP, SIGSYS), or a real-time signal outside `35..=60` (32–34 belong to
 /// libcs' threads, 61–64 cannot be delivered under QEMU).
-pub fn set_control_signal(sig: u32) -> Result<(), Errno> {
-    let refused = [g::SIGKILL, g::SIGSTOP, g::SIGCONT, g::SIGSEGV, g::SIGBUS, g::SIGFPE, g::SIGILL, g::SIGTRAP, g::SIGSYS];
-    let realtime = 32..=g::_NSIG;
-    if sig == 0 || sig > g::_NSIG || refused.contains(&sig) || (realtime.contains(&sig) && !(35..=60).contains(&sig)) {
+pub fn set_control_signal(sig: Signal) -> Result<(), Errno> {
+    if sig.is_uncatchable() || sig == Signal::CONT || sig.is_synchronous() || (sig.is_realtime() && !(signal::rt_min()..=signal::rt_max()).contains(&sig)) {
         return Err(Errno::EINVAL);
     }
     let _installing = INSTALLING.lock();
     if INSTALLED.load(Acquire) {
         return if control_signal() == sig { Ok(()) } else { Err(Errno::EBUSY) };
     }
-    CONTROL_SIGNAL.store(sig, Relaxed);
+    CONTROL_SIGNAL.store(sig.number(), Relaxed);
     Ok(())
 }
 
@@ -240,18 +239,19 @@ pub(crate) fn ensure_installed() -> Result<(), ControlError> {
 /// thread runs no other handler until it is resumed (a fault still reaches it).
 fn handler_mask() -> SigSet {
     let mut m = SigSet::FULL;
-    for s in [g::SIGSEGV, g::SIGBUS, g::SIGFPE, g::SIGILL, g::SIGTRAP, g::SIGSYS] {
-        let _ = m.remove(s);
+    for s in [Signal::SEGV, Signal::BUS, Signal::FPE, Signal::ILL, Signal::TRAP, Signal::SYS] {
+        m.remove(s);
     }
     m
 }
 
 /// The control signal's handler. Async-signal-safe: atomics on its own control block, futex
 /// and tgkill, and the calls it was asked to run (see `Thread::run_in` for what those may do).
-extern "C" fn on_control_signal(sig: i32, info: *mut c_void, uc: *mut c_void) {
+extern "C" fn on_control_signal(_sig: i32, info: *mut c_void, uc: *mut c_void) {
     // SAFETY: the kernel passes a valid siginfo for an SA_SIGINFO handler.
     if !unsafe { signal::sent_by_this_process_tgkill(info) } {
-        signal::run_chained_control_handler(sig);
+        // SAFETY: the kernel's arguments to this SA_SIGINFO handler.
+        unsafe { signal::run_chained_control_handler(info, uc) };
         return;
     }
     let c = &Tcb::current().control;
@@ -450,6 +450,11 @@ impl WorldStopped {
     /// Calls `f` for each stopped thread. Stopped threads cannot leave the registry, so each is
     /// visited once; the registry lock is not held while `f` runs (it may print or spawn).
     pub fn for_each(&self, mut f: impl FnMut(&StoppedThread<'_>)) {
+        self.visit(|_, s| f(s))
+    }
+
+    /// `for_each` with each thread's control block.
+    fn visit(&self, mut f: impl FnMut(&Tcb, &StoppedThread<'_>)) {
         let mut cursor: *const Tcb = ptr::null();
         loop {
             let next = {
@@ -485,13 +490,39 @@ impl WorldStopped {
                     // A thread that finished while asked acknowledged with no context:
                     // it is gone, not stopped.
                     if !s.context.is_null() {
-                        f(&s);
+                        // SAFETY: a stopped thread stays linked, so its block stays mapped.
+                        f(unsafe { &*t }, &s);
                     }
                 }
                 None => return,
             }
         }
     }
+}
+
+/// Changes the signal mask of every registered thread (for `signal::Router`): `edit` gets
+/// each thread's control block and its mask, and may change the mask. The calling thread's
+/// own changes with `rt_sigprocmask`; every other thread's with the world stopped, in the
+/// context its control handler restores when the stop ends (`Context::set_mask`), so a thread
+/// that was running, asleep in a syscall or inside a section has the new mask from the moment
+/// it resumes. Threads spawned afterwards inherit their spawner's. (A thread stopped while it
+/// ran a handler of its own keeps the new mask only until that handler returns and its own
+/// saved mask comes back; `signal::Router` covers that window with its forwarding handler.)
+pub(crate) fn edit_every_mask(mut edit: impl FnMut(&Tcb, &mut SigSet)) -> Result<(), ControlError> {
+    let mut m = signal::mask().map_err(ControlError::Os)?;
+    edit(Tcb::current(), &mut m);
+    signal::set_mask(&m).map_err(ControlError::Os)?;
+    let world = stop_the_world()?;
+    world.visit(|t, s| {
+        // SAFETY: `s.context` is the stopped thread's control-handler context, live while it
+        // stays stopped; the thread reads its saved mask back only after the stop ends.
+        let cx = unsafe { signal::Context::from_ptr(s.context as *mut c_void) };
+        let mut m = cx.mask();
+        edit(t, &mut m);
+        cx.set_mask(&m);
+    });
+    drop(world);
+    Ok(())
 }
 
 impl Drop for WorldStopped {

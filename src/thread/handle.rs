@@ -186,7 +186,7 @@ impl<T> JoinHandle<T> {
 
     /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to
     /// another thread by then.
-    pub fn signal(&self, sig: u32) -> Result<(), Errno> {
+    pub fn signal(&self, sig: crate::signal::Signal) -> Result<(), Errno> {
         let tcb = self.tcb();
         let shared = tcb.shared.lock();
         if shared.exited {

@@ -2,7 +2,7 @@
 //! giving it back when the spawn fails. See the lifecycle in `thread/mod.rs`.
 
 use super::cache;
-use super::layout::map_layout;
+use super::layout::{map_layout, MapLayout};
 use super::{Builder, ConfigError, SpawnError, Tcb, ThreadName, DEFAULT_STACK_SIZE, MIN_STACK_SIZE};
 use crate::arch;
 use crate::errno::Errno;
@@ -48,11 +48,12 @@ impl Mapping {
             .unwrap_or(if p.program.stack_size != 0 { p.program.stack_size } else { DEFAULT_STACK_SIZE })
             .max(MIN_STACK_SIZE.saturating_add(p.auxv.minsigstksz));
         let guard = b.guard_size.unwrap_or(page);
-        let l = map_layout(page, guard, stack, packet, &p.area).ok_or(SpawnError::InvalidConfig(ConfigError::SizeOverflow))?;
+        let alt = crate::signal::alt_stack_size();
+        let l = map_layout(page, guard, stack, alt, packet, &p.area).ok_or(SpawnError::InvalidConfig(ConfigError::SizeOverflow))?;
 
         let (base, fresh) = match cache::take(l.map_len, l.guard, l.origin_align) {
             Some(base) => (base, false),
-            None => (map(l.map_len, l.origin_align, l.guard)?, true),
+            None => (map(&l, page)?, true),
         };
         let origin = origin_of(base, l.origin_align);
         // SAFETY: all offsets lie inside the mapping (map_layout), which is ours and which no
@@ -68,7 +69,12 @@ impl Mapping {
             (*tcb).map_origin_align = l.origin_align;
             (*tcb).packet = origin.add(l.packet);
             (*tcb).scope = scope;
-            (*tcb).links.stack.set((origin.add(l.guard) as usize, origin.add(l.stack_top) as usize));
+            let lowest = origin.add(l.guard_at + l.guard) as usize;
+            (*tcb).links.stack.set((lowest, origin.add(l.stack_top) as usize));
+            // A frame bigger than the guard may jump past it into the alternate stack or its
+            // guard: a fault anywhere below the stack is its overflow.
+            (*tcb).fault.guard = (origin as usize, lowest);
+            (*tcb).fault.alt_stack = (origin.add(l.alt) as usize, l.alt_size);
             Ok(Mapping {
                 tcb: NonNull::new_unchecked(tcb),
                 tp: area.add(p.area.tp),
@@ -116,25 +122,27 @@ impl Mapping {
     }
 }
 
-/// A fresh mapping with its guard page. ENOMEM, whether from `mmap` (address space, map count)
-/// or from the guard's `mprotect` (which splits the mapping in two, so needs one more map count
-/// slot: mm/vma.c, __split_vma), gives the stack cache back and tries once more.
-fn map(len: usize, origin_align: usize, guard: usize) -> Result<*mut u8, SpawnError> {
-    match map_once(len, origin_align, guard) {
-        Err(SpawnError::OutOfMemory { .. }) if super::release_cached_stacks() > 0 => map_once(len, origin_align, guard),
+/// A fresh mapping with its guard pages. ENOMEM, whether from `mmap` (address space, map count)
+/// or from a guard's `mprotect` (which splits the mapping, so needs more map count slots:
+/// mm/vma.c, __split_vma), gives the stack cache back and tries once more.
+fn map(l: &MapLayout, page: usize) -> Result<*mut u8, SpawnError> {
+    let guards = [(0, if l.alt_size == 0 { 0 } else { page }), (l.guard_at, l.guard)];
+    match map_once(l.map_len, l.origin_align, &guards) {
+        Err(SpawnError::OutOfMemory { .. }) if super::release_cached_stacks() > 0 => map_once(l.map_len, l.origin_align, &guards),
         r => r,
     }
 }
 
-/// `mmap` and the guard's `mprotect`; nothing stays mapped if either fails.
-fn map_once(len: usize, origin_align: usize, guard: usize) -> Result<*mut u8, SpawnError> {
+/// `mmap` and the guards' `mprotect`s (offset and length from the origin; length 0 for none);
+/// nothing stays mapped if any fails.
+fn map_once(len: usize, origin_align: usize, guards: &[(usize, usize)]) -> Result<*mut u8, SpawnError> {
     // MAP_NORESERVE: untouched stack pages cost nothing, as with any stack. MAP_STACK
     // documents the use (man 2 mmap).
     let base = syscall::mmap_anon(len, g::PROT_READ | g::PROT_WRITE, g::MAP_NORESERVE | g::MAP_STACK)
         .map_err(|e| SpawnError::from_errno("mmap", e))?;
-    if guard != 0 {
+    for &(at, guard) in guards.iter().filter(|g| g.1 != 0) {
         // SAFETY: the guard lies inside the fresh mapping that nothing else uses.
-        if let Err(e) = unsafe { syscall::mprotect(origin_of(base, origin_align), guard, g::PROT_NONE) } {
+        if let Err(e) = unsafe { syscall::mprotect(origin_of(base, origin_align).add(at), guard, g::PROT_NONE) } {
             // SAFETY: the mapping is ours and unused.
             let _ = unsafe { syscall::munmap(base, len) };
             return Err(SpawnError::from_errno("mprotect", e));

@@ -117,6 +117,7 @@ mod local;
 mod mapping;
 mod name;
 mod parallelism;
+mod park;
 mod registry;
 mod remote_tls;
 mod scope;
@@ -151,6 +152,7 @@ use crate::arch;
 use crate::errno::Errno;
 use crate::futex;
 use crate::rt;
+use crate::signal::{self, SigSet};
 use crate::syscall;
 use crate::tls;
 use core::alloc::Layout;
@@ -195,6 +197,9 @@ pub enum ConfigError {
     NameTooLong,
     /// Names cannot contain a NUL byte.
     NameContainsNul,
+    /// The mask would block a synchronous signal (a fault would then kill the process) or
+    /// strand's control signal (`stop_the_world` would wait for the thread forever).
+    MasksReservedSignal,
 }
 
 impl SpawnError {
@@ -231,6 +236,9 @@ impl fmt::Display for SpawnError {
             SpawnError::InvalidConfig(ConfigError::NameContainsNul) => {
                 f.write_str("invalid thread configuration: name contains a NUL byte")
             }
+            SpawnError::InvalidConfig(ConfigError::MasksReservedSignal) => f.write_str(
+                "invalid thread configuration: the signal mask blocks a synchronous signal or the control signal",
+            ),
             SpawnError::Os { syscall, errno } => write!(f, "{syscall} failed with {errno}"),
         }
     }
@@ -243,6 +251,14 @@ pub struct Builder {
     guard_size: Option<usize>,
     name: Option<Result<ThreadName, ConfigError>>,
     session: Option<&'static Session>,
+    mask: Option<StartMask>,
+}
+
+/// The signal mask a thread is born with, relative to its spawner's or exact.
+#[derive(Clone, Copy, Debug)]
+enum StartMask {
+    Edit { block: SigSet, unblock: SigSet },
+    Exact(SigSet),
 }
 
 impl Builder {
@@ -266,6 +282,53 @@ impl Builder {
     pub fn session(mut self, s: &'static Session) -> Builder {
         self.session = Some(s);
         self
+    }
+
+    /// The thread starts with `set` blocked in addition to what its spawner blocks (the
+    /// `Mask` of `signal::catch_signal`, for a thread that has not started yet). It is born
+    /// with that mask: no handler of those signals runs in it, even before its first
+    /// instruction (it is cloned with every signal blocked and sets its mask first). A synchronous
+    /// signal or the control signal in `set` is refused by `spawn` (`MasksReservedSignal`).
+    pub fn block_signals(mut self, set: &SigSet) -> Builder {
+        let (block, unblock) = self.edits();
+        self.mask = Some(StartMask::Edit { block: block.union(set), unblock: unblock.difference(set) });
+        self
+    }
+
+    /// The thread starts with `set` unblocked, whatever its spawner blocks (`Unmask`).
+    pub fn unblock_signals(mut self, set: &SigSet) -> Builder {
+        let (block, unblock) = self.edits();
+        self.mask = Some(StartMask::Edit { block: block.difference(set), unblock: unblock.union(set) });
+        self
+    }
+
+    /// The thread starts with exactly `set` blocked.
+    pub fn signal_mask(mut self, set: &SigSet) -> Builder {
+        self.mask = Some(StartMask::Exact(*set));
+        self
+    }
+
+    fn edits(&self) -> (SigSet, SigSet) {
+        match self.mask {
+            Some(StartMask::Edit { block, unblock }) => (block, unblock),
+            // After an exact mask, edits start over from the spawner's.
+            Some(StartMask::Exact(_)) | None => (SigSet::EMPTY, SigSet::EMPTY),
+        }
+    }
+
+    /// The mask the thread starts with, given its spawner's; `Err` if it blocks a signal that
+    /// must stay deliverable.
+    fn start_mask(&self, spawner: &SigSet) -> Result<Option<SigSet>, ConfigError> {
+        let mask = match self.mask {
+            None => return Ok(None),
+            Some(StartMask::Edit { block, unblock }) => spawner.union(&block).difference(&unblock),
+            Some(StartMask::Exact(set)) => set,
+        };
+        let newly = mask.difference(spawner);
+        if newly.iter().any(|s| s.is_synchronous() || s == control::control_signal()) {
+            return Err(ConfigError::MasksReservedSignal);
+        }
+        Ok(Some(mask))
     }
 
     /// At most 15 bytes, no NUL; checked by `spawn`.
@@ -312,7 +375,20 @@ impl Builder {
             Some(Err(e)) => return Err(SpawnError::InvalidConfig(e)),
             None => ThreadName::empty(),
         };
+        // A thread given a mask is cloned with every signal blocked, so that no handler runs
+        // in it before it has set that mask (its first act); the spawner's own mask comes back
+        // once `clone` has returned.
+        let spawner_mask = match self.mask {
+            Some(_) => Some(signal::block(&SigSet::FULL).map_err(|e| SpawnError::from_errno("rt_sigprocmask", e))?),
+            None => None,
+        };
+        let _restore = spawner_mask.map(RestoreMask);
+        let start_mask = match spawner_mask {
+            Some(m) => self.start_mask(&m).map_err(SpawnError::InvalidConfig)?,
+            None => None,
+        };
         let mapping = Mapping::create(&self, Layout::new::<Packet<F, T>>(), name, scope)?;
+        mapping.tcb().start_mask.set(start_mask);
         let packet = mapping.tcb().packet as *mut Packet<F, T>;
         // SAFETY: the packet slot is sized and aligned for Packet<F, T> and not yet in use.
         unsafe { packet.write(Packet { f: ManuallyDrop::new(f) }) };
@@ -322,6 +398,18 @@ impl Builder {
             // walks the registry (a stop-the-world) never misses a thread that is starting.
             let mut registry = registry::lock();
             registry.link(mapping.tcb());
+            // A router's signals stay blocked in a thread that inherits its spawner's mask (and
+            // are unblocked again when the router stops); an exact mask is the caller's own.
+            // Read inside this section, where no stop can change the record (or the mask
+            // `clone` copies) between the read and the `clone`.
+            let routed = Tcb::current().routed.get();
+            mapping.tcb().routed.set(match self.mask {
+                None => routed,
+                Some(StartMask::Edit { block, unblock }) => routed.difference(&block).difference(&unblock),
+                Some(StartMask::Exact(_)) => SigSet::EMPTY,
+            });
+            // Asked once per process, before the first thread can ask (see `start::thread_start`).
+            let _ = crate::futex::robust::lacks_robust_list();
             let r = mapping.clone_thread(start::thread_start::<F, T>);
             if r.is_err() {
                 registry.unlink(mapping.tcb());
@@ -339,6 +427,15 @@ impl Builder {
                 Err(e)
             }
         }
+    }
+}
+
+/// Puts the spawner's signal mask back when dropped.
+struct RestoreMask(SigSet);
+
+impl Drop for RestoreMask {
+    fn drop(&mut self) {
+        let _ = signal::set_mask(&self.0);
     }
 }
 
@@ -401,6 +498,34 @@ impl Thread {
     pub fn name(&self) -> Option<&str> {
         (!self.name.is_empty()).then(|| self.name.as_str())
     }
+
+    /// Gives the thread its park token (Rust std's semantics): its `park` in progress returns,
+    /// or else its next one returns at once. Tokens do not add up. A thread that has exited is
+    /// left alone: the token goes to its control block only while the registry pins it
+    /// (`registry`), never to a freed or reused mapping. Unparking another thread takes the
+    /// registry lock to find it; unparking oneself does not.
+    pub fn unpark(&self) {
+        let me = Tcb::current();
+        if ptr::eq(self.tcb, me) && self.serial == me.links.serial.get() {
+            return me.park.unpark();
+        }
+        if let Some(pin) = registry::pin(self) {
+            pin.tcb().park.unpark();
+        }
+    }
+}
+
+/// Blocks the calling thread until its park token is there (see `Thread::unpark`), and takes
+/// it. Unlike std's, it never returns without the token: a signal or a spurious futex wake-up
+/// puts it back to sleep.
+pub fn park() {
+    Tcb::current().park.park();
+}
+
+/// `park`, for at most `timeout`. Returns when it took the token or the time ran out (a signal
+/// does not cut the wait short).
+pub fn park_timeout(timeout: Duration) {
+    Tcb::current().park.park_timeout(timeout);
 }
 
 impl fmt::Debug for Thread {
@@ -486,9 +611,14 @@ pub fn sleep(d: Duration) {
 #[cfg_attr(test, allow(dead_code))]
 pub(crate) fn init_main_thread() -> Result<(), Errno> {
     let p = rt::process();
+    let page = p.auxv.pagesz;
+    // One mapping, never freed: [guard page][alternate signal stack][TLS area + alignment slack].
+    let alt = tls::align_up(signal::alt_stack_size(), page).ok_or(Errno::ENOMEM)?;
     let area_len = p.area.size + p.area.align;
-    let base = syscall::mmap_anon(area_len, g::PROT_READ | g::PROT_WRITE, 0)?;
-    let area = origin_of(base, p.area.align);
+    let base = syscall::mmap_anon(page + alt + area_len, g::PROT_READ | g::PROT_WRITE, 0)?;
+    // SAFETY: the first page of the fresh mapping.
+    unsafe { syscall::mprotect(base, page, g::PROT_NONE)? };
+    let area = origin_of(base.wrapping_add(page + alt), p.area.align);
     // SAFETY: the area fits in the fresh mapping (size + alignment slack).
     unsafe {
         tls::init_block(area, &p.area, &p.program.tls);
@@ -501,7 +631,18 @@ pub(crate) fn init_main_thread() -> Result<(), Errno> {
         let tid = syscall::set_tid_address((*tcb).ctid.as_ptr());
         (*tcb).ctid.store(tid as u32, Release);
         (*tcb).tid.store(tid, Release);
-        (*tcb).links.stack.set(main_stack(p.argv as usize));
+        let (lo, top) = main_stack(p.argv as usize);
+        (*tcb).links.stack.set((lo, top));
+        // The kernel grows the main stack until RLIMIT_STACK, counted from the top of its
+        // mapping (mm/mmap.c, acct_stack_growth), which lies a little above `top` (argument and
+        // environment strings); QEMU user mode maps a fixed stack of that size from a little
+        // above `top`, with a guard page below. Either way an overflow faults between the page
+        // below `lo` and `lo` plus the size of those strings: 1 MiB here. Nothing else is
+        // mapped there (the kernel keeps the stack's RLIMIT_STACK free of mmaps), but right
+        // below it may be (under QEMU a 32-bit guest's mmaps come close): that stays out.
+        let strings = 256 * page;
+        (*tcb).fault = signal::fault::Stacks { guard: (lo.saturating_sub(page), lo.saturating_add(strings).min(top)), alt_stack: (base as usize + page, alt) };
+        signal::fault::enable_alt_stack(&(*tcb).fault)?;
         registry::lock().link(&*tcb);
     }
     Ok(())

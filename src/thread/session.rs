@@ -19,7 +19,7 @@
 
 use super::registry;
 use super::{Tcb, Thread};
-use crate::arch::sys::general as g;
+use crate::signal::{Context, SigInfo, Signal};
 use crate::futex;
 use crate::sync::{Condvar, Mutex};
 use core::fmt;
@@ -122,7 +122,7 @@ static SIGINT_HANDLER: AtomicUsize = AtomicUsize::new(0);
 static SIGINT_PENDING: AtomicU32 = AtomicU32::new(0);
 
 /// strand's SIGINT handler while routing is on. Async-signal-safe: atomics and `tgkill`.
-extern "C" fn on_sigint(sig: i32) {
+fn on_sigint(_: &SigInfo, _: &mut Context) {
     let s = ROUTED.load(Acquire);
     if s.is_null() {
         return;
@@ -137,7 +137,7 @@ extern "C" fn on_sigint(sig: i32) {
             // SAFETY: only `fn()` addresses are stored.
             unsafe { core::mem::transmute::<usize, fn()>(f)() };
         }
-    } else if fg == 0 || crate::signal::send_to_thread(fg, sig as u32).is_err() {
+    } else if fg == 0 || crate::signal::send_to_thread(fg, Signal::INT).is_err() {
         // Nobody to give it to (or it just left): the next foreground member gets it.
         SIGINT_PENDING.fetch_add(1, Relaxed);
     }
@@ -229,7 +229,7 @@ impl Session {
         drop(st);
         if ptr::eq(ROUTED.load(Acquire), self) && SIGINT_PENDING.swap(0, AcqRel) != 0 {
             // Interrupts that came while nobody had the terminal go to its new owner.
-            let _ = crate::signal::send_to_thread(me.tid(), g::SIGINT);
+            let _ = crate::signal::send_to_thread(me.tid(), Signal::INT);
         }
         Ok(Foreground { session: self, _not_send: core::marker::PhantomData })
     }
@@ -268,7 +268,7 @@ impl Session {
             }
         }
         SIGINT_HANDLER.store(handler as usize, Release);
-        crate::signal::set_handler(g::SIGINT, crate::signal::Handler::Function(on_sigint), crate::signal::Restart::Yes)
+        crate::signal::set_handler(Signal::INT, crate::signal::Handler::Function(on_sigint))
             .map_err(SessionError::Os)?;
         Ok(())
     }

@@ -4,7 +4,8 @@
 use super::lifecycle::Owner;
 use super::{cache, control, exit_hooks, registry, remote_tls, scope, Packet, Tcb};
 use crate::arch;
-use crate::syscall::{self, SigSet};
+use crate::signal::SigSet;
+use crate::syscall;
 use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ptr;
 use crate::arch::sys::general as g;
@@ -18,6 +19,23 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
     // SAFETY: the parent passed this thread's Tcb, initialised, with the closure in its packet.
     let tcb = unsafe { &*(tcb as *const Tcb) };
     let packet = tcb.packet as *mut Packet<F, T>;
+    // The alternate signal stack first: a fault from here on has a stack to be reported on.
+    let _ = crate::signal::fault::enable_alt_stack(&tcb.fault);
+    if let Some(mask) = tcb.start_mask.get() {
+        // Cloned with every signal blocked: nothing could run in this thread before this line.
+        let _ = crate::signal::set_mask(&mask);
+    } else if crate::futex::robust::lacks_robust_list() {
+        // Under QEMU user mode (which the probe tells apart: see `lacks_robust_list`) a new
+        // thread starts with its spawner's *host* signal mask at the moment of `clone`
+        // (linux-user/syscall.c, clone_func). If the spawner had just caught a host signal,
+        // that is QEMU's all-blocked mask, which QEMU restores only when this thread next has a
+        // signal to process or changes its mask (block_signals): until then it never gets a
+        // signal, so a stop waits for it forever. A guest `sigprocmask` that changes nothing
+        // makes QEMU recompute the host mask from the guest's. (Reproduced on aarch64 with QEMU
+        // 7.2 in stress/signals.rs: 2 of 6 runs hung without this, 0 of 40 with it.) The
+        // spawner answered the probe before `clone`, so this is a load here.
+        let _ = syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::EMPTY), None);
+    }
     {
         // Tell the kernel our name (clone gave us the spawner's) under the lock renames take,
         // so that a `JoinHandle::set_name` lands wholly before (we send its name) or after
@@ -57,6 +75,9 @@ unsafe fn drop_result<T>(packet: *mut u8) {
 /// `drop_result` drops the result in the packet if there is one (`None` if there is none:
 /// `thread::exit`).
 pub(super) unsafe fn finish(tcb: &Tcb, drop_result: Option<unsafe fn(*mut u8)>) -> ! {
+    // Robust mutexes still held go to their next lockers with OwnerDied, before anyone can
+    // see this thread finished (one load if it never took one).
+    crate::sync::robust::exit_current();
     leave_registry(tcb);
     let owner = tcb.lifecycle.exit();
     if owner == Owner::Thread {
@@ -108,10 +129,14 @@ fn leave_registry(tcb: &Tcb) {
 /// The calling thread owns its mapping and nothing else refers to it.
 unsafe fn exit_and_free(tcb: &Tcb) -> ! {
     let (base, len) = (tcb.map_base, tcb.map_len);
+    // The kernel would walk our robust list at exit, after the munmap: in freed memory.
+    crate::sync::robust::before_unmap();
     // No signal handler may run from here on: its frame would be written to the stack we are
     // about to unmap (or, after the munmap, to whatever reuses that address). Blocked signals
     // stay pending and die with the thread.
     let _ = syscall::sigprocmask(g::SIG_BLOCK, Some(&SigSet::FULL), None);
+    // A fault is still delivered (it cannot be blocked): not onto the memory we free.
+    crate::signal::fault::disable_alt_stack();
     // At exit the kernel would write 0 to our CLEARTID word, inside the freed (maybe reused)
     // memory, and wake a futex there; null turns that off (man 2 set_tid_address).
     // SAFETY: null is always valid.

@@ -7,6 +7,7 @@ use super::name::{NameCell, ThreadName};
 use crate::arch;
 use super::control::Control;
 use super::registry::Links;
+use crate::signal::SigSet;
 use crate::sync::internal::InternalMutex;
 use crate::tls;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32};
@@ -65,9 +66,24 @@ pub struct Tcb {
     pub(crate) packet: *mut u8,
     /// A scoped thread's count of running threads in its scope, else null.
     pub(crate) scope: *const AtomicU32,
+    /// The signal mask the thread is to run its closure with, when its `Builder` set one: the
+    /// spawner writes it before `clone` (and clones with every signal blocked), the thread sets
+    /// it as its first act (`start::thread_start`).
+    pub(crate) start_mask: core::cell::Cell<Option<SigSet>>,
+    /// The signals `signal::Router` blocked in this thread (those it had not blocked itself),
+    /// which stopping the router unblocks again. Written by the thread's spawner before
+    /// `clone`, and by a router starting or stopping: for itself, or for this thread while the
+    /// world is stopped (`control::edit_every_mask`).
+    pub(crate) routed: core::cell::Cell<SigSet>,
+    /// Its stack guard and alternate signal stack (`signal::fault`); written before it runs.
+    pub(crate) fault: crate::signal::fault::Stacks,
     /// Exit hooks (thread-local destructors) and whether the thread ended with no result
     /// (`exit_hooks.rs`).
     pub(crate) exit: ThreadExit,
+    /// The robust mutexes the thread holds (`sync::robust`), set up on its first robust lock.
+    pub(crate) robust: crate::sync::robust::RobustList,
+    /// The thread's park token (`thread::park`, `Thread::unpark`).
+    pub(crate) park: super::park::Parker,
     /// The words right below a variant I thread pointer (minus its bias) that psABIs define:
     /// the stack-protector canary at TP-0x7010 on powerpc64 and TP-0x7008 on powerpc.
     pub(crate) abi_tail: [usize; arch::TCB_TAIL_WORDS],
@@ -106,7 +122,12 @@ impl Tcb {
                 map_origin_align: 0,
                 packet: core::ptr::null_mut(),
                 scope: core::ptr::null(),
+                start_mask: core::cell::Cell::new(None),
+                routed: core::cell::Cell::new(SigSet::EMPTY),
+                fault: crate::signal::fault::Stacks { guard: (0, 0), alt_stack: (0, 0) },
                 exit: ThreadExit::new(),
+                robust: crate::sync::robust::RobustList::new(),
+                park: super::park::Parker::new(),
                 abi_tail: [0; arch::TCB_TAIL_WORDS],
             });
             // Every thread carries the process's canary, copied from its creator.

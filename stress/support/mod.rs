@@ -370,17 +370,13 @@ const BACKSTOP_GRACE_S: u64 = 10;
 /// has the watchdog thread stopped too (parked in the control signal's handler with every signal
 /// blocked). A SIGALRM from a per-test interval timer reaches whichever thread does not block it
 /// (the stopper, at least) and reports the hang the same way.
-extern "C" fn on_backstop_alarm(_: i32) {
+fn on_backstop_alarm(_: &strand::signal::SigInfo, _: &mut strand::signal::Context) {
     fire(" (reported by the SIGALRM backstop: the watchdog thread itself could not run, e.g. stopped by a stop that never completed)")
 }
 
 /// Installs the backstop's handler; without it a hang is still ended by xtask's hard limit.
 fn install_backstop() {
-    let _ = strand::signal::set_handler(
-        strand::arch::sys::general::SIGALRM,
-        strand::signal::Handler::Function(on_backstop_alarm),
-        strand::signal::Restart::Yes,
-    );
+    let _ = strand::signal::set_handler(strand::signal::Signal::ALRM, strand::signal::Handler::Function(on_backstop_alarm));
 }
 
 /// Arms the process's real-time interval timer to fire once after `secs` seconds (0 disarms).

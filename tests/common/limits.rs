@@ -43,7 +43,7 @@ fn setresuid(r: u32, e: u32, s: u32) -> Result<(), Errno> {
 }
 
 fn uids() -> (u32, u32) {
-    // SAFETY: getuid and geteuid touch no memory (16-bit calls on i686; the uids used here fit).
+    // SAFETY: getuid and geteuid touch no memory (16-bit calls on x86-32; the uids used here fit).
     unsafe { (strand::arch::syscall0(g::__NR_getuid as usize) as u32, strand::arch::syscall0(g::__NR_geteuid as usize) as u32) }
 }
 

@@ -33,6 +33,8 @@ enum Who {
     Spin,
     Origin,
     Strand,
+    /// strand's `PiMutex` in the lock workloads (`lock=strand-pi`), next to the plain mutex.
+    StrandPi,
     /// The raw futex hand-over (C): the floor under every condvar ping-pong.
     FutexFloor,
     /// A process whose `_start` only calls exit_group (C): the kernel's floor under workload 3.
@@ -42,17 +44,26 @@ enum Who {
     CloneFloor,
     /// The Boehm-Demers-Weiser collector's stop-the-world (C, libgc): workload 10's reference.
     Bdwgc,
+    /// crossbeam-channel on std threads (glibc): the channel ping-pong's reference.
+    Crossbeam,
 }
 
 use Who::*;
 
 const THREADS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand];
 const LOCKS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Spin, Strand];
+/// Workloads 13 and 14: reader-writer locks (`spin` is left out: its RwLock only spins).
+const RWLOCKS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Strand];
 const CONDVARS: &[Who] = &[Glibc, StdGnu, StdMusl, ParkingLot, Strand, FutexFloor];
 const PROCESSES: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, BareExit];
 /// Workloads 1 and 2 where the raw clone has a counterpart (not the instruction counts, which
 /// valgrind takes on its own threads, nor workload 9).
 const SPAWNS: &[Who] = &[Glibc, StdGnu, StdMusl, Origin, Strand, CloneFloor];
+/// The semaphore ping-pong: glibc's `sem_t` (C), strand, and the raw futex floor.
+const SEMAPHORES: &[Who] = &[Glibc, Strand, FutexFloor];
+/// The channel ping-pong: std's `sync_channel` (glibc and musl), crossbeam-channel, strand, and
+/// the raw futex floor.
+const CHANNELS: &[Who] = &[StdGnu, StdMusl, Crossbeam, Strand, FutexFloor];
 /// Workload 10: stopping every other thread, for a garbage collector.
 const STOPPERS: &[Who] = &[Bdwgc, Strand];
 /// Workloads 11 and 12: thread control against what a glibc program does by hand with signals.
@@ -68,10 +79,12 @@ impl Who {
             Spin => "spin",
             Origin => "origin",
             Strand => "strand",
+            StrandPi => "strand PiMutex",
             FutexFloor => "raw futex",
             BareExit => "bare exit",
             CloneFloor => "raw clone",
             Bdwgc => "bdwgc",
+            Crossbeam => "crossbeam",
         }
     }
 
@@ -82,8 +95,10 @@ impl Who {
             StdMusl => (&p.std_musl, Some("lock=std")),
             ParkingLot => (&p.std_gnu, Some("lock=parking_lot")),
             Spin => (&p.std_gnu, Some("lock=spin")),
+            Crossbeam => (&p.std_gnu, Some("lock=crossbeam")),
             Origin => (&p.origin, None),
             Strand => (&p.strand, None),
+            StrandPi => (&p.strand, Some("lock=strand-pi")),
             BareExit => (&p.bare_exit, None),
             Bdwgc => (&p.bdwgc, None),
         };
@@ -95,7 +110,7 @@ impl Who {
 
     fn workload(self, w: &'static str) -> &'static str {
         match (self, w) {
-            (FutexFloor, "pingpong") => "futex_pingpong",
+            (FutexFloor, "pingpong" | "sem_pingpong" | "chan_pingpong") => "futex_pingpong",
             (CloneFloor, "spawn_join") => "clone_join",
             (CloneFloor, "detached") => "clone_detached",
             _ => w,
@@ -271,6 +286,19 @@ fn plan(quick: bool) -> Vec<Workload> {
         Workload {
             program: "lock",
             args: vec![],
+            how: How::Instructions { n: [1000, q(101_000, 11_000)], warmup: true },
+            who: &[Strand, StrandPi],
+            reference: Strand,
+            metrics: vec![metric(
+                "4 PiMutex user instructions per lock+incr+unlock (equal to the plain mutex)",
+                "",
+                "instr/op",
+                Some(Target::RatioAtMost(1.0)),
+            )],
+        },
+        Workload {
+            program: "lock",
+            args: vec![],
             how: How::Syscalls { n: [1000, q(101_000, 11_000)], warmup: true, pinned: false },
             who: LOCKS,
             reference: ParkingLot,
@@ -306,6 +334,19 @@ fn plan(quick: bool) -> Vec<Workload> {
                 "ns/round trip",
                 pinned.then_some(Target::RatioAtMost(1.0)),
             )],
+        });
+    }
+    for (program, who, reference, label) in [
+        ("sem_pingpong", SEMAPHORES, Glibc, "6s semaphore ping-pong, pinned"),
+        ("chan_pingpong", CHANNELS, Crossbeam, "6c channel ping-pong (1 slot), pinned"),
+    ] {
+        plan.push(Workload {
+            program,
+            args: args(&[("iters", q(50_000, 2000))]),
+            how: timed(true),
+            who,
+            reference,
+            metrics: vec![metric(label, "ns_per_round_trip", "ns/round trip", None)],
         });
     }
     plan.push(Workload {
@@ -396,6 +437,59 @@ fn plan(quick: bool) -> Vec<Workload> {
         });
     }
     plan.extend(control_plan(quick));
+    plan.extend(rwlock_plan(quick));
+    plan
+}
+
+/// Workloads 13 and 14, reader-writer locks: the uncontended read, and 2 and 4 threads with 1
+/// write per 100 operations (read-mostly) and 90 per 100 (write-heavy).
+fn rwlock_plan(quick: bool) -> Vec<Workload> {
+    let q = |full: u64, short: u64| if quick { short } else { full };
+    let reps = repetitions(quick);
+    let mut plan = vec![
+        Workload {
+            program: "rw_read",
+            args: args(&[("iters", q(20_000_000, 1_000_000))]),
+            how: How::Timed { pinned: true, reps },
+            who: RWLOCKS,
+            reference: ParkingLot,
+            metrics: vec![metric("13 uncontended read lock+read+unlock, pinned", "ns_per_op", "ns/op", None)],
+        },
+        Workload {
+            program: "rw_read",
+            args: vec![],
+            how: How::Instructions { n: [1000, q(101_000, 11_000)], warmup: true },
+            who: RWLOCKS,
+            reference: ParkingLot,
+            metrics: vec![metric("13 user instructions per read lock+read+unlock", "", "instr/op", Some(Target::AtMost(10.0)))],
+        },
+        Workload {
+            program: "rw_read",
+            args: vec![],
+            how: How::Syscalls { n: [1000, q(101_000, 11_000)], warmup: true, pinned: false },
+            who: RWLOCKS,
+            reference: ParkingLot,
+            metrics: vec![metric("13 syscalls per uncontended read lock+unlock", "", "syscalls/op", Some(Target::AtMost(0.0)))],
+        },
+    ];
+    for (write_pct, label) in [(1, "read-mostly (1 write per 100 ops)"), (90, "write-heavy (90 writes per 100 ops)")] {
+        for threads in [2, 4] {
+            let iters = q(1_000_000, 100_000);
+            plan.push(Workload {
+                program: "rw_contended",
+                args: args(&[("threads", threads), ("iters", iters), ("write_pct", write_pct)]),
+                how: How::Timed { pinned: false, reps },
+                who: RWLOCKS,
+                reference: ParkingLot,
+                metrics: vec![metric(
+                    &format!("14 RwLock {label}, {threads} threads × {} ops", report::num(iters as f64)),
+                    "ms",
+                    "ms",
+                    Some(Target::RatioAtMost(1.0)),
+                )],
+            });
+        }
+    }
     plan
 }
 
@@ -478,6 +572,19 @@ fn control_plan(quick: bool) -> Vec<Workload> {
         reference: Glibc,
         metrics: vec![metric(&format!("{name}, user instructions"), "", "instr/pair", None)],
     });
+    for (program, name) in [
+        ("signal_handler", "15 signal to a parked thread's handler, round trip (strand: send_to_thread + handler; glibc: pthread_kill + SA_SIGINFO handler)"),
+        ("signal_thread", "16 signal to the process taken by a signal thread, round trip (strand: kill + Router; glibc: kill + a sigwaitinfo thread)"),
+    ] {
+        plan.push(Workload {
+            program,
+            args: args(&[("iters", q(20_000, 2000))]),
+            how: How::Timed { pinned: true, reps },
+            who: SIGNALLERS,
+            reference: Glibc,
+            metrics: vec![metric(&format!("{name}, pinned"), "ns_per_round_trip", "ns/round trip", None)],
+        });
+    }
     plan
 }
 
@@ -643,7 +750,9 @@ fn measure(w: &Workload, p: &Programs, cpu: &str) -> Vec<Row> {
             rows.push(Row {
                 errors: errors[i].clone(),
                 note: first.and_then(|s| s.note.clone()),
-                target: if who == Strand { m.target } else { None },
+                // strand's row carries the target; where strand's PiMutex is measured against
+                // strand's plain mutex, the PiMutex row does.
+                target: if who == StrandPi || (who == Strand && !w.who.contains(&StrandPi)) { m.target } else { None },
                 typed_error: first.and_then(|s| s.typed_error),
                 ..row(m.name.clone(), i, &per)
             });

@@ -38,9 +38,9 @@ pub fn run(arches: &[&Arch], quick: bool) -> Result<bool, String> {
         rows.push((arch.name, arch_stress(arch, &programs, quick)?));
     }
     println!();
-    println!("{:<10} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
+    println!("{:<11} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
     for (name, r) in &rows {
-        println!("{:<10} {:>7} {:>7} {:>8} {:>9.1}", name, r.passed, r.failed, r.skipped, r.secs);
+        println!("{:<11} {:>7} {:>7} {:>8} {:>9.1}", name, r.passed, r.failed, r.skipped, r.secs);
     }
     let passed: u32 = rows.iter().map(|(_, r)| r.passed).sum();
     let failed: u32 = rows.iter().map(|(_, r)| r.failed).sum();

@@ -98,6 +98,26 @@ pub trait CondLock: Sync {
     fn notify_one(&self);
 }
 
+/// A two-way hand-over between two threads (a semaphore pair, a channel pair): `ping` passes
+/// the turn to the other thread and waits for it back; `pong` waits for the turn and passes it
+/// back. The pong end is moved to the other thread.
+pub trait HandOff {
+    type Ping;
+    type Pong: Send;
+    fn make() -> (Self::Ping, Self::Pong);
+    fn ping(p: &mut Self::Ping, round: u64);
+    fn pong(p: &mut Self::Pong);
+}
+
+/// A counter behind the competitor's reader-writer lock.
+pub trait RwCounter: Sync {
+    fn new() -> Self;
+    /// read lock, read the value, unlock.
+    fn read(&self) -> u64;
+    /// write lock, `+= 1`, unlock.
+    fn incr(&self);
+}
+
 /// The parsed command line: the workload and its `key=value` settings.
 pub struct Args<'a> {
     pub workload: &'a str,
@@ -170,7 +190,7 @@ pub fn run<R: Rt>(argv: &[&str], locks: impl FnOnce(&Args) -> Option<i32>) -> i3
         "idle" => idle_memory::<R>(a.num("threads", 1000) as usize, a.stack()),
         "max_threads" => max_threads::<R>(a.num("limit", 30_000) as usize, a.stack()),
         "tls" => tls::<R>(iters),
-        "lock" | "contended" | "pingpong" => match locks(&a) {
+        "lock" | "contended" | "pingpong" | "sem_pingpong" | "chan_pingpong" | "rw_read" | "rw_contended" => match locks(&a) {
             Some(code) => code,
             None => error::<R>(format_args!("lock '{}' is not available here", a.get("lock").unwrap_or("?"))),
         },
@@ -185,6 +205,16 @@ pub fn run_lock<R: Rt, L: CounterLock>(a: &Args) -> i32 {
         "lock" => uncontended::<R, L>(iters),
         "contended" => contended::<R, L>(a.num("threads", 2) as usize, iters),
         w => error::<R>(format_args!("workload '{w}' needs a condition variable")),
+    }
+}
+
+/// The reader-writer lock workloads for one lock type.
+pub fn run_rwlock<R: Rt, L: RwCounter>(a: &Args) -> i32 {
+    let iters = a.num("iters", 1000);
+    match a.workload {
+        "rw_read" => rw_uncontended::<R, L>(iters),
+        "rw_contended" => rw_contended::<R, L>(a.num("threads", 2) as usize, iters, a.num("write_pct", 1)),
+        w => error::<R>(format_args!("workload '{w}' is not a reader-writer lock workload")),
     }
 }
 
@@ -518,5 +548,116 @@ fn pingpong<R: Rt, C: CondLock>(rounds: u64) -> i32 {
     R::join(h);
     let t1 = R::now_ns();
     result::<R>("ns_per_round_trip", (t1 - t0) as f64 / rounds as f64);
+    0
+}
+
+struct HandOver<P: HandOff> {
+    pong: P::Pong,
+    rounds: u64,
+}
+
+fn hand_over_pong<P: HandOff>(arg: usize) {
+    // SAFETY: `run_pingpong` passes its own `HandOver`, touches it no more until it has joined
+    // this thread, and this thread is its only user meanwhile.
+    let h = unsafe { &mut *(arg as *mut HandOver<P>) };
+    for _ in 0..h.rounds {
+        P::pong(&mut h.pong);
+    }
+}
+
+/// `sem_pingpong` and `chan_pingpong`: the turn goes to the other thread and back through the
+/// competitor's semaphores or channels; ns per round trip (as workload 6).
+pub fn run_pingpong<R: Rt, P: HandOff>(a: &Args) -> i32 {
+    let rounds = a.num("iters", 1000);
+    let (mut ping, pong) = P::make();
+    let mut h = HandOver::<P> { pong, rounds };
+    let t = match R::spawn(None, hand_over_pong::<P>, &mut h as *mut HandOver<P> as usize) {
+        Ok(t) => t,
+        Err(e) => return error::<R>(format_args!("spawn failed: {}", Failed::<R>(&e))),
+    };
+    let t0 = R::now_ns();
+    for i in 0..rounds {
+        P::ping(&mut ping, i);
+    }
+    R::join(t);
+    let t1 = R::now_ns();
+    result::<R>("ns_per_round_trip", (t1 - t0) as f64 / rounds as f64);
+    0
+}
+
+// ---- reader-writer locks -------------------------------------------------------------------
+
+/// 13: read lock, read, unlock on one thread.
+fn rw_uncontended<R: Rt, L: RwCounter>(iters: u64) -> i32 {
+    let l = L::new();
+    l.incr();
+    let warm = iters / 10 + 1;
+    let mut sum = 0u64;
+    for _ in 0..warm {
+        sum += l.read();
+    }
+    let t0 = R::now_ns();
+    for _ in 0..iters {
+        sum += l.read();
+    }
+    let t1 = R::now_ns();
+    if sum != warm + iters {
+        return error::<R>(format_args!("read sum is {sum}, expected {}", warm + iters));
+    }
+    result::<R>("ns_per_op", (t1 - t0) as f64 / iters as f64);
+    0
+}
+
+struct RwContended<L> {
+    lock: L,
+    go: AtomicU32,
+    iters: u64,
+    write_pct: u64,
+}
+
+fn rw_contender<R: Rt, L: RwCounter>(arg: usize) {
+    // SAFETY: `rw_contended` passes its own `RwContended` and joins this thread before it returns.
+    let c = unsafe { &*(arg as *const RwContended<L>) };
+    while c.go.load(SeqCst) == 0 {
+        R::futex_wait(&c.go, 0);
+    }
+    let mut sum = 0u64;
+    for i in 0..c.iters {
+        if i % 100 < c.write_pct {
+            c.lock.incr();
+        } else {
+            sum = sum.wrapping_add(c.lock.read());
+        }
+    }
+    core::hint::black_box(sum);
+}
+
+/// 14: `threads` threads each do `iters` operations on one lock, `write_pct` of every 100 of
+/// them a write (lock, increment, unlock), the rest reads (lock, read, unlock).
+fn rw_contended<R: Rt, L: RwCounter>(threads: usize, iters: u64, write_pct: u64) -> i32 {
+    let c = RwContended { lock: L::new(), go: AtomicU32::new(0), iters, write_pct: write_pct.min(100) };
+    let slots = R::handle_slots(threads);
+    for s in slots.iter_mut() {
+        match R::spawn(None, rw_contender::<R, L>, &c as *const RwContended<L> as usize) {
+            Ok(h) => {
+                s.write(h);
+            }
+            Err(e) => return error::<R>(format_args!("spawn failed: {}", Failed::<R>(&e))),
+        }
+    }
+    let t0 = R::now_ns();
+    c.go.store(1, SeqCst);
+    R::futex_wake(&c.go, i32::MAX as u32);
+    for s in slots.iter_mut() {
+        // SAFETY: every slot was filled above, and is read once.
+        R::join(unsafe { s.assume_init_read() });
+    }
+    let t1 = R::now_ns();
+    let per_thread = (0..iters).filter(|i| i % 100 < c.write_pct).count() as u64;
+    let expected = threads as u64 * per_thread;
+    if c.lock.read() != expected {
+        return error::<R>(format_args!("counter is {}, expected {expected}", c.lock.read()));
+    }
+    result::<R>("ms", (t1 - t0) as f64 / 1e6);
     0
 }

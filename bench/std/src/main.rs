@@ -1,9 +1,9 @@
 //! The workloads on Rust std: `std::thread`, `std::sync::{Mutex, Condvar}` and a `thread_local!`
 //! with const init; `lock=parking_lot` and `lock=spin` swap in those crates' locks on the same
-//! std threads. Built for x86_64-unknown-linux-gnu (dynamic, glibc) and
+//! std threads; `lock=crossbeam` runs the channel ping-pong on crossbeam-channel. Built for x86_64-unknown-linux-gnu (dynamic, glibc) and
 //! x86_64-unknown-linux-musl (static).
 
-use bench_common::{CondLock, CounterLock, Rt};
+use bench_common::{CondLock, CounterLock, HandOff, Rt, RwCounter};
 use std::cell::Cell;
 use std::ffi::CStr;
 use std::io::{Read, Write};
@@ -108,6 +108,38 @@ impl CounterLock for StdLock {
     }
 }
 
+struct StdRw(std::sync::RwLock<u64>);
+
+impl RwCounter for StdRw {
+    fn new() -> Self {
+        StdRw(std::sync::RwLock::new(0))
+    }
+    #[inline]
+    fn read(&self) -> u64 {
+        *self.0.read().unwrap()
+    }
+    #[inline]
+    fn incr(&self) {
+        *self.0.write().unwrap() += 1;
+    }
+}
+
+struct PlRw(parking_lot::RwLock<u64>);
+
+impl RwCounter for PlRw {
+    fn new() -> Self {
+        PlRw(parking_lot::RwLock::new(0))
+    }
+    #[inline]
+    fn read(&self) -> u64 {
+        *self.0.read()
+    }
+    #[inline]
+    fn incr(&self) {
+        *self.0.write() += 1;
+    }
+}
+
 struct StdCond(std::sync::Mutex<u32>, std::sync::Condvar);
 
 impl CondLock for StdCond {
@@ -175,12 +207,64 @@ impl CounterLock for SpinLock {
     }
 }
 
+/// Two `sync_channel(1)`s: ping sends on the first and receives on the second.
+struct StdChans;
+
+type StdEnds = (std::sync::mpsc::SyncSender<u64>, std::sync::mpsc::Receiver<u64>);
+
+impl HandOff for StdChans {
+    type Ping = StdEnds;
+    type Pong = StdEnds;
+    fn make() -> (StdEnds, StdEnds) {
+        let (ping_tx, ping_rx) = std::sync::mpsc::sync_channel(1);
+        let (pong_tx, pong_rx) = std::sync::mpsc::sync_channel(1);
+        ((ping_tx, pong_rx), (pong_tx, ping_rx))
+    }
+    fn ping(p: &mut StdEnds, round: u64) {
+        p.0.send(round).unwrap();
+        p.1.recv().unwrap();
+    }
+    fn pong(p: &mut StdEnds) {
+        let v = p.1.recv().unwrap();
+        p.0.send(v).unwrap();
+    }
+}
+
+/// Two `crossbeam_channel::bounded(1)`s, the same way.
+struct CrossbeamChans;
+
+type CbEnds = (crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>);
+
+impl HandOff for CrossbeamChans {
+    type Ping = CbEnds;
+    type Pong = CbEnds;
+    fn make() -> (CbEnds, CbEnds) {
+        let (ping_tx, ping_rx) = crossbeam_channel::bounded(1);
+        let (pong_tx, pong_rx) = crossbeam_channel::bounded(1);
+        ((ping_tx, pong_rx), (pong_tx, ping_rx))
+    }
+    fn ping(p: &mut CbEnds, round: u64) {
+        p.0.send(round).unwrap();
+        p.1.recv().unwrap();
+    }
+    fn pong(p: &mut CbEnds) {
+        let v = p.1.recv().unwrap();
+        p.0.send(v).unwrap();
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let code = bench_common::run::<Std>(&argv, |a| {
         Some(match (a.get("lock").unwrap_or("std"), a.workload) {
             ("std", "pingpong") => bench_common::run_cond::<Std, StdCond>(a),
+            ("std", "chan_pingpong") => bench_common::run_pingpong::<Std, StdChans>(a),
+            ("crossbeam", "chan_pingpong") => bench_common::run_pingpong::<Std, CrossbeamChans>(a),
+            (_, "sem_pingpong" | "chan_pingpong") => return None,
+            ("std", "rw_read" | "rw_contended") => bench_common::run_rwlock::<Std, StdRw>(a),
+            ("parking_lot", "rw_read" | "rw_contended") => bench_common::run_rwlock::<Std, PlRw>(a),
+            ("spin", "rw_read" | "rw_contended") => return None,
             ("std", _) => bench_common::run_lock::<Std, StdLock>(a),
             ("parking_lot", "pingpong") => bench_common::run_cond::<Std, PlCond>(a),
             ("parking_lot", _) => bench_common::run_lock::<Std, PlLock>(a),

@@ -1,6 +1,6 @@
-//! Workloads 10–12, thread control, which only strand among the Rust competitors has: its
-//! counterparts are bdwgc's stop-the-world (bench/c/bdwgc.c) and glibc's `pthread_kill` and
-//! `sigprocmask` (bench/c/bench.c), which mirror these loops. Same protocol as bench/common.
+//! Workloads 10–12, 15 and 16, thread control and signal round trips, which only strand among
+//! the Rust competitors has: its counterparts are bdwgc's stop-the-world (bench/c/bdwgc.c) and glibc's
+//! `pthread_kill`, `sigprocmask` and `sigwaitinfo` (bench/c/bench.c), which mirror these loops. Same protocol as bench/common.
 
 use crate::Strand;
 use bench_common::{print, Rt};
@@ -8,6 +8,8 @@ use core::hint::spin_loop;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::sync::atomic::{AtomicU32, AtomicU64};
 use core::time::Duration;
+use strand::Errno;
+use strand::signal::{self, Action, Context, Flags, Handler, Router, SigInfo, SigSet, Signal};
 use strand::thread::{self, Builder, JoinHandle};
 
 fn result(name: &str, value: f64) {
@@ -167,6 +169,82 @@ pub fn interrupt(iters: u64) -> i32 {
     }
     result("ns_per_round_trip", (t1 - t0) as f64 / iters as f64);
     stop_all(slots);
+    0
+}
+
+static ACK: AtomicU32 = AtomicU32::new(0);
+
+/// Counts the call and acknowledges on `ACK`, which the sender sleeps on (what the C handlers
+/// of workloads 15 and 16 do).
+fn acknowledge() {
+    RAN.fetch_add(1, Relaxed);
+    ACK.store(1, SeqCst);
+    Strand::futex_wake(&ACK, 1);
+}
+
+fn on_signal(_: &SigInfo, _: &mut Context) {
+    acknowledge();
+}
+
+/// Sends with `send`, then sleeps until acknowledged; `warm` untimed rounds, then `iters`
+/// timed ones; the ns per timed round trip.
+fn round_trips(warm: u64, iters: u64, send: impl Fn() -> Result<(), Errno>) -> Result<f64, i32> {
+    let mut t0 = 0;
+    for i in 0..warm + iters {
+        if i == warm {
+            t0 = Strand::now_ns();
+        }
+        ACK.store(0, SeqCst);
+        if let Err(e) = send() {
+            return Err(error(format_args!("sending the signal failed: {e}")));
+        }
+        while ACK.load(SeqCst) == 0 {
+            Strand::futex_wait(&ACK, 0);
+        }
+    }
+    let t1 = Strand::now_ns();
+    if RAN.load(SeqCst) != warm + iters {
+        return Err(error(format_args!("{} signals taken, not {}", RAN.load(SeqCst), warm + iters)));
+    }
+    Ok((t1 - t0) as f64 / iters as f64)
+}
+
+/// 15: a signal to a parked thread's handler, round trip: `send_to_thread` (tgkill), strand's
+/// handler, its futex acknowledgement.
+pub fn signal_handler(iters: u64) -> i32 {
+    let action = Action { handler: Handler::Function(on_signal), flags: Flags::RESTART, mask: SigSet::EMPTY };
+    if let Err(e) = signal::set_action(Signal::USR2, &action) {
+        return error(format_args!("set_action failed: {e}"));
+    }
+    let slots = match start(1, parked) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // SAFETY: `start` filled the one slot; the handle stays there until `stop_all` reads it.
+    let tid = unsafe { slots[0].assume_init_ref() }.thread().tid();
+    match round_trips(iters / 10 + 1, iters, || signal::send_to_thread(tid, Signal::USR2)) {
+        Ok(ns) => result("ns_per_round_trip", ns),
+        Err(code) => return code,
+    }
+    stop_all(slots);
+    0
+}
+
+/// 16: a signal to the process taken by `signal::Router`'s thread, round trip: `kill` of the
+/// process, the router's `rt_sigtimedwait`, its callback's futex acknowledgement.
+pub fn signal_thread(iters: u64) -> i32 {
+    let router = match Router::start(&SigSet::of(&[Signal::USR2]), |_: &SigInfo| acknowledge()) {
+        Ok(r) => r,
+        Err(e) => return error(format_args!("Router::start failed: {e}")),
+    };
+    let pid = strand::syscall::getpid();
+    match round_trips(iters / 10 + 1, iters, || signal::kill(pid, Signal::USR2)) {
+        Ok(ns) => result("ns_per_round_trip", ns),
+        Err(code) => return code,
+    }
+    if let Err(e) = router.stop() {
+        return error(format_args!("Router::stop failed: {e}"));
+    }
     0
 }
 

@@ -5,12 +5,13 @@
 #![no_main]
 #![feature(thread_local)]
 
-use bench_common::{CondLock, CounterLock, Rt};
+use bench_common::{CondLock, CounterLock, HandOff, Rt, RwCounter};
 use core::ffi::CStr;
 use core::mem::{size_of, MaybeUninit};
 use core::sync::atomic::AtomicU32;
 use linux_raw_sys::general::{CLOCK_MONOTONIC, O_RDONLY, PROT_READ, PROT_WRITE};
-use strand::sync::{Condvar, Mutex, MutexGuard};
+use strand::sync::channel::{Channel, Receiver, Sender};
+use strand::sync::{Condvar, Mutex, MutexGuard, PiMutex, RwLock, Semaphore};
 use strand::thread::{Builder, JoinHandle, SpawnError};
 use strand::{futex, syscall, Errno};
 
@@ -111,6 +112,39 @@ impl CounterLock for StrandLock {
     }
 }
 
+/// `lock=strand-pi`: the priority-inheritance mutex, whose uncontended path must cost what the
+/// plain one's does.
+struct StrandPiLock(PiMutex<u64>);
+
+impl CounterLock for StrandPiLock {
+    fn new() -> Self {
+        StrandPiLock(PiMutex::new(0))
+    }
+    #[inline]
+    fn incr(&self) {
+        *self.0.lock() += 1;
+    }
+    fn get(&self) -> u64 {
+        *self.0.lock()
+    }
+}
+
+struct StrandRw(RwLock<u64>);
+
+impl RwCounter for StrandRw {
+    fn new() -> Self {
+        StrandRw(RwLock::new(0))
+    }
+    #[inline]
+    fn read(&self) -> u64 {
+        *self.0.read()
+    }
+    #[inline]
+    fn incr(&self) {
+        *self.0.write() += 1;
+    }
+}
+
 struct StrandCond(Mutex<u32>, Condvar);
 
 impl CondLock for StrandCond {
@@ -129,6 +163,54 @@ impl CondLock for StrandCond {
     }
 }
 
+/// A pair of semaphores: ping releases the first and takes the second, pong the other way.
+struct StrandSems;
+
+static SEM_PING: Semaphore = Semaphore::new(0);
+static SEM_PONG: Semaphore = Semaphore::new(0);
+
+impl HandOff for StrandSems {
+    type Ping = ();
+    type Pong = ();
+    fn make() -> ((), ()) {
+        ((), ())
+    }
+    fn ping(_: &mut (), _: u64) {
+        SEM_PING.release().expect("one permit at a time");
+        SEM_PONG.acquire();
+    }
+    fn pong(_: &mut ()) {
+        SEM_PING.acquire();
+        SEM_PONG.release().expect("one permit at a time");
+    }
+}
+
+/// Two channels of one slot each: ping sends on the first and receives on the second.
+struct StrandChans;
+
+static CH_PING: Channel<u64, 1> = Channel::new();
+static CH_PONG: Channel<u64, 1> = Channel::new();
+
+type Ends = (Sender<'static, u64, 1>, Receiver<'static, u64, 1>);
+
+impl HandOff for StrandChans {
+    type Ping = Ends;
+    type Pong = Ends;
+    fn make() -> (Ends, Ends) {
+        let (ping_tx, ping_rx) = CH_PING.split().expect("one ping-pong per process");
+        let (pong_tx, pong_rx) = CH_PONG.split().expect("one ping-pong per process");
+        ((ping_tx, pong_rx), (pong_tx, ping_rx))
+    }
+    fn ping(p: &mut Ends, round: u64) {
+        p.0.send(round).expect("the other side is there");
+        p.1.recv().expect("the other side is there");
+    }
+    fn pong(p: &mut Ends) {
+        let v = p.1.recv().expect("the other side is there");
+        p.0.send(v).expect("the other side is there");
+    }
+}
+
 fn main() -> i32 {
     let mut args = [""; 16];
     let mut n = 0;
@@ -143,11 +225,17 @@ fn main() -> i32 {
         "stop_world" => return control::stop_world(a.num("threads", 10) as usize, a.num("iters", 100), a.num("spin", 0) != 0),
         "interrupt" => return control::interrupt(a.num("iters", 1000)),
         "defer_interrupts" => return control::defer_interrupts(a.num("iters", 1000)),
+        "signal_handler" => return control::signal_handler(a.num("iters", 1000)),
+        "signal_thread" => return control::signal_thread(a.num("iters", 1000)),
         _ => {}
     }
     bench_common::run::<Strand>(&args[..n], |a| match (a.get("lock").unwrap_or("strand"), a.workload) {
         ("strand", "pingpong") => Some(bench_common::run_cond::<Strand, StrandCond>(a)),
+        ("strand", "sem_pingpong") => Some(bench_common::run_pingpong::<Strand, StrandSems>(a)),
+        ("strand", "chan_pingpong") => Some(bench_common::run_pingpong::<Strand, StrandChans>(a)),
+        ("strand", "rw_read" | "rw_contended") => Some(bench_common::run_rwlock::<Strand, StrandRw>(a)),
         ("strand", _) => Some(bench_common::run_lock::<Strand, StrandLock>(a)),
+        ("strand-pi", _) => Some(bench_common::run_lock::<Strand, StrandPiLock>(a)),
         _ => None,
     })
 }

@@ -41,6 +41,10 @@ use std::sync::Arc;
 use std::sync::Mutex as HostMutex;
 
 pub use loom::hint::spin_loop;
+/// loom models `fence(SeqCst)` fully (unlike SeqCst loads and stores, which it treats as AcqRel).
+pub use loom::sync::atomic::fence;
+/// A yield lets loom run the other threads, as `sched_yield` lets the kernel.
+pub use loom::thread::yield_now;
 
 /// Loom ids its threads from 0 (the model's main thread); strand's tids are never 0, and `Once`
 /// uses 0 for "nobody".
@@ -359,4 +363,19 @@ pub mod futex {
     pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32) -> Option<usize> {
         self::requeue(from, to, wake, requeue, expected, Scope::Private)
     }
+}
+
+/// Runs `f` on the calling model thread's robust list (strand keeps it in the control block):
+/// one per loom thread, so that `RobustMutex`'s list protocol and its exit walk run unchanged.
+pub fn with_robust_list<R>(f: impl FnOnce(&super::robust::RobustList) -> R) -> R {
+    loom::thread_local! {
+        static LIST: super::robust::RobustList = super::robust::RobustList::new();
+    }
+    LIST.with(f)
+}
+
+/// The model has no kernel to walk the list when a thread dies: strand's exit walk
+/// (`robust::exit_current`), which the models call where a thread ends, does it, as under QEMU.
+pub fn register_robust_list(_head: *const u8, _len: usize) -> bool {
+    false
 }

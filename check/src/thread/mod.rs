@@ -1,5 +1,5 @@
 //! strand's pure `thread` files: the lifecycle decision and the stop-the-world protocol (over
-//! the loom seam), the cancel decision, and the mapping layout.
+//! the loom seam), the cancel decision, and the mapping layout; the park token.
 
 #[path = "../../../src/thread/cancel_point.rs"]
 pub mod cancel_point;
@@ -7,5 +7,7 @@ pub mod cancel_point;
 pub mod layout;
 #[path = "../../../src/thread/lifecycle.rs"]
 pub mod lifecycle;
+#[path = "../../../src/thread/park.rs"]
+pub mod park;
 #[path = "../../../src/thread/stop.rs"]
 pub mod stop;
