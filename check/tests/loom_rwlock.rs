@@ -167,7 +167,7 @@ fn rwlock_downgrade_keeps_writers_out() {
         let l = Arc::new(RwLock::new(Counter::new(0)));
         let l2 = l.clone();
         let other = thread::spawn(move || l2.write().increment_slowly());
-        let mut w = l.write();
+        let w = l.write();
         w.increment_slowly();
         let mine = w.get();
         let r = RwLockWriteGuard::downgrade(w);

@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 /// Generous: QEMU on a loaded 2-core machine. A program that hangs is killed and counted failed.
 const PROGRAM_LIMIT: Duration = Duration::from_secs(600);
 
+/// For the whole `strand-check` run (building it, then every loom model and property test, one
+/// binary after another): about 6 minutes on an idle 2-core machine, 14.5 on one loaded by
+/// other builds, which the 10-minute program limit cut off and counted as a failure.
+const CHECK_LIMIT: Duration = Duration::from_secs(2400);
+
 /// The arguments and environment every test program gets; tests/startup.rs checks them.
 const ARGS: [&str; 3] = ["--strand-args", "alpha", "beta gamma"];
 const ENV: (&str, &str) = ("STRAND_TEST_ENV", "from-xtask");
@@ -78,7 +83,7 @@ fn host_tests() -> Result<Row, String> {
     println!("== host: cargo test --lib");
     let mut lib = cargo();
     lib.args(["test", "--lib", "--features", "lock_api"]);
-    let (p, f) = libtest(&mut lib)?;
+    let (p, f) = libtest(&mut lib, PROGRAM_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
 
     println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
@@ -92,7 +97,7 @@ fn host_tests() -> Result<Row, String> {
         .env("CARGO_PROFILE_DEV_PANIC", "unwind")
         .env("CARGO_PROFILE_TEST_PANIC", "unwind")
         .env("MIRIFLAGS", "-Zmiri-permissive-provenance");
-    let (p, f) = libtest(&mut miri)?;
+    let (p, f) = libtest(&mut miri, PROGRAM_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
     println!("   miri: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
@@ -103,7 +108,7 @@ fn host_tests() -> Result<Row, String> {
         .args(["test", "--release", "--no-fail-fast", "-p", "strand-check"])
         .env("CARGO_TARGET_DIR", root().join("target").join("check"))
         .envs(CHECK_PROFILE);
-    let (p, f) = libtest(&mut check)?;
+    let (p, f) = libtest(&mut check, CHECK_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
     println!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
@@ -112,8 +117,8 @@ fn host_tests() -> Result<Row, String> {
 
 /// Runs a `cargo test` and adds up libtest's "test result:" lines; a run that fails without
 /// reporting a failed test (a build error, an abort, the time limit) counts as one failure.
-fn libtest(c: &mut Command) -> Result<(u32, u32), String> {
-    let out = run_limited(c, PROGRAM_LIMIT)?;
+fn libtest(c: &mut Command, limit: Duration) -> Result<(u32, u32), String> {
+    let out = run_limited(c, limit)?;
     print!("{}", indent(&out.stdout));
     let (mut passed, mut failed) = (0, 0);
     for line in out.stdout.lines() {
@@ -130,6 +135,9 @@ fn libtest(c: &mut Command) -> Result<(u32, u32), String> {
     }
     if out.status.is_none_or(|s| !s.success()) {
         eprint!("{}", indent(&out.stderr));
+        if out.status.is_none() {
+            println!("   FAILED: killed after the {} s limit", limit.as_secs());
+        }
         failed = failed.max(1);
     }
     Ok((passed, failed))
