@@ -20,6 +20,10 @@ pub enum Linker {
     Lld,
     /// A GNU ld from a Debian binutils package, for the ABIs (or builds) lld cannot link.
     Gnu { program: &'static str, args: &'static [&'static str], package: &'static str },
+    /// The target's own defaults, with no linker or crt flags at all: for the `-linux-none`
+    /// targets, which Rust defines for programs with no libc (rust-lld, no crt objects,
+    /// a static-pie by default). Their row tests that strand needs nothing more there.
+    TargetDefault,
 }
 
 #[allow(dead_code)]
@@ -55,10 +59,24 @@ pub const ABIS: &[Abi] = &[
     Abi {
         name: "x86_64",
         triple: "x86_64-unknown-linux-musl",
-        also: &["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-none"],
+        also: &["x86_64-unknown-linux-gnu"],
         file: "x86_64.rs",
         qemu: None,
         linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
+    Abi {
+        name: "x86_64-none",
+        // Rust's target for Linux programs with no libc at all (tier 3, `core` only): the same
+        // kernel ABI and file as x86_64, built with no flags of strand's, as a user would. Its
+        // executables are static-pies, which strand's start-up relocates.
+        triple: "x86_64-unknown-linux-none",
+        also: &[],
+        file: "x86_64.rs",
+        qemu: None,
+        linker: Linker::TargetDefault,
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,

@@ -422,3 +422,118 @@ pub fn cancel_point_landing() -> usize {
 include!(concat!(env!("OUT_DIR"), "/arch_file.rs"));
 
 pub use imp::*;
+
+#[cfg(feature = "count-syscalls")]
+pub use counted::{
+    clone_thread, mmap_raw, rt_sigaction, set_thread_pointer, syscall0, syscall1, syscall2, syscall3, syscall4,
+    syscall5, syscall6, syscall_cp, unmap_and_exit,
+};
+#[cfg(feature = "count-syscalls")]
+pub(crate) use counted::COUNT as SYSCALL_COUNT;
+
+/// The `count-syscalls` feature: every entry into the kernel that generic code makes goes
+/// through these wrappers, which add to one process-wide count (`syscall::count()`) and then
+/// make the call. The explicit items here shadow the glob re-export of `imp` above, so no call
+/// site changes. One relaxed `fetch_add` per syscall; off by default (the demo turns it on to
+/// print syscalls per spawn). The count is of kernel entries made by strand: `unmap_and_exit`
+/// counts its two; calls the ABI file makes inside one contract function (i686's
+/// `set_thread_area` inside `set_thread_pointer`, say) count as that one.
+#[cfg(feature = "count-syscalls")]
+mod counted {
+    use super::{imp, Sigaction};
+    use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+    #[inline(always)]
+    fn add(n: usize) {
+        COUNT.fetch_add(n, Relaxed);
+    }
+
+    macro_rules! counted {
+        ($($name:ident($($arg:ident),*);)*) => {$(
+            /// Counts one syscall, then makes it (see the `count-syscalls` feature).
+            ///
+            /// # Safety
+            /// As the ABI file's function of the same name.
+            #[inline(always)]
+            pub unsafe fn $name(nr: usize $(, $arg: usize)*) -> usize {
+                add(1);
+                // SAFETY: the caller upholds the syscall's contract.
+                unsafe { imp::$name(nr $(, $arg)*) }
+            }
+        )*};
+    }
+    counted! {
+        syscall0();
+        syscall1(a);
+        syscall2(a, b);
+        syscall3(a, b, c);
+        syscall4(a, b, c, d);
+        syscall5(a, b, c, d, e);
+        syscall6(a, b, c, d, e, f);
+    }
+
+    /// # Safety
+    /// As `imp::mmap_raw`.
+    #[inline(always)]
+    pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
+        add(1);
+        // SAFETY: the caller upholds mmap's contract.
+        unsafe { imp::mmap_raw(addr, len, prot, flags, fd) }
+    }
+
+    /// # Safety
+    /// As `imp::rt_sigaction`.
+    #[inline(always)]
+    pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
+        add(1);
+        // SAFETY: the caller upholds rt_sigaction's contract.
+        unsafe { imp::rt_sigaction(sig, new, old) }
+    }
+
+    /// # Safety
+    /// As `imp::set_thread_pointer`.
+    #[inline(always)]
+    pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
+        add(1);
+        // SAFETY: the caller upholds the contract of the ABI's function.
+        unsafe { imp::set_thread_pointer(tp) }
+    }
+
+    /// # Safety
+    /// As `imp::clone_thread`.
+    #[inline(always)]
+    pub unsafe fn clone_thread(
+        flags: usize,
+        stack_top: *mut u8,
+        ptid: *mut i32,
+        ctid: *mut u32,
+        tp: *mut u8,
+        entry: unsafe extern "C" fn(*mut u8) -> !,
+        arg: *mut u8,
+    ) -> usize {
+        add(1);
+        // SAFETY: the caller upholds clone's contract.
+        unsafe { imp::clone_thread(flags, stack_top, ptid, ctid, tp, entry, arg) }
+    }
+
+    /// # Safety
+    /// As `imp::unmap_and_exit`.
+    #[inline(always)]
+    pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
+        add(2);
+        // SAFETY: the caller upholds the contract; the count is a static, not on this stack.
+        unsafe { imp::unmap_and_exit(base, len) }
+    }
+
+    /// # Safety
+    /// As `imp::syscall_cp`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn syscall_cp(cancel: *const u32, nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize) -> usize {
+        add(1);
+        // SAFETY: the caller upholds the syscall's contract.
+        unsafe { imp::syscall_cp(cancel, nr, a1, a2, a3, a4, a5, a6) }
+    }
+}

@@ -30,6 +30,14 @@ macro_rules! sys {
 }
 pub(crate) use sys;
 
+/// How many syscalls strand has made in this process so far, in every thread (the
+/// `count-syscalls` feature; see `arch/mod.rs`). Take the difference of two readings around
+/// the code to measure; other threads' syscalls in between are counted too.
+#[cfg(feature = "count-syscalls")]
+pub fn count() -> usize {
+    crate::arch::SYSCALL_COUNT.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// A 64-bit `struct __kernel_timespec`, the one layout the `*_time64` syscalls of 32-bit ABIs
 /// and the plain syscalls of 64-bit ABIs share (include/uapi/linux/time_types.h).
 pub type Timespec = g::__kernel_timespec;

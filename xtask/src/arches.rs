@@ -79,6 +79,9 @@ pub fn rustflags(a: &Arch) -> Vec<String> {
 
 /// `rustflags` with another linker (the static-pie build's).
 pub fn rustflags_with(a: &Arch, linker: Linker) -> Vec<String> {
+    if linker == Linker::TargetDefault {
+        return a.rustflags.iter().map(|f| f.to_string()).collect();
+    }
     let mut flags: Vec<String> = COMMON_RUSTFLAGS.iter().map(|f| f.to_string()).collect();
     let mut codegen = |f: String| flags.extend(["-C".to_string(), f]);
     match linker {
@@ -93,6 +96,7 @@ pub fn rustflags_with(a: &Arch, linker: Linker) -> Vec<String> {
                 codegen(format!("link-arg={x}"));
             }
         }
+        Linker::TargetDefault => unreachable!("returned above"),
     }
     flags.extend(a.rustflags.iter().map(|f| f.to_string()));
     flags
@@ -110,6 +114,9 @@ pub fn cargo_config() -> String {
         match a.qemu {
             Some(q) => s.push_str(&format!("runner = \"{q}\"\n")),
             None => s.push_str("# runs natively\n"),
+        }
+        if a.linker == Linker::TargetDefault {
+            s.push_str("# the target's own defaults: no flags needed (a static-pie, no crt objects)\n");
         }
         s.push_str(&format!("rustflags = [{}]\n", quote(&flags)));
     }

@@ -9,7 +9,7 @@ use std::process::Command;
 pub fn run(arch: &Arch) -> Result<bool, String> {
     setup::ensure(&[arch])?;
     println!("== building examples/demo.rs for {} (release)", arch.triple);
-    run_status(cargo().args(["build", "--release", "--example", "demo", "--target", arch.triple]).args(BUILD_STD))?;
+    run_status(cargo().args(["build", "--release", "--example", "demo", "--features", "count-syscalls", "--target", arch.triple]).args(BUILD_STD))?;
     let exe = root().join("target").join(arch.triple).join("release/examples/demo");
     let mut c = match arch.qemu {
         Some(q) => {

@@ -6,10 +6,12 @@
 //!   cargo xtask demo  [--arch A]          build and run examples/demo.rs
 //!   cargo xtask bench [--quick]           strand beside glibc, std, parking_lot, spin and origin
 //!   cargo xtask stress [--arch LIST|all] [--quick]   the stress programs (stress/*.rs)
+//!   cargo xtask new PATH [--arch LIST]    a ready crate on strand at PATH (outside this repo)
 
 mod arches;
 mod bench;
 mod demo;
+mod new;
 mod setup;
 mod stress;
 mod test;
@@ -35,6 +37,7 @@ fn run(args: &[String]) -> Result<bool, String> {
     let mut arch: Option<&str> = None;
     let mut quick = false;
     let mut host = true;
+    let mut path: Option<&str> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -42,6 +45,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             s if s.starts_with("--arch=") => arch = Some(&s["--arch=".len()..]),
             "--quick" if cmd == "bench" || cmd == "stress" => quick = true,
             "--no-host" if cmd == "test" => host = false,
+            p if cmd == "new" && path.is_none() && !p.starts_with('-') => path = Some(p),
             other => return Err(format!("unknown option '{other}'\n{}", usage())),
         }
     }
@@ -59,6 +63,17 @@ fn run(args: &[String]) -> Result<bool, String> {
             let [arch] = arch.as_slice() else { return Err("demo takes one --arch".into()) };
             demo::run(arch)
         }
+        "new" => {
+            let path = std::path::Path::new(path.ok_or("new needs a PATH")?);
+            let arches = match arch {
+                Some(list) => arches::select(Some(list))?,
+                None => new::default_arches()?,
+            };
+            setup::ensure(&arches)?;
+            new::create(path, &arches)?;
+            println!("new: wrote a crate on strand at {} for {}; `cargo run` there builds and runs it", path.display(), names(&arches));
+            Ok(true)
+        }
         "bench" if arch.is_none() => bench::run(quick),
         "bench" => Err("bench runs on x86_64 only and takes no --arch".into()),
         _ => Err(usage()),
@@ -72,7 +87,7 @@ fn names(arches: &[&arches::Arch]) -> String {
 fn usage() -> String {
     let known: Vec<_> = arches::ARCHES.iter().map(|a| a.name).collect();
     format!(
-        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask test [--arch LIST|all] [--no-host]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n  architectures: {}",
+        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask test [--arch LIST|all] [--no-host]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n       cargo xtask new PATH [--arch LIST]\n  architectures: {}",
         known.join(", ")
     )
 }

@@ -40,6 +40,7 @@ pub fn run(arches: &[&Arch], host: bool) -> Result<bool, String> {
     let mut rows = Vec::new();
     if host {
         rows.push(host_tests()?);
+        rows.push(new_crate(arches)?);
     }
     for arch in arches {
         rows.push(arch_tests(arch)?);
@@ -58,6 +59,20 @@ pub fn run(arches: &[&Arch], host: bool) -> Result<bool, String> {
         println!("{passed} passed, {failed} failed, {skipped} skipped");
     }
     Ok(failed == 0)
+}
+
+/// A crate made by `cargo xtask new`, outside the workspace, run as a user runs it: on this
+/// machine's `-linux-none` target (its default), then on the first listed ABI that runs natively
+/// and the first that runs under QEMU.
+fn new_crate(arches: &[&Arch]) -> Result<Row, String> {
+    let start = Instant::now();
+    let mut chosen = crate::new::default_arches()?;
+    let others = arches.iter().filter(|a| a.linker != crate::arches::Linker::TargetDefault);
+    chosen.extend(others.clone().find(|a| a.qemu.is_none()));
+    chosen.extend(others.clone().find(|a| a.qemu.is_some()));
+    setup::ensure(&chosen)?;
+    let (passed, failed) = crate::new::check(&chosen)?;
+    Ok(Row { name: "new crate".into(), passed, failed, skipped: 0, secs: start.elapsed().as_secs_f64() })
 }
 
 /// The release profile for `check/`, given through cargo's environment so that it touches no
@@ -266,6 +281,10 @@ pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
         None => Command::new(exe),
     };
     c.env(ENV.0, ENV.1);
+    if arch.linker == crate::arches::Linker::TargetDefault {
+        // Every build of a `-linux-none` row is a static-pie (tests/startup.rs checks which).
+        c.env("STRAND_TEST_PIE", "1");
+    }
     c
 }
 
@@ -675,6 +694,10 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
 /// lld writes REL for i386 and mips and RELA elsewhere, GNU ld RELA for sparc64, and
 /// `-z pack-relative-relocs` (x86_64, riscv64) makes it RELR.
 fn pie_rustflags(arch: &Arch) -> Result<Vec<String>, String> {
+    if arch.linker == crate::arches::Linker::TargetDefault {
+        // A `-linux-none` target links a static-pie with no flags at all.
+        return Ok(crate::arches::rustflags(arch));
+    }
     let mut flags = crate::arches::rustflags_with(arch, arch.pie_linker.unwrap_or(arch.linker));
     let model = flags
         .iter_mut()
