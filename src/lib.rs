@@ -4,6 +4,16 @@
 //!
 //! A program declares its entry with [`main!`]; strand's `_start` sets up the process (argv,
 //! environment, auxiliary vector, the main thread's TLS) and calls it.
+//!
+//! ```
+//! # #![no_std]
+//! # #![no_main]
+//! # strand::main!(main);
+//! fn main() {
+//!     let h = strand::thread::spawn(|| 40 + 2).unwrap();
+//!     assert_eq!(h.join().ok(), Some(42));
+//! }
+//! ```
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
 // `thread_local!` expands to a `#[thread_local]` static in the user's crate; this lets the
