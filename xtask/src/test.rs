@@ -101,6 +101,12 @@ fn host_tests() -> Result<Row, String> {
     let (p, f) = libtest(&mut lib, PROGRAM_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
 
+    println!("== host: cargo test --doc (every doc example, run as a strand program on x86_64 musl)");
+    let part = Instant::now();
+    let (p, f) = libtest(&mut doctests(), PROGRAM_LIMIT)?;
+    (passed, failed) = (passed + p, failed + f);
+    println!("   doc examples: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+
     println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
     let part = Instant::now();
     setup::ensure_component("miri")?;
@@ -128,6 +134,21 @@ fn host_tests() -> Result<Row, String> {
     println!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
     Ok(Row { name: "host".into(), passed, failed, skipped: 0, secs: start.elapsed().as_secs_f64() })
+}
+
+/// `cargo test --doc` for the table's x86_64 musl row: each doc example is a whole `#![no_std]`
+/// strand program (its `strand::main!` and attributes hidden with `# `), built with that row's
+/// link flags and `panic = "abort"` and run natively, so an example is a test that can fail.
+fn doctests() -> Command {
+    let arch = crate::arches::ARCHES.iter().find(|a| a.name == "x86_64").expect("x86_64 is in the table");
+    let mut flags = crate::arches::rustflags(arch);
+    flags.extend(["-C".to_string(), "panic=abort".to_string()]);
+    let quoted: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
+    let mut c = cargo();
+    c.args(["test", "--doc", "--features", "lock_api", "--target", arch.triple])
+        .args(BUILD_STD)
+        .args(["--config", &format!("target.{}.rustdocflags=[{}]", arch.triple, quoted.join(", "))]);
+    c
 }
 
 /// Runs a `cargo test` and adds up libtest's "test result:" lines; a run that fails without
