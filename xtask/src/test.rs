@@ -243,8 +243,38 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
     }
     row.add(stack_protector_checks(arch)?);
     row.add(static_pie(arch)?);
+    record(&mut row, "demo", "demo_runs", demo(arch)?);
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
+}
+
+/// examples/demo.rs, built as the test programs are (the test profile, its own feature
+/// `count-syscalls` on) and run: it must end with status 0 and its closing "done in" line.
+fn demo(arch: &Arch) -> Result<Result<Option<String>, String>, String> {
+    println!("== {}: examples/demo.rs", arch.name);
+    let mut c = cargo();
+    c.args(["build", "--message-format=json-render-diagnostics", "--example", "demo", "--features", "lock_api,count-syscalls"])
+        .args(["--target", arch.triple])
+        .args(BUILD_STD);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable"))
+        .map(String::from);
+    let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        return Ok(Err(format!("examples/demo.rs did not build for {}", arch.triple)));
+    };
+    let run = run_limited(&mut command(arch, &exe), PROGRAM_LIMIT)?;
+    print!("{}", indent(&run.stdout));
+    Ok(match run.status {
+        None => Err(format!("killed after the {} s limit", PROGRAM_LIMIT.as_secs())),
+        Some(s) if !s.success() => Err(format!("exited with {s}: {}", run.stderr.trim_end())),
+        Some(_) if !run.stdout.lines().any(|l| l.starts_with("done in ")) => Err("no closing \"done in\" line".into()),
+        Some(_) => Ok(None),
+    })
 }
 
 /// The startup program built with `-Zstack-protector=all` (core included): every function then
