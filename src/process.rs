@@ -74,8 +74,11 @@ pub fn getegid() -> Gid {
 /// The real, effective and saved ids of one kind, as `getresuid`/`getresgid` report them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResIds {
+    /// Who the thread is: the owner of what it creates and sends signals from.
     pub real: u32,
+    /// What permission checks use.
     pub effective: u32,
+    /// What an unprivileged thread may set its effective id back to.
     pub saved: u32,
 }
 
@@ -184,7 +187,9 @@ impl Itimer {
 /// `interval` (zero: once). The kernel keeps microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ItimerVal {
+    /// The period after the first expiry; zero for a one-shot timer.
     pub interval: Duration,
+    /// The time until the next expiry; zero for a disarmed timer.
     pub value: Duration,
 }
 

@@ -94,7 +94,9 @@ impl Resource {
 /// anywhere up to the hard one and may lower (never raise) the hard one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rlimit {
+    /// The limit enforced (`Rlimit::INFINITY`: none).
     pub soft: u64,
+    /// The ceiling of the soft limit (`Rlimit::INFINITY`: none).
     pub hard: u64,
 }
 

@@ -194,17 +194,45 @@ fn credentials_are_per_thread() -> TestResult {
     strand::futex::wake_private(&RELEASE, 1);
     let (r, (uids, gids, ngroups)) = h.join()?;
     check_eq!(r, Ok(()));
-    let u = uids.map_err(err)?;
-    check_eq!([u.real, u.effective, u.saved], [65534; 3]);
-    let g = gids.map_err(err)?;
-    check_eq!([g.real, g.effective, g.saved], [65534; 3]);
     check_eq!(ngroups, Ok(0));
+    // What the kernel says the thread's ids became, and that the main thread kept its own.
     check_eq!(theirs?[..3], [65534; 3]);
     check_eq!(their_gids?[..3], [65534; 3]);
-    // The main thread (and the process's other threads) kept theirs.
     check_eq!(process::geteuid(), 0);
     check_eq!(status_ids(c"/proc/thread-self/status", "Uid:")?[1], 0);
+    // What the thread read back itself.
+    let (u, g) = (uids.map_err(err)?, gids.map_err(err)?);
+    if let Some(bytes) = emulated_id_width() {
+        return Err(Failure::skip(format_args!(
+            "the emulator writes {bytes}-byte ids for getresuid (QEMU 7.2 treats sparc64 as a 16-bit-uid ABI, \
+             QEMU issue 1394; the kernel's are 4 bytes): the thread read {:?} / {:?}; the kernel's view above passed",
+            u, g
+        )));
+    }
+    check_eq!([u.real, u.effective, u.saved], [65534; 3]);
+    check_eq!([g.real, g.effective, g.saved], [65534; 3]);
     Ok(())
+}
+
+/// How many bytes per id the running kernel (or emulator) writes for `getresuid`, if not the
+/// 4 that every ABI's full-id call writes: the ids' buffers are filled with 0xff first.
+fn emulated_id_width() -> Option<usize> {
+    let mut ids = [[0xffu8; 4]; 3];
+    // SAFETY: the call writes at most three 4-byte ids into the live array.
+    let r = unsafe {
+        strand::arch::syscall3(
+            strand::arch::nr::GETRESUID,
+            ids[0].as_mut_ptr() as usize,
+            ids[1].as_mut_ptr() as usize,
+            ids[2].as_mut_ptr() as usize,
+        )
+    };
+    if Errno::result(r).is_err() {
+        return None;
+    }
+    let written = ids[0].iter().position(|&b| b == 0xff).unwrap_or(4);
+    // A real uid whose bytes happen to end in 0xff is told apart by getuid.
+    (u32::from_ne_bytes(ids[0]) != process::getuid() && written < 4).then_some(written)
 }
 
 fn bad_ids_are_refused() -> TestResult {
