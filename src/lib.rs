@@ -32,6 +32,8 @@ pub mod futex;
 pub mod io;
 #[cfg(all(feature = "panic-handler", not(test)))]
 mod panic;
+pub mod process;
+pub mod resource;
 pub mod rt;
 pub mod signal;
 pub mod stack_guard;

@@ -2,7 +2,7 @@
 //! mapping once the kernel is done with it. See the lifecycle in `thread/mod.rs`.
 
 use super::lifecycle::{self, Owner};
-use super::{cache, Packet, PathBuf, Tcb, Thread, ThreadName};
+use super::{cache, NameError, Packet, PathBuf, Tcb, Thread, ThreadName};
 use crate::errno::Errno;
 use crate::syscall;
 use core::fmt;
@@ -196,13 +196,14 @@ impl<T> JoinHandle<T> {
         crate::signal::send_to_thread(tcb.tid(), sig)
     }
 
-    /// Renames the thread (through `/proc/self/task/<tid>/comm`). `ESRCH` once it has finished.
-    pub fn set_name(&self, name: &str) -> Result<(), Errno> {
-        let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
+    /// Renames the thread (through `/proc/self/task/<tid>/comm`). `NameError::Os(ESRCH)` once
+    /// it has finished; a bad name is refused as by `thread::set_name`.
+    pub fn set_name(&self, name: &str) -> Result<(), NameError> {
+        let name = ThreadName::try_new(name)?;
         let tcb = self.tcb();
         let shared = tcb.shared.lock();
         if shared.exited {
-            return Err(Errno::ESRCH);
+            return Err(NameError::Os(Errno::ESRCH));
         }
         // Holding the lock keeps the thread from exiting, so the tid still names it, and keeps
         // the kernel's name and strand's in step with any other rename (the thread's own
