@@ -44,7 +44,25 @@ pub struct Abi {
     pub rustflags: &'static [&'static str],
     /// Whether its `asm!` needs the nightly `asm_experimental_arch` feature.
     pub experimental_asm: bool,
+    /// Whether the `unwind` feature (unwinding panics) is available here.
+    pub unwind: Unwind,
 }
+
+/// Whether an ABI has the `unwind` feature: build.rs turns it into the `strand_unwind` cfg, or
+/// into a `compile_error!` with the reason when the feature is asked for; xtask runs or skips
+/// the unwind test program by it.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwind {
+    Yes,
+    /// Not available, and why.
+    No(&'static str),
+}
+
+/// The reason shared by the ABIs the `unwinding` crate has no code for.
+#[allow(dead_code)]
+const NO_UNWINDER: &str = "the `unwinding` crate (0.2.11) has no unwinder for this architecture: its register save and \
+     restore code (src/unwinder/arch/) exists only for x86_64, x86, aarch64, riscv64, riscv32 and loongarch64";
 
 /// The Debian package with every `qemu-*` user-mode program (QEMU 7.2 on bookworm).
 #[allow(dead_code)]
@@ -62,6 +80,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "i686",
@@ -73,6 +92,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "i586",
@@ -86,6 +106,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "aarch64",
@@ -97,6 +118,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "aarch64_be",
@@ -110,6 +132,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "riscv64",
@@ -121,6 +144,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "s390x",
@@ -132,6 +156,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "powerpc64",
@@ -144,6 +169,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "powerpc64le",
@@ -157,6 +183,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "sparc64",
@@ -173,6 +200,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: Some(Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &[], package: "binutils-sparc64-linux-gnu" }),
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "mips",
@@ -184,6 +212,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "mipsel",
@@ -196,5 +225,6 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
 ];
