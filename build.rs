@@ -9,7 +9,7 @@ include!("arch/abis.rs");
 fn main() {
     println!("cargo::rerun-if-changed=arch/abis.rs");
     println!("cargo::rustc-check-cfg=cfg(strand_asm_experimental)");
-    println!("cargo::rustc-check-cfg=cfg(strand_unwind)");
+    println!("cargo::rustc-check-cfg=cfg(strand_unwinding)");
     // Cargo sets this for a build with the `unwind` feature (and reruns us when features change).
     let want_unwind = env::var_os("CARGO_FEATURE_UNWIND").is_some();
     let target = env::var("TARGET").expect("cargo sets TARGET");
@@ -24,7 +24,9 @@ fn main() {
                 println!("cargo::rustc-cfg=strand_asm_experimental");
             }
             match abi.unwind {
-                Unwind::Yes => println!("cargo::rustc-cfg=strand_unwind"),
+                // The one cfg strand's unwinding code is compiled under: asked for, and possible.
+                Unwind::Yes if want_unwind => println!("cargo::rustc-cfg=strand_unwinding"),
+                Unwind::Yes => {}
                 Unwind::No(why) if want_unwind => {
                     let msg = format!("strand: the `unwind` feature is not available on {} ({target}): {why}", abi.name);
                     writeln!(out, "compile_error!({msg:?});").unwrap();

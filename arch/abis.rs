@@ -61,8 +61,9 @@ pub enum Unwind {
 
 /// The reason shared by the ABIs the `unwinding` crate has no code for.
 #[allow(dead_code)]
-const NO_UNWINDER: &str = "the `unwinding` crate (0.2.11) has no unwinder for this architecture: its register save and \
-     restore code (src/unwinder/arch/) exists only for x86_64, x86, aarch64, riscv64, riscv32 and loongarch64";
+const NO_UNWINDER: &str = "the `unwinding` crate (0.2.8, as every release up to 0.2.11) has no unwinder for this \
+     architecture: its register save and restore code (src/unwinder/arch/) exists only for x86_64, x86, aarch64, \
+     riscv64 and riscv32 (0.2.11 adds loongarch64)";
 
 /// The Debian package with every `qemu-*` user-mode program (QEMU 7.2 on bookworm).
 #[allow(dead_code)]

@@ -14,7 +14,7 @@
 #![cfg_attr(strand_asm_experimental, feature(asm_experimental_arch))]
 // With `unwind`, the panic handler must not start an unwind that Rust says cannot happen (a
 // panic from a `nounwind` context); `PanicInfo::can_unwind` is the only way to know.
-#![cfg_attr(all(feature = "unwind", not(test)), feature(panic_can_unwind))]
+#![cfg_attr(all(strand_unwinding, not(test)), feature(panic_can_unwind))]
 
 #[path = "../arch/mod.rs"]
 pub mod arch;
@@ -33,7 +33,7 @@ pub mod syscall;
 pub mod thread;
 pub mod time;
 pub mod tls;
-#[cfg(all(feature = "unwind", not(test)))]
+#[cfg(all(strand_unwinding, not(test)))]
 mod unwind;
 
 // The `unwind` feature does nothing useful without landing pads, and mixing strategies fails

@@ -50,7 +50,7 @@ mod handler {
         // Unwind where that is possible: the thread pointer is set up (the exception lives in
         // the control block), and the panic may unwind (not a panic in a destructor during an
         // unwind, or from a `nounwind` function, which Rust reports through `can_unwind`).
-        #[cfg(feature = "unwind")]
+        #[cfg(strand_unwinding)]
         if rt::is_ready() && info.can_unwind() {
             // Returns only if nothing caught it (END_OF_STACK) or the walk failed.
             let _ = crate::unwind::raise(super::Panic::new(format_args!("{}", info.message())));
@@ -156,7 +156,7 @@ pub use core::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 ///
 /// Needs a program built with `panic = "unwind"`; a panic while another one is unwinding the
 /// same thread (in a `Drop`) still ends the process, as in std.
-#[cfg(all(feature = "unwind", not(test)))]
+#[cfg(all(strand_unwinding, not(test)))]
 pub fn catch_unwind<F: FnOnce() -> R + UnwindSafe, R>(f: F) -> Result<R, Panic> {
     crate::unwind::catch(f)
 }

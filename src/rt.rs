@@ -159,7 +159,7 @@ unsafe fn start(sp: *const usize) -> ! {
     // with nothing; it goes through the raw pointer, so no reference to the record is alive
     // when `init_main_thread` and everything after it take shared ones through `process()`.
     unsafe { PROCESS.0.get().write(Process { argc, argv, envp, auxv, program, area }) };
-    #[cfg(all(feature = "unwind", not(test)))]
+    #[cfg(all(strand_unwinding, not(test)))]
     crate::unwind::init();
     probe_time_syscalls();
     if let Err(e) = crate::thread::init_main_thread() {
@@ -179,12 +179,12 @@ unsafe fn start(sp: *const usize) -> ! {
     // SAFETY: once, before main, on the only thread.
     unsafe { run_init_arrays(process()) };
     // SAFETY: defined by `strand::main!` in the program.
-    #[cfg(not(all(feature = "unwind", not(test))))]
+    #[cfg(not(all(strand_unwinding, not(test))))]
     let code = unsafe { __strand_main() };
     // With unwinding, a panic in `main` unwinds main's frames (their `Drop`s run, locks are
     // released) and the process then exits with 101, through the at-exit handlers, as std's
     // `lang_start` does. The handler has printed the message.
-    #[cfg(all(feature = "unwind", not(test)))]
+    #[cfg(all(strand_unwinding, not(test)))]
     // SAFETY: as above.
     let code = crate::unwind::catch(|| unsafe { __strand_main() }).unwrap_or(101);
     exit(code)

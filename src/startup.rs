@@ -701,14 +701,20 @@ mod tests {
             phdr(PT_LOAD, 0, 0x1000, 0x1000, 0x1000),
             phdr(PT_TLS, 0x2000, 24, 100, 64),
             phdr(PT_GNU_STACK, 0, 0, 1 << 20, 16),
+            phdr(PT_GNU_EH_FRAME, 0x1800, 0x40, 0x40, 4),
         ];
         // Loaded at its link address: no bias.
         let p = Program::scan(&hs, 0x40).unwrap();
         assert_eq!(p.tls, TlsSegment { image: 0x2000, filesz: 24, memsz: 100, align: 64 });
         assert_eq!(p.stack_size, 1 << 20);
+        assert_eq!(p.eh_frame_hdr, 0x1800);
         // Loaded 0x5555_0000 higher (static-pie): the image moves with it.
         let p = Program::scan(&hs, 0x5555_0040).unwrap();
         assert_eq!(p.tls.image, 0x5555_2000);
+        assert_eq!(p.eh_frame_hdr, 0x5555_1800);
+        // None (or an empty one): 0, no unwind tables.
+        assert_eq!(Program::scan(&hs[..4], 0x40).unwrap().eh_frame_hdr, 0);
+        assert_eq!(Program::scan(&[phdr(PT_GNU_EH_FRAME, 0x1800, 0, 0, 4)], 0).unwrap().eh_frame_hdr, 0);
     }
 
     #[test]

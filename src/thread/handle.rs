@@ -128,10 +128,10 @@ impl<T> JoinHandle<T> {
         lifecycle::wait_for_exit(&tcb.ctid);
         // Relaxed: the wait's Acquire already ordered everything the thread wrote before this.
         if tcb.exit.no_result.load(Relaxed) {
-            #[cfg(all(feature = "unwind", not(test)))]
+            #[cfg(all(strand_unwinding, not(test)))]
             let panicked = tcb.unwind.ended_by_panic();
             free_mapping(tcb);
-            #[cfg(all(feature = "unwind", not(test)))]
+            #[cfg(all(strand_unwinding, not(test)))]
             if let Some(p) = panicked {
                 return Err(JoinError::Panicked(p));
             }

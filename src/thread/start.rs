@@ -51,7 +51,7 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
     // With unwinding, the thread's edge catches a panic from its closure: the thread then
     // leaves through its ordinary exit path (hooks, thread-local destructors, accounting) with
     // no result, and `join` reports the panic.
-    #[cfg(all(feature = "unwind", not(test)))]
+    #[cfg(all(strand_unwinding, not(test)))]
     let result = match crate::unwind::catch(f) {
         Ok(result) => result,
         Err(panic) => {
@@ -64,7 +64,7 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
             unsafe { finish(tcb, None) }
         }
     };
-    #[cfg(not(all(feature = "unwind", not(test))))]
+    #[cfg(not(all(strand_unwinding, not(test))))]
     let result = f();
     // SAFETY: the result replaces the closure in the union.
     unsafe { ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result))) };

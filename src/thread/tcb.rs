@@ -86,7 +86,7 @@ pub struct Tcb {
     pub(crate) park: super::park::Parker,
     /// The exception this thread has in flight, and the panic its closure ended with (feature
     /// `unwind`, `unwind.rs`).
-    #[cfg(all(feature = "unwind", not(test)))]
+    #[cfg(all(strand_unwinding, not(test)))]
     pub(crate) unwind: crate::unwind::Slot,
     /// The words right below a variant I thread pointer (minus its bias) that psABIs define:
     /// the stack-protector canary at TP-0x7010 on powerpc64 and TP-0x7008 on powerpc.
@@ -132,7 +132,7 @@ impl Tcb {
                 exit: ThreadExit::new(),
                 robust: crate::sync::robust::RobustList::new(),
                 park: super::park::Parker::new(),
-                #[cfg(all(feature = "unwind", not(test)))]
+                #[cfg(all(strand_unwinding, not(test)))]
                 unwind: crate::unwind::Slot::new(),
                 abi_tail: [0; arch::TCB_TAIL_WORDS],
             });
