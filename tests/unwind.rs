@@ -2,8 +2,9 @@
 //! thread reaches `join` as `JoinError::Panicked`, after the `Drop`s of the unwound frames, the
 //! thread's exit hooks and thread-local destructors ran; `catch_unwind` catches, nests, and the
 //! thread goes on; a lock held across the panic is released. The runs that end the process (a
-//! panic in `main`, a panic while unwinding) are xtask's extra runs with `--panic-in-main` and
-//! `--panic-while-unwinding`.
+//! panic in `main`, a panic while unwinding, a panic in a thread-local destructor, which no
+//! catch covers) are xtask's extra runs with `--panic-in-main`, `--panic-while-unwinding` and
+//! `--panic-in-tls-destructor`.
 #![no_std]
 #![no_main]
 
@@ -35,6 +36,7 @@ fn main() -> i32 {
     match arg {
         Some(b"--panic-in-main") => panic_in_main(),
         Some(b"--panic-while-unwinding") => panic_while_unwinding(),
+        Some(b"--panic-in-tls-destructor") => panic_in_tls_destructor(),
         _ => common::run("unwind", TESTS),
     }
 }
@@ -309,5 +311,27 @@ fn panic_while_unwinding() -> i32 {
     }));
     // Never reached: the second panic ends the process.
     strand::println!("caught: {:?}", r.is_err());
+    0
+}
+
+struct PanicsWhenDestroyed;
+
+impl Drop for PanicsWhenDestroyed {
+    fn drop(&mut self) {
+        panic!("in a thread-local destructor");
+    }
+}
+
+strand::thread_local! {
+    static DESTROYED_WITH_A_PANIC: PanicsWhenDestroyed = PanicsWhenDestroyed;
+}
+
+/// `--panic-in-tls-destructor`: a destructor runs at the thread's exit, past the thread's
+/// catch, so its panic is caught by nothing and ends the process (101) instead of unwinding
+/// into the exit path.
+fn panic_in_tls_destructor() -> i32 {
+    let h = thread::spawn(|| DESTROYED_WITH_A_PANIC.with(|_| ())).expect("spawn");
+    let _ = h.join();
+    strand::println!("the process went on after a panic nothing caught");
     0
 }

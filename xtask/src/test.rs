@@ -191,6 +191,19 @@ const UNWIND_EXTRA_RUNS: &[ExtraRun] = &[
         limit: PROGRAM_LIMIT,
         skip_on: &[],
     },
+    ExtraRun {
+        name: "panic_that_nothing_catches_exits_101",
+        args: &["--panic-in-tls-destructor"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread '<unnamed>' (tid ", ") panicked at tests/unwind.rs:", ": in a thread-local destructor"]],
+            })
+        },
+        limit: PROGRAM_LIMIT,
+        skip_on: &[],
+    },
 ];
 
 /// tests/unwind.rs with the `unwind` feature and strand's `unwind` profile (panic=unwind, core
