@@ -5,7 +5,7 @@
 
 use crate::panic::Panic;
 use crate::thread::Tcb;
-use core::cell::UnsafeCell;
+use core::cell::{Cell, UnsafeCell};
 use core::mem::MaybeUninit;
 use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -26,6 +26,14 @@ pub(crate) struct Slot {
     /// The thread's closure ended by a panic, caught at the thread's edge: `payload` holds it
     /// for `join`. Written by the thread before it exits, read by the joiner after the exit.
     ended_by_panic: AtomicBool,
+    /// How many `catch` calls are running on this thread (only the thread itself touches it).
+    /// With none, a panic is not raised at all: the unwinder's search would walk past the
+    /// thread's first Rust frame into the code that started it, whose unwind info describes
+    /// another frame (the `call` in the arch file's `clone_thread` returns into that function's
+    /// body, where its spawner's CFI applies): on i686 that search read address 0x4 and faulted
+    /// (`--panic-in-tls-destructor`). Every catch is above that frame, so a search that starts
+    /// with one running ends at it.
+    catch_depth: Cell<u32>,
 }
 
 impl Slot {
@@ -34,6 +42,7 @@ impl Slot {
             exception: UnsafeCell::new(MaybeUninit::uninit()),
             payload: UnsafeCell::new(MaybeUninit::uninit()),
             ended_by_panic: AtomicBool::new(false),
+            catch_depth: Cell::new(0),
         }
     }
 
@@ -106,13 +115,23 @@ pub(crate) fn init() {
 /// returns only if nothing catches it or the stack cannot be walked: the reason, for the
 /// caller to end the process.
 pub(crate) fn raise(panic: Panic) -> UnwindReasonCode {
+    if Tcb::current().unwind.catch_depth.get() == 0 {
+        // Nothing can catch it (see `Slot::catch_depth`): do not walk the stack.
+        return UnwindReasonCode::END_OF_STACK;
+    }
     panicking::begin_panic(panic)
 }
 
 /// Runs `f`, catching a panic that unwinds out of it. A foreign exception (not raised by
 /// strand) is deleted and reported as a `Panic` saying so.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
-    match panicking::catch_unwind::<Panic, R, _>(f) {
+    let depth = &Tcb::current().unwind.catch_depth;
+    depth.set(depth.get() + 1);
+    let caught = panicking::catch_unwind::<Panic, R, _>(f);
+    // Balanced on both outcomes (a `thread::exit` inside `f` abandons this frame, and the count
+    // with it, as the thread or process ends).
+    depth.set(depth.get() - 1);
+    match caught {
         Ok(r) => Ok(r),
         Err(p) => {
             // The unwind is over: a later panic in this thread is a new one, not a panic while
