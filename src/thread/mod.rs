@@ -135,6 +135,9 @@ pub(crate) use exit_hooks::run_current as run_exit_hooks;
 pub use local::Local as __Local;
 pub use local::{AccessError, LocalKey};
 pub use handle::{JoinError, JoinHandle, TerminateError};
+/// The panic a thread ended with (`JoinError::Panicked`, feature `unwind`).
+#[cfg(feature = "unwind")]
+pub use crate::panic::Panic;
 pub use name::{NameError, ThreadName};
 pub use control::{
     set_control_signal, stop_the_world, with_interrupts, without_interrupts, interrupts_deferred, ControlError,
