@@ -3,10 +3,14 @@
 //!
 //! The allocator itself is the `dlmalloc` crate (a port of Doug Lea's malloc, the one Rust's
 //! own std uses on wasm). strand gives it memory through its `dlmalloc::Allocator` trait,
-//! implemented here on strand's own `mmap`/`munmap`/`mremap` wrappers. Large requests
-//! (dlmalloc's mmap threshold) get a mapping of their own, which `free` unmaps and `realloc`
-//! grows with `mremap`; small ones are carved from segments that dlmalloc trims and unmaps when
-//! they fall empty.
+//! implemented here on strand's own `mmap`/`munmap`/`mremap` wrappers. This port of dlmalloc
+//! carves every block, large ones too, from segments it maps (in 64 KiB steps; a large block
+//! gets a segment of about its own size), and gives memory back to the kernel itself: free
+//! space above 2 MiB at the top of a segment is cut off (`mremap` shrinking in place, else
+//! `munmap` of the tail), and a segment that falls empty is unmapped whole. `realloc` is
+//! dlmalloc's: in place when the space after the block is free, else allocate, copy, free. (The
+//! trait's `remap`, implemented with `mremap`, serves dlmalloc's path for chunks mapped on
+//! their own, which this port's `malloc` does not create.)
 //!
 //! # Arenas
 //!
@@ -73,7 +77,8 @@ unsafe impl dlmalloc::Allocator for Pages {
     }
 
     fn allocates_zeros(&self) -> bool {
-        // Anonymous mappings are zero-filled (mmap(2)), so `calloc` of a fresh one skips the clear.
+        // Anonymous mappings are zero-filled (mmap(2)). dlmalloc skips `calloc`'s clear only for a
+        // chunk mapped on its own, which this port never makes, so every zeroed block is cleared.
         true
     }
 
@@ -221,7 +226,7 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // dlmalloc clears the block unless it is a fresh mapping; the prefix is rewritten.
+        // dlmalloc's calloc clears the block (prefix included, which `finish` then writes).
         self.allocate(layout, true)
     }
 
@@ -244,8 +249,7 @@ unsafe impl GlobalAlloc for Allocator {
         let Some(arena) = self.lock_owner(ptr) else { return ptr::null_mut() };
         // SAFETY: per GlobalAlloc::realloc's contract; locked just above. dlmalloc keeps the
         // alignment and the contents (the prefix with its index included, so the block stays in
-        // this arena), and grows a block with a mapping of its own through `Pages::remap`
-        // (mremap).
+        // this arena).
         let base = unsafe {
             arena.locked(|h| h.realloc(ptr.sub(pre), layout.size() + pre, layout.align().max(HEADER), new))
         };

@@ -195,8 +195,9 @@ fn is_mapped(addr: usize) -> Result<bool, Failure> {
     Ok(found)
 }
 
-/// A block well above dlmalloc's mmap threshold has a mapping of its own, which freeing it
-/// unmaps: the block's address is in /proc/self/maps while it lives and gone after.
+/// A block far above dlmalloc's 2 MiB trim threshold goes back to the kernel when freed (the
+/// top of its segment is cut off, or the segment unmapped): the block's middle is in
+/// /proc/self/maps while it lives and gone after.
 fn large_block_is_given_back_to_the_kernel() -> TestResult {
     const SIZE: usize = 8 << 20;
     let mut v: Vec<u8> = Vec::with_capacity(SIZE);
@@ -209,8 +210,8 @@ fn large_block_is_given_back_to_the_kernel() -> TestResult {
     Ok(())
 }
 
-/// `realloc` keeps the contents while a block grows from 16 bytes to 16 MiB (through dlmalloc's
-/// segments and then its own mapping, grown with mremap) and shrinks again.
+/// `realloc` keeps the contents while a block grows from 16 bytes to 16 MiB (in place and by
+/// moving, across new segments) and shrinks again.
 fn realloc_growth_keeps_contents() -> TestResult {
     let mut size = 16;
     let layout = Layout::from_size_align(size, 8).unwrap();
@@ -279,7 +280,7 @@ fn alignments_up_to_4096_and_the_page() -> TestResult {
 }
 
 /// A zeroed block is all zeros even when it reuses memory just freed dirty, for small sizes
-/// (carved from a segment) and large ones (a mapping of its own).
+/// and large ones.
 fn alloc_zeroed_is_zero_after_dirty_reuse() -> TestResult {
     for size in [8usize, 200, 5000, 70_000, 1 << 20] {
         let l = Layout::from_size_align(size, 16).unwrap();
