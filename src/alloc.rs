@@ -28,9 +28,9 @@
 //! program that wants another allocator leaves the feature off (a program has exactly one).
 //!
 //! Not async-signal-safe: a signal handler must not allocate or free. A handler that interrupts
-//! its own thread inside the allocator would find the lock held by that very thread; instead of
-//! waiting forever, an allocation there returns null (Rust reports `handle_alloc_error`) and a
-//! free leaks the block.
+//! its own thread inside the allocator would find that arena's lock held by that very thread;
+//! instead of waiting forever, an allocation there takes another free arena or returns null
+//! (Rust reports `handle_alloc_error`), and a free of a block of that arena leaks the block.
 
 use crate::arch::sys::general as g;
 use crate::sync::RawMutex;

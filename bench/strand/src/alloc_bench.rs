@@ -91,8 +91,8 @@ fn worker(me: usize, threads: usize, iters: u64, start: &Barrier) {
             free_block(got, GIVE);
         }
     }
-    for k in 0..SLOTS {
-        free_block(slots[k], sizes[k]);
+    for (&p, &size) in slots.iter().zip(&sizes) {
+        free_block(p, size);
     }
 }
 
