@@ -218,7 +218,11 @@ pub const ABIS: &[Abi] = &[
         // llvm-project PR 212155, after LLVM 22). GNU ld links a static-pie (`-static -pie
         // --no-dynamic-linker`) with R_SPARC_RELATIVE relocations.
         pie_linker: Some(Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &[], package: "binutils-sparc64-linux-gnu" }),
-        rustflags: &[],
+        // Link no native library: strand needs none, but on a `-gnu` target the `libc` crate
+        // (a dependency of dlmalloc, the `alloc` feature's heap, for a part strand does not
+        // use) asks for -lc -lm -lrt -lpthread (libc's src/unix/mod.rs), which this libc-free
+        // build has nowhere to find.
+        rustflags: &["-Zlink-native-libraries=no"],
         experimental_asm: true,
         unwind: Unwind::No(NO_UNWINDER),
     },

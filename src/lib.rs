@@ -29,6 +29,8 @@
 #[path = "../arch/mod.rs"]
 pub mod arch;
 
+#[cfg(feature = "alloc")]
+pub mod alloc;
 pub mod env;
 pub mod errno;
 pub mod futex;

@@ -129,6 +129,24 @@ pub unsafe fn munmap(addr: *mut u8, len: usize) -> Result<(), Errno> {
     Errno::result(unsafe { sys!(g::__NR_munmap, addr, len) }).map(drop)
 }
 
+/// `mremap(addr, old_len, new_len, flags)` without a fixed new address (mm/mremap.c): grows or
+/// shrinks the mapping at `addr`; with `MREMAP_MAYMOVE` in `flags` the kernel may move it (the
+/// new address is returned), without it the mapping changes in place or fails with `ENOMEM`.
+///
+/// # Safety
+/// `[addr, addr + old_len)` must be a mapping the caller owns; on success nothing may use the
+/// old range except through the returned address, and a shrink gives up the tail.
+pub unsafe fn mremap(addr: *mut u8, old_len: usize, new_len: usize, flags: u32) -> Result<*mut u8, Errno> {
+    // A fixed target address would need the fifth argument, which this wrapper does not take.
+    if flags & (g::MREMAP_FIXED | g::MREMAP_DONTUNMAP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: the caller owns the range; the fifth argument (new_address) is read only with
+    // MREMAP_FIXED or MREMAP_DONTUNMAP, refused above.
+    let r = unsafe { sys!(g::__NR_mremap, addr, old_len, new_len, flags, 0) };
+    Errno::result(r).map(|p| p as *mut u8)
+}
+
 /// # Safety
 /// Nothing may use the range in a way the new protection forbids.
 pub unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> Result<(), Errno> {

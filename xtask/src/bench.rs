@@ -46,6 +46,10 @@ enum Who {
     Bdwgc,
     /// crossbeam-channel on std threads (glibc): the channel ping-pong's reference.
     Crossbeam,
+    /// glibc's malloc from C (bench/c/malloc.c): workload 17's reference.
+    MallocGlibc,
+    /// musl's malloc from C, static (the same source built with musl-gcc).
+    MallocMusl,
 }
 
 use Who::*;
@@ -68,6 +72,9 @@ const CHANNELS: &[Who] = &[StdGnu, StdMusl, Crossbeam, Strand, FutexFloor];
 const STOPPERS: &[Who] = &[Bdwgc, Strand];
 /// Workloads 11 and 12: thread control against what a glibc program does by hand with signals.
 const SIGNALLERS: &[Who] = &[Glibc, Strand];
+/// Workload 17: threads allocating and freeing small objects, strand's global allocator against
+/// the C libraries' malloc.
+const ALLOCATORS: &[Who] = &[MallocGlibc, MallocMusl, Strand];
 
 impl Who {
     fn label(self) -> &'static str {
@@ -85,6 +92,8 @@ impl Who {
             CloneFloor => "raw clone",
             Bdwgc => "bdwgc",
             Crossbeam => "crossbeam",
+            MallocGlibc => "glibc malloc",
+            MallocMusl => "musl malloc",
         }
     }
 
@@ -101,6 +110,8 @@ impl Who {
             StrandPi => (&p.strand, Some("lock=strand-pi")),
             BareExit => (&p.bare_exit, None),
             Bdwgc => (&p.bdwgc, None),
+            MallocGlibc => (&p.malloc_glibc, None),
+            MallocMusl => (&p.malloc_musl, None),
         };
         match built {
             Ok(path) => Ok(Exe { path: path.clone(), extra: extra.into_iter().map(String::from).collect() }),
@@ -438,7 +449,34 @@ fn plan(quick: bool) -> Vec<Workload> {
     }
     plan.extend(control_plan(quick));
     plan.extend(rwlock_plan(quick));
+    plan.extend(alloc_plan(quick));
     plan
+}
+
+/// Workload 17, the allocator: 2 and 4 threads each freeing and allocating blocks of 16-512
+/// bytes (256 live per thread), every 16th iteration also freeing a block another thread
+/// allocated. Unpinned: the threads are meant to run at once.
+fn alloc_plan(quick: bool) -> Vec<Workload> {
+    let iters = if quick { 200_000 } else { 2_000_000 };
+    [2, 4]
+        .into_iter()
+        .map(|threads| Workload {
+            program: "alloc",
+            args: args(&[("threads", threads), ("iters", iters)]),
+            how: How::Timed { pinned: false, reps: repetitions(quick) },
+            who: ALLOCATORS,
+            reference: MallocGlibc,
+            metrics: vec![metric(
+                &format!(
+                    "17 allocator, {threads} threads × {} free+malloc of 16-512 B (1 in 16 also a cross-thread free)",
+                    report::num(iters as f64)
+                ),
+                "ms",
+                "ms",
+                None,
+            )],
+        })
+        .collect()
 }
 
 /// Workloads 13 and 14, reader-writer locks: the uncontended read, and 2 and 4 threads with 1

@@ -15,6 +15,11 @@ pub fn root() -> PathBuf {
 /// several of our targets), with compiler-builtins' memcpy/memset since there is no libc.
 pub const BUILD_STD: [&str; 2] = ["-Zbuild-std=core,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"];
 
+/// `BUILD_STD` plus `alloc`, for programs built with strand's `alloc` feature (its global
+/// allocator) that use `Box`, `Vec`, `String`.
+pub const BUILD_STD_ALLOC: [&str; 2] =
+    ["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"];
+
 /// `cargo` with the pinned nightly, run in the repository root.
 pub fn cargo() -> Command {
     let mut c = Command::new("cargo");

@@ -1,9 +1,12 @@
 //! The workloads on strand: `strand::thread`, `strand::sync::{Mutex, Condvar}`, `strand::futex`,
-//! `#[thread_local]`. Built for x86_64-unknown-linux-musl like strand's examples and tests
-//! (`-Zbuild-std=core,compiler_builtins`, the flags in .cargo/config.toml).
+//! `#[thread_local]`, and strand's global allocator (workload 17). Built for
+//! x86_64-unknown-linux-musl like strand's examples and tests (the flags in .cargo/config.toml),
+//! with `-Zbuild-std=core,alloc,compiler_builtins` for the allocator workload.
 #![no_std]
 #![no_main]
 #![feature(thread_local)]
+
+extern crate alloc;
 
 use bench_common::{CondLock, CounterLock, HandOff, Rt, RwCounter};
 use core::ffi::CStr;
@@ -15,6 +18,7 @@ use strand::sync::{Condvar, Mutex, MutexGuard, PiMutex, RwLock, Semaphore};
 use strand::thread::{Builder, JoinHandle, SpawnError};
 use strand::{futex, syscall, Errno};
 
+mod alloc_bench;
 mod control;
 
 strand::main!(main);
@@ -227,6 +231,7 @@ fn main() -> i32 {
         "defer_interrupts" => return control::defer_interrupts(a.num("iters", 1000)),
         "signal_handler" => return control::signal_handler(a.num("iters", 1000)),
         "signal_thread" => return control::signal_thread(a.num("iters", 1000)),
+        "alloc" => return alloc_bench::run(a.num("threads", 2) as usize, a.num("iters", 1000)),
         _ => {}
     }
     bench_common::run::<Strand>(&args[..n], |a| match (a.get("lock").unwrap_or("strand"), a.workload) {

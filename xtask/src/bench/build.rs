@@ -4,7 +4,7 @@
 
 use crate::arches::ARCHES;
 use crate::setup::{self, output, TOOLCHAIN};
-use crate::util::{cargo, command_exists, root, run_limited, BUILD_STD};
+use crate::util::{cargo, command_exists, root, run_limited, BUILD_STD_ALLOC};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -37,6 +37,11 @@ pub struct Programs {
     /// bench/c/bdwgc.c with `gcc -O2 -pthread ... -lgc` (Debian's libgc-dev): workload 10's
     /// reference.
     pub bdwgc: Built,
+    /// bench/c/malloc.c with `gcc -O2 -pthread`: workload 17 on glibc's malloc.
+    pub malloc_glibc: Built,
+    /// bench/c/malloc.c with `musl-gcc -O2 -static` (Debian's musl-tools): workload 17 on musl's
+    /// malloc.
+    pub malloc_musl: Built,
     /// How each was built and with which versions, for the report.
     pub notes: Vec<String>,
     /// Tools that are missing (valgrind, strace, perf, taskset, prlimit), with the reason.
@@ -51,6 +56,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("perf", "linux-perf"),
     ("taskset", "util-linux"),
     ("prlimit", "util-linux"),
+    // Workload 17's musl competitor: musl's malloc, linked statically.
+    ("musl-gcc", "musl-tools"),
 ];
 
 /// Libraries a competitor links, each checked by its header, and the Debian package for each.
@@ -78,6 +85,8 @@ pub fn build_all() -> Result<Programs, String> {
     });
     let strand = timed("strand (static, no libc)", || {
         // Exactly as the examples and tests: the flags of .cargo/config.toml, core from source.
+        // `alloc` too: workload 17 runs on strand's global allocator (bench/strand's `alloc`
+        // feature of strand).
         let exe = cargo_build("bench-strand", MUSL, "strand", None, true)?;
         require_static(&exe)?;
         Ok(exe)
@@ -115,8 +124,36 @@ pub fn build_all() -> Result<Programs, String> {
             .into(),
     );
 
+    let malloc_glibc = timed("malloc on glibc (C, gcc -O2 -pthread)", || gcc("bench-malloc-glibc", "malloc.c", &["-O2", "-pthread"]));
+    let malloc_musl = timed("malloc on musl (C, musl-gcc -O2 -static)", || {
+        if let Some((_, why)) = missing_tools.iter().find(|(t, _)| t == "musl-gcc") {
+            return Err(why.clone());
+        }
+        let exe = gcc_with("musl-gcc", "bench-malloc-musl", "malloc.c", &["-O2", "-static"], &[])?;
+        require_static(&exe)?;
+        Ok(exe)
+    });
+    notes.push(
+        "17 (allocator): bench/c/malloc.c, the loop of bench/strand/src/alloc_bench.rs, built with gcc against \
+         glibc's malloc and with Debian's musl-gcc (musl-tools) statically against musl's; strand runs it on its \
+         `alloc` feature's global allocator (dlmalloc behind one strand mutex)."
+            .into(),
+    );
+
     notes.push(versions());
-    Ok(Programs { glibc, std_gnu, std_musl, origin, strand, bare_exit, bdwgc, notes, missing_tools })
+    Ok(Programs {
+        glibc,
+        std_gnu,
+        std_musl,
+        origin,
+        strand,
+        bare_exit,
+        bdwgc,
+        malloc_glibc,
+        malloc_musl,
+        notes,
+        missing_tools,
+    })
 }
 
 fn timed(what: &str, f: impl FnOnce() -> Built) -> Built {
@@ -174,14 +211,19 @@ fn gcc(name: &str, source: &str, flags: &[&str]) -> Built {
 
 /// `gcc` with libraries, which must follow the source on the command line.
 fn gcc_linking(name: &str, source: &str, flags: &[&str], libs: &[&str]) -> Built {
+    gcc_with("gcc", name, source, flags, libs)
+}
+
+/// `gcc_linking` with another C compiler driver (`musl-gcc`).
+fn gcc_with(compiler: &str, name: &str, source: &str, flags: &[&str], libs: &[&str]) -> Built {
     let dir = target_root().join("c");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let exe = dir.join(name);
-    let mut c = Command::new("gcc");
+    let mut c = Command::new(compiler);
     c.args(flags).args(["-Wall", "-o"]).arg(&exe).arg(root().join("bench/c").join(source)).args(libs);
     let out = run_limited(&mut c, BUILD_LIMIT)?;
     if out.status.is_none_or(|s| !s.success()) {
-        return Err(format!("gcc failed: {}", last_lines(&out.stderr, 10)));
+        return Err(format!("{compiler} failed: {}", last_lines(&out.stderr, 10)));
     }
     Ok(exe)
 }
@@ -195,7 +237,9 @@ fn cargo_build(package: &str, triple: &str, dir: &str, rustflags: Option<&str>, 
         .arg("--target-dir")
         .arg(target_root().join(dir));
     if build_std {
-        c.args(BUILD_STD);
+        // bench-strand's allocator workload needs `alloc`; the other packages built this way
+        // are none, so one set of flags serves.
+        c.args(BUILD_STD_ALLOC);
     }
     match rustflags {
         Some(flags) => c.env("RUSTFLAGS", flags),
