@@ -16,6 +16,7 @@
 //! ```
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 // `thread_local!` expands to a `#[thread_local]` static in the user's crate; this lets the
 // expansion use the feature without the user's crate enabling it.
 #![feature(allow_internal_unstable)]
@@ -30,6 +31,7 @@ pub mod env;
 pub mod errno;
 pub mod futex;
 pub mod io;
+pub mod prelude;
 #[cfg(all(feature = "panic-handler", not(test)))]
 mod panic;
 pub mod rt;
@@ -46,7 +48,24 @@ pub use errno::Errno;
 pub use rt::{at_exit, exit};
 
 /// What `main` may return: `()`, an exit code, or a `Result` whose error is printed.
+///
+/// [`main!`] turns the value into the process's exit status with [`MainResult::exit_code`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::MainResult;
+/// assert_eq!(().exit_code(), 0);
+/// assert_eq!(3.exit_code(), 3);
+/// assert_eq!(Ok::<(), &str>(()).exit_code(), 0);
+/// // An error is printed to stderr as `Error: {e:?}` and becomes status 1.
+/// assert_eq!(Err::<(), &str>("no input").exit_code(), 1);
+/// # }
+/// ```
 pub trait MainResult {
+    /// The exit status this value stands for (a `Result`'s error is printed first).
     fn exit_code(self) -> i32;
 }
 
@@ -82,6 +101,19 @@ impl<E: core::fmt::Debug> MainResult for Result<(), E> {
 /// whose reader is gone ends the process, which is what a filter in a shell pipeline wants);
 /// `strand::main!(main, sigpipe = ignore);` ignores it before `main` runs, as Rust std does
 /// (such a write fails with `EPIPE`, which a server wants).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// strand::main!(main, sigpipe = ignore);
+///
+/// fn main() -> Result<(), strand::Errno> {
+///     // Ignored before `main` ran: a write to a closed pipe would now fail with EPIPE.
+///     let action = strand::signal::get_action(strand::signal::Signal::PIPE)?;
+///     assert!(matches!(action.handler, strand::signal::Handler::Ignore));
+///     Ok(())
+/// }
+/// ```
 #[macro_export]
 macro_rules! main {
     ($main:path) => {

@@ -32,6 +32,26 @@ const ARRIVED: u32 = SLEEPING - 1;
 const SPIN_READS: u32 = 100;
 
 /// A barrier for `n` threads, reusable round after round.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Barrier;
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// static START: Barrier = Barrier::new(3);
+/// static LEADERS: AtomicU32 = AtomicU32::new(0);
+/// let hs = [(); 2].map(|()| strand::thread::spawn(|| {
+///     if START.wait().is_leader() { LEADERS.fetch_add(1, Relaxed); }
+/// }).unwrap());
+/// if START.wait().is_leader() { LEADERS.fetch_add(1, Relaxed); }
+/// for h in hs {
+///     h.join().unwrap();
+/// }
+/// assert_eq!(LEADERS.load(Relaxed), 1);
+/// # }
+/// ```
 pub struct Barrier {
     state: AtomicU32,
     n: u32,

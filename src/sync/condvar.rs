@@ -99,6 +99,27 @@ use crate::time::Instant;
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 
+/// A condition variable: lets a thread sleep, with a [`Mutex`](super::Mutex) released, until
+/// another thread notifies it. Waits may wake spuriously; wait in a loop or use `wait_while`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{Condvar, Mutex};
+/// static READY: Mutex<bool> = Mutex::new(false);
+/// static CV: Condvar = Condvar::new();
+/// let h = strand::thread::spawn(|| {
+///     *READY.lock() = true;
+///     CV.notify_one();
+/// }).unwrap();
+/// let guard = CV.wait_while(READY.lock(), |ready| !*ready);
+/// assert!(*guard);
+/// drop(guard);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct Condvar {
     /// The futex word: bumped by every notify.
     seq: AtomicU32,
@@ -121,12 +142,28 @@ pub struct Condvar {
 pub struct WaitTimeoutResult(bool);
 
 impl WaitTimeoutResult {
+    /// Whether the wait ended because its time ran out.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// use core::time::Duration;
+    /// let (m, cv) = (Mutex::new(()), Condvar::new());
+    /// // Nobody notifies: the wait runs out.
+    /// let (_g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(5));
+    /// assert!(r.timed_out());
+    /// # }
+    /// ```
     pub fn timed_out(&self) -> bool {
         self.0
     }
 }
 
 impl Condvar {
+    /// A condition variable with no waiters (usable in a `static`).
     pub const fn new() -> Condvar {
         Condvar {
             seq: AtomicU32::new(0),

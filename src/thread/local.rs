@@ -153,12 +153,26 @@ impl<T: 'static> fmt::Debug for LocalKey<T> {
 
 /// Declares thread-local values, like std's `thread_local!`:
 ///
-/// ```ignore
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// use core::cell::Cell;
+///
 /// strand::thread_local! {
-///     static COUNTER: core::cell::Cell<u32> = core::cell::Cell::new(0);
-///     pub static NAMES: MyList = MyList::new();
+///     static COUNTER: Cell<u32> = Cell::new(0);
+///     pub static LABEL: &'static str = "main";
 /// }
+///
+/// # fn main() {
 /// COUNTER.with(|c| c.set(c.get() + 1));
+/// COUNTER.with(|c| c.set(c.get() + 1));
+/// // Another thread starts from the initialiser, with a value of its own.
+/// let h = strand::thread::spawn(|| COUNTER.with(|c| { c.set(c.get() + 10); c.get() })).unwrap();
+/// assert_eq!(h.join().ok(), Some(10));
+/// assert_eq!(COUNTER.with(|c| c.get()), 2);
+/// assert_eq!(LABEL.with(|l| *l), "main");
+/// # }
 /// ```
 ///
 /// Each thread's value is created by the initialiser on its first access (`with`, `try_with`)

@@ -8,6 +8,23 @@ use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 /// Runs `f` with a scope to spawn threads in; waits for all of them before returning.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut counts = [0u32; 3];
+/// let total = 10;
+/// strand::thread::scope(|s| {
+///     for (i, c) in counts.iter_mut().enumerate() {
+///         // Borrows `total` and one element of `counts`: the scope outlives the threads.
+///         s.spawn(move || *c = total + i as u32).unwrap();
+///     }
+/// });
+/// assert_eq!(counts, [10, 11, 12]);
+/// # }
+/// ```
 pub fn scope<'env, F, T>(f: F) -> T
 where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
@@ -24,6 +41,8 @@ where
     result
 }
 
+/// A scope to spawn borrowing threads in, given by [`scope`]; every thread spawned in it has
+/// finished before `scope` returns.
 pub struct Scope<'scope, 'env: 'scope> {
     /// Threads that may still use borrowed data.
     running: AtomicU32,
@@ -32,6 +51,22 @@ pub struct Scope<'scope, 'env: 'scope> {
 }
 
 impl<'scope, 'env> Scope<'scope, 'env> {
+    /// Spawns a thread that may borrow anything that outlives the scope; `Err` if the kernel
+    /// refused a resource (see [`SpawnError`]).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let data = [1, 2, 3];
+    /// let sum = strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| data.iter().sum::<i32>()).unwrap();
+    ///     h.join().unwrap()
+    /// });
+    /// assert_eq!(sum, 6);
+    /// # }
+    /// ```
     pub fn spawn<F, T>(&'scope self, f: F) -> Result<ScopedJoinHandle<'scope, T>, SpawnError>
     where
         F: FnOnce() -> T + Send + 'scope,
@@ -84,10 +119,25 @@ impl<T> ScopedJoinHandle<'_, T> {
         self.inner.join()
     }
 
+    /// Whether the thread has finished running its closure (`join` would not wait).
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }
 
+    /// The thread, as a [`Thread`] handle (for its tid, name, or `unpark`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| strand::thread::current_tid()).unwrap();
+    ///     let tid = h.thread().tid();
+    ///     assert_eq!(h.join().ok(), Some(tid));
+    /// });
+    /// # }
+    /// ```
     pub fn thread(&self) -> Thread {
         self.inner.thread()
     }
