@@ -172,6 +172,26 @@ impl RobustList {
 }
 
 /// The lock without data.
+///
+/// It must stay at one address while locked (it is linked into its holder's robust list): a
+/// `static`, or a place that outlives every lock.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, Taken};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// assert_eq!(RAW.lock(), Ok(Taken::Consistent));
+/// assert!(RAW.is_locked());
+/// // SAFETY: this thread holds it (locked just above).
+/// unsafe { RAW.unlock() };
+/// assert_eq!(RAW.try_lock(), Ok(Taken::Consistent));
+/// // SAFETY: as above.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[repr(C)]
 pub struct RawRobustMutex {
     /// First: the list node the kernel follows (`futex_offset` leads from it to `state`).
@@ -191,11 +211,28 @@ unsafe impl Send for RawRobustMutex {}
 /// How a lock ended: taken as usual, or taken from a holder that ended without unlocking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Taken {
+    /// Taken from a holder that unlocked it: the data is as it left it.
     Consistent,
+    /// Taken from a holder that ended holding it: the data may be half-updated; repair it
+    /// and mark it consistent before unlocking.
     OwnerDied,
 }
 
 /// Why a robust lock was not taken.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, RobustError};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// RAW.lock().unwrap();
+/// assert!(matches!(RAW.lock(), Err(RobustError::WouldDeadlock(_))));
+/// // SAFETY: this thread holds it.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RobustError {
     /// A holder that took it with `OwnerDied` let go without `mark_consistent`.
@@ -223,6 +260,7 @@ impl RawRobustMutex {
         self as *const RawRobustMutex as *const Link
     }
 
+    /// An unlocked mutex (usable in a `static`).
     pub const fn new() -> RawRobustMutex {
         RawRobustMutex {
             link: Link { next: Cell::new(ptr::null()), prev: Cell::new(ptr::null()) },
@@ -360,6 +398,7 @@ impl RawRobustMutex {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         let s = self.state.load(Relaxed);
         s & TID_MASK != 0 && s != NOT_RECOVERABLE
@@ -445,6 +484,32 @@ pub fn __hide_robust_list_from_kernel() {
 }
 
 /// A mutex around a `T` that survives its holder's end: see the module doc.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockError, RobustMutex};
+/// static BALANCE: RobustMutex<i64> = RobustMutex::new(100);
+/// // A thread ends while holding the lock, halfway through an update.
+/// strand::thread::spawn(|| {
+///     let mut g = BALANCE.lock().ok().unwrap();
+///     *g -= 30;
+///     core::mem::forget(g);
+/// }).unwrap().join().unwrap();
+/// // The next locker is told, repairs the data and marks it consistent.
+/// match BALANCE.lock() {
+///     Err(RobustLockError::OwnerDied(mut g)) => {
+///         assert!(!g.is_consistent());
+///         *g = 100;
+///         g.mark_consistent();
+///     }
+///     _ => panic!("expected OwnerDied"),
+/// }
+/// assert_eq!(*BALANCE.lock().ok().unwrap(), 100);
+/// # }
+/// ```
 pub struct RobustMutex<T: ?Sized> {
     raw: RawRobustMutex,
     data: UnsafeCell<T>,
@@ -500,13 +565,16 @@ impl<G> RobustLockError<G> {
     }
 }
 
+/// What `RobustMutex::lock` and `try_lock` return: the guard, or why there is no plain one.
 pub type RobustLockResult<'a, T> = Result<RobustMutexGuard<'a, T>, RobustLockError<RobustMutexGuard<'a, T>>>;
 
 impl<T> RobustMutex<T> {
+    /// An unlocked mutex holding `value` (usable in a `static`).
     pub const fn new(value: T) -> RobustMutex<T> {
         RobustMutex { raw: RawRobustMutex::new(), data: UnsafeCell::new(value) }
     }
 
+    /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -535,10 +603,29 @@ impl<T: ?Sized> RobustMutex<T> {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the mutex.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{RobustLockError, RobustMutex};
+    /// let mut m = RobustMutex::new(1);
+    /// *m.get_mut() += 1;
+    /// let g = m.try_lock().ok().unwrap();
+    /// assert!(m.is_locked());
+    /// drop(g);
+    /// assert!(matches!(m.try_lock(), Ok(_)));
+    /// assert_eq!(m.into_inner(), 2);
+    /// # let _ = RobustLockError::<()>::WouldBlock;
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
