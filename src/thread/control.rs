@@ -57,6 +57,20 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 use core::time::Duration;
 
 /// Fire-and-forget calls a thread can have queued.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// fn nothing() {}
+/// let me = strand::thread::current();
+/// // A thread's own queue runs at once, so it never fills up.
+/// for _ in 0..strand::thread::QUEUE_LEN + 1 {
+///     me.interrupt(nothing).unwrap();
+/// }
+/// # }
+/// ```
 pub const QUEUE_LEN: usize = 8;
 /// How long a requester waits for an acknowledgement before it sends the signal again (the
 /// first wait of bdwgc's resend logic, which exists because signals do get lost in practice:
@@ -154,6 +168,23 @@ impl Drop for NoSuspend {
 /// when the outermost such scope ends, in the order the requests arrived. Nestable. Costs a
 /// load and a store on entry and on exit (no syscall). Does nothing for synchronous signals
 /// (a fault in `f` is still delivered) or for other signals' handlers.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, with_interrupts, without_interrupts};
+/// assert!(!interrupts_deferred());
+/// let sum = without_interrupts(|| {
+///     assert!(interrupts_deferred());
+///     // A `run_in` or `interrupt` aimed at this thread waits until here.
+///     with_interrupts(|| assert!(!interrupts_deferred()));
+///     1 + 2
+/// });
+/// assert_eq!(sum, 3);
+/// # }
+/// ```
 pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
     struct Leave<'a>(&'a Control);
     impl Drop for Leave<'_> {
@@ -210,6 +241,19 @@ pub(crate) fn control_signal() -> Signal {
 /// number that is no signal, SIGKILL, SIGSTOP, SIGCONT, a synchronous signal (SIGSEGV, SIGBUS,
 /// SIGFPE, SIGILL, SIGTRAP, SIGSYS), or a real-time signal outside `35..=60` (32–34 belong to
 /// libcs' threads, 61–64 cannot be delivered under QEMU).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::Signal;
+/// use strand::thread::set_control_signal;
+/// assert_eq!(set_control_signal(Signal::SEGV), Err(strand::Errno::EINVAL));
+/// // The default, chosen again: allowed before and after the handler is installed.
+/// set_control_signal(Signal::URG).unwrap();
+/// # }
+/// ```
 pub fn set_control_signal(sig: Signal) -> Result<(), Errno> {
     if sig.is_uncatchable() || sig == Signal::CONT || sig.is_synchronous() || (sig.is_realtime() && !(signal::rt_min()..=signal::rt_max()).contains(&sig)) {
         return Err(Errno::EINVAL);
@@ -323,6 +367,20 @@ static WORLD: World = World::new();
 static STOPPER: Mutex<()> = Mutex::new(());
 
 /// Why a thread-control request failed.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::ControlError;
+/// let h = strand::thread::spawn(|| ()).unwrap();
+/// let t = h.thread();
+/// h.join().unwrap();
+/// assert_eq!(t.run_in(|| ()), Err(ControlError::Exited));
+/// assert_eq!(strand::thread::current().suspend().err(), Some(ControlError::SelfTarget));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlError {
     /// The thread has finished (its tid may belong to another thread by now).
@@ -350,6 +408,30 @@ impl fmt::Display for ControlError {
 }
 
 /// Every other registered thread, stopped; dropping this resumes them. See `stop_the_world`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+/// static STOP: AtomicBool = AtomicBool::new(false);
+/// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+/// let mut seen = 0;
+/// {
+///     let world = strand::thread::stop_the_world().unwrap();
+///     world.for_each(|t| {
+///         // The live stack is `stack_pointer()..stack.end` (empty for a thread not yet started).
+///         assert!((t.stack.start..=t.stack.end).contains(&t.stack_pointer()));
+///         assert!(!t.context().is_null());
+///         seen += 1;
+///     });
+/// } // dropped: the threads resume
+/// assert!(seen >= 1);
+/// STOP.store(true, Release);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct WorldStopped {
     epoch: u32,
     _one_at_a_time: MutexGuard<'static, ()>,
@@ -548,15 +630,40 @@ struct StoppedInfo {
 }
 
 impl Suspended {
+    /// The stack pointer the thread was suspended at (where its live stack begins).
+    ///
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// let s = h.thread().suspend().unwrap();
+    /// assert_eq!(s.thread(), h.thread());
+    /// // A thread caught before its first push has an empty live stack: sp == stack.end.
+    /// assert!((s.stack().start..=s.stack().end).contains(&s.stack_pointer()));
+    /// assert!(!s.context().is_null());
+    /// drop(s); // resumes it
+    /// STOP.store(true, Release);
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn stack_pointer(&self) -> usize {
         self.stopped.sp
     }
+    /// The saved register context (the `ucontext_t` its control handler got), valid while
+    /// the thread stays suspended.
     pub fn context(&self) -> *const c_void {
         self.stopped.context
     }
+    /// The thread's stack (see `ThreadInfo::stack`).
     pub fn stack(&self) -> Range<usize> {
         self.stopped.stack.clone()
     }
+    /// The suspended thread.
     pub fn thread(&self) -> Thread {
         Thread::of(self.pin.tcb())
     }
@@ -662,6 +769,22 @@ impl Thread {
     /// blocked while it runs). A suspended or stopped thread runs it only when resumed.
     ///
     /// `Exited` if the thread has finished, or finishes before it takes the call.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// let mut tid_there = 0;
+    /// h.thread().run_in(|| tid_there = strand::thread::current_tid()).unwrap();
+    /// assert_eq!(tid_there, h.thread().tid());
+    /// h.thread().run_in_timeout(|| STOP.store(true, Release), core::time::Duration::from_secs(5)).unwrap();
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn run_in<F: FnOnce() + Send>(&self, f: F) -> Result<(), ControlError> {
         self.run_in_inner(f, None)
     }
@@ -728,6 +851,22 @@ impl Thread {
     /// thread runs its queue in order; see `run_in` for what `f` may do). `QueueFull` when
     /// `QUEUE_LEN` calls are already waiting; `Exited` if the thread has finished. A
     /// thread that exits before it gets to its queue drops what is left in it.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// fn stop() {
+    ///     STOP.store(true, Release);
+    /// }
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// h.thread().interrupt(stop).unwrap(); // returns at once; the thread runs `stop` soon
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn interrupt(&self, f: fn()) -> Result<(), ControlError> {
         ensure_installed()?;
         let pin = registry::pin(self).ok_or(ControlError::Exited)?;

@@ -22,6 +22,17 @@ const ALIVE: u8 = 2;
 const DESTROYED: u8 = 3;
 
 /// Why `LocalKey::try_with` could not give access to the value.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::cell::Cell;
+/// strand::thread_local!(static X: Cell<u8> = Cell::new(1));
+/// assert_eq!(X.try_with(|x| x.get()), Ok(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessError {
     /// The value has been destroyed: this thread is running its exit hooks, and this value's
