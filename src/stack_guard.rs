@@ -115,6 +115,17 @@ pub(crate) unsafe fn set(value: usize) {
 
 /// Called by stack-protector code when a function's canary was overwritten: the stack is
 /// corrupt, so say so with plain writes and end the process at once with SIGABRT.
+///
+/// ```no_run
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// // What compiled code calls when a canary check fails: it reports and ends the process
+/// // with SIGABRT, so this example is only compiled.
+/// strand::stack_guard::__stack_chk_fail();
+/// # }
+/// ```
 #[no_mangle]
 pub extern "C" fn __stack_chk_fail() -> ! {
     use crate::arch::sys::general as g;

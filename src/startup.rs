@@ -60,7 +60,14 @@ pub enum StartupError {
     /// AT_PHENT does not match this ABI's program header size.
     BadPhent(usize),
     /// A PT_TLS segment whose sizes or alignment make no sense.
-    BadTls { filesz: usize, memsz: usize, align: usize },
+    BadTls {
+        /// The segment's p_filesz.
+        filesz: usize,
+        /// The segment's p_memsz.
+        memsz: usize,
+        /// The segment's p_align.
+        align: usize,
+    },
 }
 
 impl Auxv {
@@ -350,7 +357,12 @@ pub mod reloc {
         /// it again would add the bias twice to REL and RELR targets).
         ByInterpreter,
         /// `count` RELATIVE relocations applied with load bias `bias`.
-        Relocated { bias: usize, count: usize },
+        Relocated {
+            /// The load bias: run-time address minus link-time address.
+            bias: usize,
+            /// How many relocations were applied.
+            count: usize,
+        },
     }
 
     /// Why an image cannot be relocated. Tags name the dynamic entry at fault (`DT_*`).
@@ -384,22 +396,49 @@ pub mod reloc {
         /// PT_DYNAMIC lies outside every PT_LOAD segment.
         DynamicOutside,
         /// The table that `tag` points at lies (partly) outside every PT_LOAD segment.
-        TableOutside { tag: usize },
+        TableOutside {
+            /// The dynamic tag of the table's address.
+            tag: usize,
+        },
         /// A table has an address but no size, or a size but no address; `tag` is the missing one.
-        Incomplete { tag: usize },
+        Incomplete {
+            /// The dynamic tag that is missing.
+            tag: usize,
+        },
         /// DT_RELAENT, DT_RELENT or DT_RELRENT gives an entry size this ABI does not have.
-        BadEntrySize { tag: usize, size: usize },
+        BadEntrySize {
+            /// The dynamic tag of the entry size.
+            tag: usize,
+            /// The entry size it gives.
+            size: usize,
+        },
         /// A table size (DT_RELASZ, DT_RELSZ, DT_RELRSZ, DT_PLTRELSZ) that is no whole number of
         /// entries.
-        BadTableSize { tag: usize, size: usize },
+        BadTableSize {
+            /// The dynamic tag of the table size.
+            tag: usize,
+            /// The size it gives, in bytes.
+            size: usize,
+        },
         /// DT_PLTREL is neither DT_REL nor DT_RELA.
-        BadPltRel { value: usize },
+        BadPltRel {
+            /// The value DT_PLTREL gives.
+            value: usize,
+        },
         /// A relocation of a type other than NONE and this ABI's RELATIVE (a symbol reference,
         /// IRELATIVE, TLS): a static-pie that needs a dynamic loader.
-        Unsupported { r_type: u32, offset: usize },
+        Unsupported {
+            /// The relocation's type number.
+            r_type: u32,
+            /// Its target's link-time address (`r_offset`).
+            offset: usize,
+        },
         /// A relocation whose target is not inside a writable PT_LOAD segment (a text
         /// relocation, or garbage).
-        TargetNotWritable { offset: usize },
+        TargetNotWritable {
+            /// The target's link-time address (`r_offset`).
+            offset: usize,
+        },
     }
 
     #[derive(Clone, Copy, PartialEq, Eq)]

@@ -440,6 +440,7 @@ pub struct WorldStopped {
 /// One stopped thread, as a stop exposes it to the stopper (for a conservative collector: scan
 /// `stack_pointer()..stack.end` and the registers in `context()`).
 pub struct StoppedThread<'a> {
+    /// The thread.
     pub thread: Thread,
     /// The thread's stack (see `ThreadInfo::stack`).
     pub stack: Range<usize>,

@@ -217,11 +217,21 @@ pub enum SpawnError {
     ThreadLimit(Errno),
     /// ENOMEM from `mmap`, `mprotect` or `clone`: address space (RLIMIT_AS), the map count
     /// limit (`vm.max_map_count`) or memory.
-    OutOfMemory { syscall: &'static str, errno: Errno },
+    OutOfMemory {
+        /// The syscall that failed.
+        syscall: &'static str,
+        /// Its error (ENOMEM).
+        errno: Errno,
+    },
     /// The builder's settings cannot describe a thread.
     InvalidConfig(ConfigError),
     /// Any other error from the named syscall.
-    Os { syscall: &'static str, errno: Errno },
+    Os {
+        /// The syscall that failed.
+        syscall: &'static str,
+        /// Its error.
+        errno: Errno,
+    },
 }
 
 /// Why a [`Builder`]'s settings cannot describe a thread (inside [`SpawnError::InvalidConfig`]).
