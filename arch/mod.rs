@@ -495,6 +495,29 @@ pub mod exit_stack {
 #[allow(unused_macros)] // sparc64 and mips write their own
 macro_rules! context_words {
     ($pc:expr, $sp:expr, $mask:expr) => {
+        /// The interrupted program counter saved in the signal context `uc`.
+        ///
+        /// ```
+        /// # #![no_std]
+        /// # #![no_main]
+        /// # strand::main!(main);
+        /// # fn main() {
+        /// use strand::arch::{context_pc, context_sigmask, context_sp};
+        /// use strand::signal::{self, Context, Handler, SigInfo, Signal};
+        /// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        /// static SAME: AtomicBool = AtomicBool::new(false);
+        /// fn look(_: &SigInfo, ctx: &mut Context) {
+        ///     let uc = ctx.as_ptr();
+        ///     // SAFETY: `uc` is this running handler's context.
+        ///     let (pc, sp, mask) = unsafe { (context_pc(uc), context_sp(uc), *context_sigmask(uc)) };
+        ///     SAME.store(pc == ctx.pc() && sp == ctx.sp() && mask == ctx.mask(), Relaxed);
+        /// }
+        /// signal::set_handler(Signal::USR1, Handler::Function(look)).unwrap();
+        /// signal::raise(Signal::USR1).unwrap();
+        /// assert!(SAME.load(Relaxed));
+        /// # }
+        /// ```
+        ///
         /// # Safety
         /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
         pub unsafe fn context_pc(uc: *const core::ffi::c_void) -> usize {
@@ -502,6 +525,8 @@ macro_rules! context_words {
             unsafe { uc.byte_add($pc).cast::<usize>().read() }
         }
 
+        /// The interrupted stack pointer saved in `uc` (see [`context_pc`] for an example).
+        ///
         /// # Safety
         /// As for [`context_pc`].
         pub unsafe fn context_sp(uc: *const core::ffi::c_void) -> usize {
@@ -509,6 +534,8 @@ macro_rules! context_words {
             unsafe { uc.byte_add($sp).cast::<usize>().read() }
         }
 
+        /// Makes the thread resume at `pc` when the handler returns.
+        ///
         /// # Safety
         /// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and
         /// stack (rt_sigreturn loads the PC from this word).
@@ -517,6 +544,9 @@ macro_rules! context_words {
             unsafe { uc.byte_add($pc).cast::<usize>().write(pc) }
         }
 
+        /// The mask saved in `uc`, which the thread gets back when the handler returns (see
+        /// [`context_pc`] for an example).
+        ///
         /// # Safety
         /// As for [`context_pc`]; what is written there becomes the thread's mask when the
         /// handler returns (rt_sigreturn restores it; SIGKILL and SIGSTOP are dropped).

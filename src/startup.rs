@@ -249,7 +249,8 @@ impl Program {
 /// (`#[inline(always)]`) and `match`, and keeps its own types: only code instantiated in strand
 /// itself is called. (Debug builds add null and alignment checks to raw-pointer reads, whose
 /// failure branches call `core`'s panic functions through the GOT; the bounds checks here rule
-/// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads and writes the image only through [`Image`], which the host tests
+/// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads
+/// and writes the image only through [`Image`](crate::startup::reloc::Image), which the host tests
 /// implement over a synthetic image and `rt` over the running one; it checks everything it reads
 /// before acting on it, and checks the whole list before changing the first word.
 ///

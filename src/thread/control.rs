@@ -738,6 +738,8 @@ struct Call<F> {
     f: UnsafeCell<Option<F>>,
 }
 
+/// Runs the closure of the call whose header is `h` (the type-erased entry of a `Call<F>`).
+///
 /// # Safety
 /// `h` is the header of a live `Call<F>` whose closure has not been taken.
 unsafe fn run_call<F: FnOnce()>(h: *mut CallHeader) {
@@ -748,6 +750,8 @@ unsafe fn run_call<F: FnOnce()>(h: *mut CallHeader) {
     }
 }
 
+/// Publishes a call's final state and wakes its owner.
+///
 /// # Safety
 /// `state` belongs to a call whose owner waits for it to leave PENDING.
 unsafe fn finish(state: &AtomicU32, to: u32) {
