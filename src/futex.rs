@@ -227,12 +227,38 @@ pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expect
 }
 
 /// Private requeue.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex;
+/// use core::sync::atomic::AtomicU32;
+/// let (cond, mutex) = (AtomicU32::new(1), AtomicU32::new(0));
+/// // Wake one waiter of `cond` and move the rest to `mutex`, if `cond` still holds 1.
+/// assert_eq!(futex::requeue_private(&cond, &mutex, 1, u32::MAX, 1), Some(0));
+/// # }
+/// ```
 #[inline]
 pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32) -> Option<usize> {
     self::requeue(from, to, wake, requeue, expected, Scope::Private)
 }
 
 /// Private wait: the common case for locks inside one process.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// use core::time::Duration;
+/// let word = AtomicU32::new(0);
+/// assert_eq!(futex::wait_private(&word, 0, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+/// # }
+/// ```
 #[inline]
 pub fn wait_private(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
     wait(futex, expected, timeout, Scope::Private)
@@ -257,6 +283,23 @@ pub fn wait_private_cancellable(futex: &AtomicU32, expected: u32, timeout: Optio
 }
 
 /// Private wake.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex;
+/// use core::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
+/// static FLAG: AtomicU32 = AtomicU32::new(0);
+/// let h = strand::thread::spawn(|| while FLAG.load(Acquire) == 0 {
+///     futex::wait_private(&FLAG, 0, None);
+/// }).unwrap();
+/// FLAG.store(1, Release);
+/// futex::wake_private(&FLAG, 1);
+/// h.join().unwrap();
+/// # }
+/// ```
 #[inline]
 pub fn wake_private(futex: &AtomicU32, n: u32) -> usize {
     wake(futex, n, Scope::Private)

@@ -299,6 +299,21 @@ pub fn futex2_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>, s
 
 /// `wake` through the futex2 call `futex_wake` (syscall 454): wakes up to `n` waiters and says
 /// how many it woke. `Err(Unsupported)` where the kernel lacks it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope};
+/// use core::sync::atomic::AtomicU32;
+/// let w = AtomicU32::new(0);
+/// match futex::futex2_wake(&w, u32::MAX, Scope::Private) {
+///     Ok(n) => assert_eq!(n, 0), // nobody waits
+///     Err(u) => strand::println!("{u}"),
+/// }
+/// # }
+/// ```
 pub fn futex2_wake(word: &AtomicU32, n: u32, scope: Scope) -> Result<usize, Unsupported> {
     if NO_WAKE2.load(Relaxed) {
         return Err(Unsupported { op: "futex_wake", reason: UnsupportedReason::NotImplemented });

@@ -338,6 +338,19 @@ pub fn set_action(sig: Signal, action: &Action) -> Result<Action, Errno> {
 
 /// Installs `handler` for `sig` with `Flags::RESTART` and no extra mask; returns the previous
 /// handler. See [`set_action`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// assert!(matches!(signal::set_handler(Signal::USR2, Handler::Ignore).unwrap(), Handler::Default));
+/// // The previous handler comes back, so it can be restored.
+/// let previous = signal::set_handler(Signal::USR2, Handler::Default).unwrap();
+/// assert!(matches!(previous, Handler::Ignore));
+/// # }
+/// ```
 pub fn set_handler(sig: Signal, handler: Handler) -> Result<Handler, Errno> {
     set_action(sig, &Action::new(handler)).map(|a| a.handler)
 }
@@ -372,6 +385,17 @@ pub fn get_action(sig: Signal) -> Result<Action, Errno> {
 }
 
 /// The handler of `sig` now.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// signal::set_handler(Signal::URG, Handler::Ignore).unwrap();
+/// assert!(matches!(signal::get_handler(Signal::URG).unwrap(), Handler::Ignore));
+/// # }
+/// ```
 pub fn get_handler(sig: Signal) -> Result<Handler, Errno> {
     get_action(sig).map(|a| a.handler)
 }

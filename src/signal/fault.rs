@@ -118,6 +118,22 @@ pub enum FaultAction {
 
 /// A program's handler for SIGSEGV, SIGBUS, SIGFPE and SIGILL. It runs in the faulting thread
 /// (`thread::current()` names it), on its alternate stack, with what a handler may use.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, FaultAction, FaultHandler, SigInfo};
+/// fn report(_: &SigInfo, _: &mut Context) -> FaultAction {
+///     let _ = signal::write(2, b"fault\n");
+///     FaultAction::Die
+/// }
+/// let h: FaultHandler = report;
+/// assert!(signal::set_fault_handler(Some(h)).is_none());
+/// assert!(signal::set_fault_handler(None).is_some());
+/// # }
+/// ```
 pub type FaultHandler = fn(&SigInfo, &mut Context) -> FaultAction;
 
 static FAULT_HANDLER: AtomicUsize = AtomicUsize::new(0);
@@ -125,6 +141,21 @@ static FAULT_HANDLER: AtomicUsize = AtomicUsize::new(0);
 /// Sets the handler strand consults for a fault that is not a stack overflow (`None`: report
 /// and die); returns the previous one. Stack overflows are always reported and fatal: the
 /// thread has no stack left to resume on.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, FaultAction, SigInfo};
+/// fn die(_: &SigInfo, _: &mut Context) -> FaultAction {
+///     FaultAction::Die
+/// }
+/// let previous = signal::set_fault_handler(Some(die));
+/// assert!(previous.is_none()); // strand reports and dies by default
+/// signal::set_fault_handler(previous);
+/// # }
+/// ```
 pub fn set_fault_handler(handler: Option<FaultHandler>) -> Option<FaultHandler> {
     let new = handler.map_or(0, |f| f as usize);
     match FAULT_HANDLER.swap(new, AcqRel) {

@@ -51,18 +51,58 @@ pub fn unblock(set: &SigSet) -> Result<SigSet, Errno> {
 }
 
 /// Replaces the calling thread's mask with `set`; returns the mask before.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let before = signal::set_mask(&SigSet::of(&[Signal::USR1, Signal::USR2])).unwrap();
+/// assert_eq!(signal::mask().unwrap(), SigSet::of(&[Signal::USR1, Signal::USR2]));
+/// assert_eq!(signal::set_mask(&before).unwrap(), SigSet::of(&[Signal::USR1, Signal::USR2]));
+/// # }
+/// ```
 pub fn set_mask(set: &SigSet) -> Result<SigSet, Errno> {
     let mut old = SigSet::EMPTY;
     syscall::sigprocmask(g::SIG_SETMASK, Some(set), Some(&mut old)).map(|()| old)
 }
 
 /// The calling thread's mask.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// assert!(!strand::signal::mask().unwrap().contains(Signal::USR1));
+/// signal::block(&SigSet::of(&[Signal::USR1])).unwrap();
+/// assert!(strand::signal::mask().unwrap().contains(Signal::USR1));
+/// # }
+/// ```
 pub fn mask() -> Result<SigSet, Errno> {
     let mut old = SigSet::EMPTY;
     syscall::sigprocmask(g::SIG_BLOCK, None, Some(&mut old)).map(|()| old)
 }
 
 /// The signals pending for the calling thread or its process (blocked ones that arrived).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR2]);
+/// signal::block(&set).unwrap();
+/// assert!(signal::pending().unwrap().is_empty());
+/// signal::raise(Signal::USR2).unwrap();
+/// assert_eq!(signal::pending().unwrap(), set);
+/// signal::wait(&set).unwrap(); // taken: no longer pending
+/// assert!(signal::pending().unwrap().is_empty());
+/// # }
+/// ```
 pub fn pending() -> Result<SigSet, Errno> {
     let mut set = SigSet::EMPTY;
     // SAFETY: the kernel writes one sigset of the size passed.
@@ -104,6 +144,22 @@ pub fn suspend(mask: &SigSet) {
 /// (`sigwaitinfo`): its handler does not run. `set` should be blocked in every thread (else a
 /// thread that does not block it may get it first, by its handler). A handler of another
 /// signal interrupting the wait does not end it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1, Signal::USR2]);
+/// signal::block(&set).unwrap();
+/// let main = strand::thread::current_tid();
+/// let h = strand::thread::spawn(move || signal::send_to_thread(main, Signal::USR2)).unwrap();
+/// let info = signal::wait(&set).unwrap(); // sleeps until one arrives
+/// assert_eq!(info.signal(), Signal::USR2);
+/// h.join().unwrap().unwrap();
+/// # }
+/// ```
 pub fn wait(set: &SigSet) -> Result<SigInfo, Errno> {
     loop {
         match timed_wait(set, None) {

@@ -77,6 +77,17 @@ pub const fn rt_min() -> Signal {
 /// deliver a guest's signals above 60 (QEMU 10) or 62 (QEMU 7.2): it maps guest real-time
 /// signals onto the host's, and keeps the top ones for itself; `tgkill` of them fails with
 /// `EINVAL` while `rt_sigaction` accepts them silently.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{rt_max, rt_min};
+/// let n = rt_max().number() - rt_min().number() + 1;
+/// assert!(n >= 8, "POSIX asks for at least 8 real-time signals");
+/// # }
+/// ```
 pub const fn rt_max() -> Signal {
     Signal(60)
 }

@@ -58,6 +58,17 @@ pub struct Barrier {
 }
 
 /// What `Barrier::wait` tells each thread.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let b = strand::sync::Barrier::new(1);
+/// // One thread per round: it is the last to arrive, so the leader.
+/// assert!(b.wait().is_leader());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 

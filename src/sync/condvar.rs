@@ -138,6 +138,19 @@ pub struct Condvar {
 }
 
 /// Whether a timed wait returned because its time ran out.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{Condvar, Mutex};
+/// use core::time::Duration;
+/// let (m, cv) = (Mutex::new(0), Condvar::new());
+/// let (g, r) = cv.wait_timeout_while(m.lock(), Duration::from_millis(2), |v| *v == 0);
+/// assert!(r.timed_out() && *g == 0);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitTimeoutResult(bool);
 

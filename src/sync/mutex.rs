@@ -516,6 +516,22 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 /// Holds the lock; unlocks on drop. Not `Send`: the mutex's word names the thread that locked
 /// it, so that thread must be the one to unlock it (as with std's guard).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Mutex;
+/// let m = Mutex::new([0u8; 2]);
+/// {
+///     let mut g = m.lock();
+///     g[1] = 9; // DerefMut
+/// }
+/// assert!(!m.is_locked()); // unlocked on drop
+/// assert_eq!(m.lock()[1], 9);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) lock: &'a Mutex<T>,

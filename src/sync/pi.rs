@@ -417,6 +417,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for PiMutex<T> {
 }
 
 /// Holds a `PiMutex`; unlocks on drop. Not `Send`: the word names the thread that locked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::PiMutex;
+/// let m = PiMutex::new(1);
+/// *m.lock() += 1; // the guard is dropped at the end of the statement
+/// assert_eq!(*m.lock(), 2);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct PiMutexGuard<'a, T: ?Sized> {
     lock: &'a PiMutex<T>,

@@ -174,6 +174,23 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
 
 /// One of the holder's locks; the mutex is unlocked when the last one is dropped. Not `Send`:
 /// the count and the word belong to the thread that locked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::ReentrantMutex;
+/// let m = ReentrantMutex::new(3);
+/// let a = m.lock();
+/// let b = m.lock();
+/// assert_eq!(*a + *b, 6);
+/// drop(a);
+/// assert!(m.is_locked()); // `b` still holds it
+/// drop(b);
+/// assert!(!m.is_locked());
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ReentrantMutexGuard<'a, T: ?Sized> {
     lock: &'a ReentrantMutex<T>,

@@ -209,6 +209,24 @@ unsafe impl Sync for RawRobustMutex {}
 unsafe impl Send for RawRobustMutex {}
 
 /// How a lock ended: taken as usual, or taken from a holder that ended without unlocking.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, Taken};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// strand::thread::spawn(|| { RAW.lock().unwrap(); }).unwrap().join().unwrap(); // ends holding it
+/// assert_eq!(RAW.lock(), Ok(Taken::OwnerDied));
+/// assert!(RAW.is_inconsistent());
+/// // SAFETY: this thread holds it.
+/// unsafe { RAW.mark_consistent(); RAW.unlock() };
+/// assert_eq!(RAW.try_lock(), Ok(Taken::Consistent));
+/// // SAFETY: as above.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Taken {
     /// Taken from a holder that unlocked it: the data is as it left it.
@@ -521,6 +539,21 @@ unsafe impl<T: ?Sized + Send> Send for RobustMutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for RobustMutex<T> {}
 
 /// Why `RobustMutex::lock` returned no plain guard.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockError, RobustMutex};
+/// static M: RobustMutex<u8> = RobustMutex::new(0);
+/// // The holder dies; the next locker does not mark it consistent; then nobody can lock it.
+/// strand::thread::spawn(|| core::mem::forget(M.lock())).unwrap().join().unwrap();
+/// let g = M.lock().err().and_then(RobustLockError::into_owner_died).unwrap();
+/// drop(g);
+/// assert!(matches!(M.lock(), Err(RobustLockError::NotRecoverable)));
+/// # }
+/// ```
 pub enum RobustLockError<G> {
     /// Locked, but the previous holder ended without unlocking: repair the data, then call
     /// `mark_consistent` on the guard before dropping it, or the mutex becomes unusable.
@@ -566,6 +599,18 @@ impl<G> RobustLockError<G> {
 }
 
 /// What `RobustMutex::lock` and `try_lock` return: the guard, or why there is no plain one.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockResult, RobustMutex};
+/// let m = RobustMutex::new(1);
+/// let r: RobustLockResult<'_, i32> = m.lock();
+/// assert_eq!(r.ok().map(|g| *g), Some(1));
+/// # }
+/// ```
 pub type RobustLockResult<'a, T> = Result<RobustMutexGuard<'a, T>, RobustLockError<RobustMutexGuard<'a, T>>>;
 
 impl<T> RobustMutex<T> {
@@ -639,6 +684,21 @@ impl<T: ?Sized> fmt::Debug for RobustMutex<T> {
 
 /// Holds a `RobustMutex`; unlocks on drop (leaving the mutex not recoverable if it was taken
 /// with `OwnerDied` and not marked consistent). Not `Send`: it is on its thread's robust list.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RobustMutex;
+/// let m = RobustMutex::new(5);
+/// let mut g = m.lock().ok().unwrap();
+/// *g += 1;
+/// assert!(g.is_consistent());
+/// drop(g);
+/// assert_eq!(m.into_inner(), 6);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RobustMutexGuard<'a, T: ?Sized> {
     lock: &'a RobustMutex<T>,

@@ -575,6 +575,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// Shared access; gives up the read lock on drop. Not `Send`, as std's.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RwLock;
+/// let l = RwLock::new(5);
+/// let (a, b) = (l.read(), l.read()); // many readers at once
+/// assert_eq!(*a + *b, 10);
+/// assert!(l.try_write().is_none());
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     // A pointer, not `&T`: a `&T` argument would be assumed dereferenceable for the whole call
@@ -620,6 +633,21 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
 }
 
 /// Exclusive access; gives up the write lock on drop. Not `Send`, as std's.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RwLock;
+/// let l = RwLock::new(1);
+/// let mut w = l.write();
+/// *w = 2;
+/// assert!(l.try_read().is_none()); // a writer keeps readers out
+/// drop(w);
+/// assert_eq!(*l.read(), 2);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,

@@ -113,6 +113,19 @@ pub fn check_cancel() -> Result<(), Cancelled> {
 /// Cancellation disabled for the calling thread while this lives (nestable): its cancellation
 /// points behave as plain calls, and a cancel that arrives meanwhile waits for the last guard
 /// to go (pthread_setcancelstate).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let guard = strand::thread::disable_cancel();
+/// let inner = strand::thread::disable_cancel(); // nests
+/// drop(inner);
+/// drop(guard); // cancellation is enabled again
+/// assert_eq!(strand::thread::check_cancel(), Ok(()));
+/// # }
+/// ```
 pub struct NoCancel {
     _not_send: core::marker::PhantomData<*const ()>,
 }

@@ -201,6 +201,18 @@ pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
 /// Inside `without_interrupts`: runs `f` with interrupts allowed again (requests recorded so
 /// far are served first), and defers them again afterwards. Strand's internal sections are not
 /// affected: inside one, requests stay deferred. Outside any scope it just runs `f`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, with_interrupts, without_interrupts};
+/// // Outside any `without_interrupts` it just runs the closure.
+/// assert_eq!(with_interrupts(|| 7), 7);
+/// without_interrupts(|| with_interrupts(|| assert!(!interrupts_deferred())));
+/// # }
+/// ```
 pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
     struct Restore<'a>(&'a Control, u32);
     impl Drop for Restore<'_> {
@@ -217,6 +229,17 @@ pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
 
 /// Whether the calling thread is inside `without_interrupts` (or one of strand's internal
 /// sections), so that requests to it are deferred.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, without_interrupts};
+/// assert!(!interrupts_deferred());
+/// assert!(without_interrupts(interrupts_deferred));
+/// # }
+/// ```
 pub fn interrupts_deferred() -> bool {
     Tcb::current().control.sections.depth() != 0
 }
@@ -439,6 +462,29 @@ pub struct WorldStopped {
 
 /// One stopped thread, as a stop exposes it to the stopper (for a conservative collector: scan
 /// `stack_pointer()..stack.end` and the registers in `context()`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut tids = [0i32; 4];
+/// let mut n = 0;
+/// let h = strand::thread::spawn(|| strand::thread::park()).unwrap();
+/// {
+///     let world = strand::thread::stop_the_world().unwrap();
+///     world.for_each(|t| {
+///         if n < tids.len() {
+///             tids[n] = t.thread.tid();
+///             n += 1;
+///         }
+///     });
+/// }
+/// assert!(tids[..n].contains(&h.thread().tid()));
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct StoppedThread<'a> {
     /// The thread.
     pub thread: Thread,
@@ -473,6 +519,27 @@ impl StoppedThread<'_> {
 /// stopped thread may hold (a user `Mutex`), or for a stopped thread to do something.
 /// One stop or suspension at a time: a second waits for the first to end (and may be
 /// stopped by it meanwhile).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// static STOP: AtomicU64 = AtomicU64::new(0);
+/// let h = strand::thread::spawn(|| while STOP.load(Relaxed) == 0 { COUNTER.fetch_add(1, Relaxed); }).unwrap();
+/// {
+///     let _world = strand::thread::stop_the_world().unwrap();
+///     // Every other thread is stopped: the counter does not move.
+///     let a = COUNTER.load(Relaxed);
+///     strand::thread::sleep(core::time::Duration::from_millis(2));
+///     assert_eq!(COUNTER.load(Relaxed), a);
+/// }
+/// STOP.store(1, Relaxed);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
     ensure_installed()?;
     let guard = STOPPER.lock();
@@ -617,6 +684,20 @@ impl Drop for WorldStopped {
 }
 
 /// One thread, suspended; dropping this resumes it. See `Thread::suspend`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| strand::thread::park()).unwrap();
+/// let s = h.thread().suspend().unwrap();
+/// assert_eq!(s.thread().tid(), h.thread().tid());
+/// drop(s); // resumed
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct Suspended {
     epoch: u32,
     pin: registry::Pin,

@@ -78,6 +78,18 @@ pub struct ExitHook {
 
 /// `ExitHook::register` on a hook that is registered and has not run yet. Linking it twice
 /// would make the list a cycle, so the second registration is refused.
+///
+/// See [`ExitHook`] for an example that gets it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let e = strand::thread::AlreadyRegistered;
+/// strand::println!("{e}");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlreadyRegistered;
 

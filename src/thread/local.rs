@@ -111,6 +111,19 @@ unsafe fn destroy<T>(local: *mut u8) {
 /// A key to a thread-local value, made by [`thread_local!`](crate::thread_local): each thread
 /// has its own value, created by the initialiser on the thread's first access and dropped when
 /// the thread ends.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::cell::RefCell;
+/// strand::thread_local!(static STACK: RefCell<[u32; 4]> = RefCell::new([0; 4]));
+/// STACK.with(|s| s.borrow_mut()[0] = 1);
+/// assert_eq!(STACK.with(|s| s.borrow()[0]), 1);
+/// assert_eq!(STACK.try_with(|s| s.borrow()[1]), Ok(0));
+/// # }
+/// ```
 pub struct LocalKey<T: 'static> {
     local: fn() -> *const Local<T>,
     init: fn() -> T,

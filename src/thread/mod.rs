@@ -695,6 +695,24 @@ impl Thread {
 /// Blocks the calling thread until its park token is there (see `Thread::unpark`), and takes
 /// it. Unlike std's, it never returns without the token: a signal or a spurious futex wake-up
 /// puts it back to sleep.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+/// static READY: AtomicBool = AtomicBool::new(false);
+/// let h = strand::thread::spawn(|| {
+///     while !READY.load(Acquire) {
+///         strand::thread::park(); // returns only with a token
+///     }
+/// }).unwrap();
+/// READY.store(true, Release);
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn park() {
     Tcb::current().park.park();
 }
@@ -814,6 +832,16 @@ pub fn set_name(name: &str) -> Result<(), Errno> {
 }
 
 /// The calling thread's name as the kernel has it (`prctl(PR_GET_NAME)`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::Builder::new().name("named").spawn(|| strand::thread::kernel_name()).unwrap();
+/// assert_eq!(h.join().unwrap().unwrap().as_str(), "named");
+/// # }
+/// ```
 pub fn kernel_name() -> Result<ThreadName, Errno> {
     let mut buf = [0u8; 16];
     syscall::prctl(PR_GET_NAME, buf.as_mut_ptr() as usize)?;

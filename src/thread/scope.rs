@@ -43,6 +43,21 @@ where
 
 /// A scope to spawn borrowing threads in, given by [`scope`]; every thread spawned in it has
 /// finished before `scope` returns.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut log = [0u8; 2];
+/// let (first, second) = log.split_at_mut(1);
+/// strand::thread::scope(|s| {
+///     s.spawn(|| first[0] = 1).unwrap();
+///     s.spawn(|| second[0] = 2).unwrap();
+/// });
+/// assert_eq!(log, [1, 2]);
+/// # }
+/// ```
 pub struct Scope<'scope, 'env: 'scope> {
     /// Threads that may still use borrowed data.
     running: AtomicU32,
@@ -107,6 +122,21 @@ pub(super) unsafe fn thread_done(running: *const AtomicU32) {
 }
 
 /// Owns a scoped thread; dropping it detaches the thread (the scope still waits for it).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let v = [1, 2, 3];
+/// strand::thread::scope(|s| {
+///     let h = s.spawn(|| v.len()).unwrap();
+///     assert_eq!(h.join().ok(), Some(3));
+///     let detached = s.spawn(|| v[0]).unwrap();
+///     drop(detached); // the scope still waits for it
+/// });
+/// # }
+/// ```
 pub struct ScopedJoinHandle<'scope, T> {
     inner: JoinHandle<T>,
     _scope: PhantomData<&'scope ()>,

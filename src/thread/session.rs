@@ -380,6 +380,23 @@ impl Session {
 }
 
 /// The calling thread's hold on the foreground; dropping it passes the foreground on.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, Session, SessionError};
+/// static S: Session = Session::new();
+/// let h = Builder::new().session(&S).spawn(|| {
+///     let fg = S.acquire_foreground().unwrap();
+///     let again = S.acquire_foreground().err();
+///     drop(fg); // passes it on (to nobody here)
+///     (again, S.foreground())
+/// }).unwrap();
+/// assert_eq!(h.join().ok(), Some((Some(SessionError::AlreadyForeground), None)));
+/// # }
+/// ```
 pub struct Foreground {
     session: &'static Session,
     _not_send: core::marker::PhantomData<*const ()>,

@@ -101,6 +101,23 @@ impl<T> fmt::Debug for Oneshot<T> {
 }
 
 /// Sends the one value; dropped unsent, it disconnects the receiver.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Oneshot, RecvError};
+/// let one = Oneshot::<u8>::new();
+/// let (tx, rx) = one.split().unwrap();
+/// drop(tx); // never sent
+/// assert_eq!(rx.recv(), Err(RecvError));
+/// let two = Oneshot::<u8>::new();
+/// let (tx, rx) = two.split().unwrap();
+/// drop(rx);
+/// assert_eq!(tx.send(1), Err(1)); // the receiver is gone: the value comes back
+/// # }
+/// ```
 pub struct OneshotSender<'a, T> {
     one: &'a Oneshot<T>,
 }
