@@ -49,8 +49,9 @@ pub fn _print(fd: i32, args: fmt::Arguments<'_>) {
     w.flush();
 }
 
-/// Prints to standard output (fd 1) with no newline; the text goes out in one `write` under
-/// strand's output lock, so it does not interleave with other threads' output.
+/// Prints to standard output (fd 1) with no newline. The text is written under strand's output
+/// lock (in one `write` unless it is longer than the 512-byte buffer), so it does not
+/// interleave with other threads' output.
 ///
 /// ```
 /// # #![no_std]
@@ -67,8 +68,8 @@ macro_rules! print {
     ($($arg:tt)*) => { $crate::io::_print(1, format_args!($($arg)*)) };
 }
 
-/// Prints to standard output (fd 1) followed by a newline, as one write under strand's output
-/// lock: lines from different threads never interleave.
+/// Prints to standard output (fd 1) followed by a newline, written under strand's output lock:
+/// lines from different threads never interleave.
 ///
 /// ```
 /// # #![no_std]
