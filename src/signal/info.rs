@@ -251,6 +251,25 @@ impl Context {
     /// thread it interrupted: `block`, `unblock` or `set_mask` inside a handler last only until
     /// it returns, when `rt_sigreturn` restores this saved mask. SIGKILL and SIGSTOP in `set`
     /// are ignored, as everywhere.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, Context, Handler, SigInfo, SigSet, Signal};
+    /// fn block_usr2_after(_: &SigInfo, ctx: &mut Context) {
+    ///     let mut m = ctx.mask();
+    ///     m.insert(Signal::USR2);
+    ///     ctx.set_mask(&m); // the thread's mask once this handler returns
+    /// }
+    /// signal::set_handler(Signal::USR1, Handler::Function(block_usr2_after)).unwrap();
+    /// assert!(!signal::mask().unwrap().contains(Signal::USR2));
+    /// signal::raise(Signal::USR1).unwrap();
+    /// assert!(signal::mask().unwrap().contains(Signal::USR2));
+    /// # let _ = SigSet::EMPTY;
+    /// # }
+    /// ```
     pub fn set_mask(&mut self, set: &SigSet) {
         // SAFETY: as in `pc`; the saved mask is plain data the kernel reads back on return.
         unsafe { arch::context_sigmask(self.as_ptr()).write(*set) }

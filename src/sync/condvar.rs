@@ -193,6 +193,28 @@ impl Condvar {
     }
 
     /// Wakes every waiter.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// static GO: Mutex<bool> = Mutex::new(false);
+    /// static CV: Condvar = Condvar::new();
+    /// let hs = [(); 3].map(|()| strand::thread::spawn(|| {
+    ///     let mut g = GO.lock();
+    ///     while !*g {
+    ///         g = CV.wait(g); // releases the lock while asleep, retakes it on return
+    ///     }
+    /// }).unwrap());
+    /// *GO.lock() = true;
+    /// CV.notify_all();
+    /// for h in hs {
+    ///     h.join().unwrap();
+    /// }
+    /// # }
+    /// ```
     pub fn notify_all(&self) {
         self.notify(true);
     }
@@ -260,6 +282,27 @@ impl Condvar {
     /// guard is dropped: `?` propagates the cancel without holding the lock). A wait that may
     /// have taken a notify returns `Ok` (with the lock) instead, so a cancel never swallows a
     /// `notify_one` meant for some waiter; the next cancellation point reports the cancel.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// use strand::thread::Cancelled;
+    /// static M: Mutex<()> = Mutex::new(());
+    /// static CV: Condvar = Condvar::new();
+    /// let h = strand::thread::spawn(|| -> Result<(), Cancelled> {
+    ///     let mut g = M.lock();
+    ///     loop {
+    ///         g = CV.wait_cancellable(g)?; // nobody notifies: only a cancel ends this
+    ///     }
+    /// }).unwrap();
+    /// h.thread().cancel().unwrap();
+    /// assert_eq!(h.join().ok(), Some(Err(Cancelled)));
+    /// assert!(!M.is_locked()); // the cancelled waiter let go of the lock
+    /// # }
+    /// ```
     pub fn wait_cancellable<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, futex::Cancelled> {
         let (_, cancelled) = self.wait_raw(&guard, None, true);
         if cancelled { Err(futex::Cancelled) } else { Ok(guard) }

@@ -173,6 +173,19 @@ impl RawMutex {
 
     /// Locks like `lock`, but a mutex the calling thread already holds is reported as
     /// `Err(WouldDeadlock)` (and left as it was) instead of a panic.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let raw = strand::sync::RawMutex::new();
+    /// raw.lock_checked().unwrap();
+    /// assert!(raw.lock_checked().is_err()); // already held by this thread: reported, not a hang
+    /// // SAFETY: this thread holds it.
+    /// unsafe { raw.unlock() };
+    /// # }
+    /// ```
     #[inline]
     pub fn lock_checked(&self) -> Result<(), WouldDeadlock> {
         let tid = me();

@@ -335,6 +335,19 @@ impl<T> PiMutex<T> {
     }
 
     /// A mutex, if this kernel runs PI futexes (`pi_support`); else why not.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::PiMutex;
+    /// match PiMutex::try_new(0u32) {
+    ///     Ok(m) => assert_eq!(*m.lock(), 0),
+    ///     Err(why) => strand::println!("no priority inheritance here: {why}"),
+    /// }
+    /// # }
+    /// ```
     pub fn try_new(value: T) -> Result<PiMutex<T>, Unsupported> {
         pi_support().map(|()| PiMutex::new(value))
     }
@@ -561,6 +574,23 @@ impl PiCondvar {
 
     /// `wait` for at most `timeout`. Says "timed out" only if the wait took no notify (as
     /// `Condvar::wait_timeout`; "not timed out" may be spurious: re-check the condition).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{PiCondvar, PiMutex};
+    /// use core::time::Duration;
+    /// let (m, cv) = (PiMutex::new(()), PiCondvar::new());
+    /// if strand::sync::pi_support().is_ok() {
+    ///     // Nobody notifies: the wait runs out, and the mutex is held again.
+    ///     let (g, timed_out) = cv.wait_timeout(m.lock(), Duration::from_millis(2));
+    ///     assert!(timed_out && m.is_held_by_current_thread());
+    ///     drop(g);
+    /// }
+    /// # }
+    /// ```
     pub fn wait_timeout<'a, T: ?Sized>(&self, guard: PiMutexGuard<'a, T>, timeout: Duration) -> (PiMutexGuard<'a, T>, bool) {
         let timed_out = self.wait_raw(&guard, Some(timeout));
         (guard, timed_out)

@@ -144,6 +144,21 @@ impl WaitGroup {
     }
 
     /// Waits at most `timeout` for the count to reach 0; whether it did.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::WaitGroup;
+    /// use core::time::Duration;
+    /// let wg = WaitGroup::new();
+    /// wg.add(1).unwrap();
+    /// assert!(!wg.wait_timeout(Duration::from_millis(1))); // still counted in
+    /// wg.done().unwrap();
+    /// assert!(wg.wait_timeout(Duration::ZERO));
+    /// # }
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.is_done() || self.wait_slow(Some(timeout))
     }

@@ -150,6 +150,22 @@ impl<T> ScopedJoinHandle<'_, T> {
     }
 
     /// Whether the thread has finished running its closure (`join` would not wait).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::ResetEvent;
+    /// let go = ResetEvent::new();
+    /// strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| go.wait()).unwrap();
+    ///     assert!(!h.is_finished()); // it waits for `go`
+    ///     go.set();
+    ///     h.join().unwrap();
+    /// });
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }

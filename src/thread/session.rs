@@ -233,6 +233,23 @@ impl Session {
     }
 
     /// Calls `f` for each member (under the registry lock: `f` must not spawn or join).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::{Builder, Session};
+    /// static S: Session = Session::new();
+    /// let h = Builder::new().session(&S).spawn(|| {
+    ///     let mut tids = [0; 2];
+    ///     let mut n = 0;
+    ///     S.for_each_member(|t| { tids[n] = t.tid(); n += 1; });
+    ///     (n, tids[0] == strand::thread::current_tid())
+    /// }).unwrap();
+    /// assert_eq!(h.join().ok(), Some((1, true)));
+    /// # }
+    /// ```
     pub fn for_each_member(&self, mut f: impl FnMut(&Thread)) {
         let r = registry::lock();
         for t in r.live().filter(|t| self.is(t)) {
@@ -310,6 +327,26 @@ impl Session {
     /// or only set a flag). Replaces whatever SIGINT handler was installed. Once per process:
     /// `SigintRoutedElsewhere` if another session has it; calling it again on the same session
     /// replaces `handler`.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, Signal};
+    /// use strand::thread::Session;
+    /// use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+    /// static RAN_ON: AtomicI32 = AtomicI32::new(0);
+    /// fn on_interrupt() {
+    ///     RAN_ON.store(strand::thread::current_tid(), Relaxed); // an atomic: async-signal-safe
+    /// }
+    /// let main = Session::main();
+    /// let _fg = main.acquire_foreground().unwrap();
+    /// main.route_sigint(on_interrupt).unwrap();
+    /// signal::raise(Signal::INT).unwrap();
+    /// assert_eq!(RAN_ON.load(Relaxed), strand::thread::current_tid());
+    /// # }
+    /// ```
     pub fn route_sigint(&'static self, handler: fn()) -> Result<(), SessionError> {
         let me = self as *const Session as *mut Session;
         if let Err(other) = ROUTED.compare_exchange(ptr::null_mut(), me, AcqRel, Acquire) {
