@@ -3,7 +3,8 @@
 //! CPU architectures lives in `arch/`, one file per ABI.
 //!
 //! A program declares its entry with [`main!`]; strand's `_start` sets up the process (argv,
-//! environment, auxiliary vector, the main thread's TLS) and calls it.
+//! environment, auxiliary vector, the main thread's TLS) and calls it. [`prelude`] gathers the
+//! names most programs use (`use strand::prelude::*;`).
 //!
 //! ```
 //! # #![no_std]
@@ -16,6 +17,7 @@
 //! ```
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
+// Every public item has rustdoc; its examples run as strand programs (`cargo test --doc`).
 #![warn(missing_docs)]
 // `thread_local!` expands to a `#[thread_local]` static in the user's crate; this lets the
 // expansion use the feature without the user's crate enabling it.
