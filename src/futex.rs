@@ -24,7 +24,14 @@ use crate::arch::sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAI
 /// use core::time::Duration;
 /// let word = AtomicU32::new(1);
 /// assert_eq!(futex::wait_private(&word, 0, None), WaitResult::ValueChanged);
-/// assert_eq!(futex::wait_private(&word, 1, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+/// // A wait may also end spuriously (`Woken`): wait again until the time runs out.
+/// let r = loop {
+///     match futex::wait_private(&word, 1, Some(Duration::from_millis(1))) {
+///         WaitResult::Woken => continue,
+///         r => break r,
+///     }
+/// };
+/// assert_eq!(r, WaitResult::TimedOut);
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +59,12 @@ pub enum WaitResult {
 /// let word = AtomicU32::new(0);
 /// // Nobody waits: a shared wake finds nobody to wake.
 /// assert_eq!(futex::wake(&word, 1, Scope::Shared), 0);
-/// let r = futex::wait(&word, 0, Some(core::time::Duration::from_millis(1)), Scope::Shared);
+/// let r = loop {
+///     match futex::wait(&word, 0, Some(core::time::Duration::from_millis(1)), Scope::Shared) {
+///         WaitResult::Woken => continue, // spurious: nobody wakes it
+///         r => break r,
+///     }
+/// };
 /// assert_eq!(r, WaitResult::TimedOut);
 /// # }
 /// ```
@@ -256,7 +268,13 @@ pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32
 /// use core::sync::atomic::AtomicU32;
 /// use core::time::Duration;
 /// let word = AtomicU32::new(0);
-/// assert_eq!(futex::wait_private(&word, 0, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+/// let r = loop {
+///     match futex::wait_private(&word, 0, Some(Duration::from_millis(1))) {
+///         WaitResult::Woken => continue, // spurious: nobody wakes it
+///         r => break r,
+///     }
+/// };
+/// assert_eq!(r, WaitResult::TimedOut);
 /// # }
 /// ```
 #[inline]

@@ -267,7 +267,8 @@ pub fn wait_any(words: &[WaitOn<'_>], timeout: Option<Duration>) -> Result<usize
 /// use core::time::Duration;
 /// let w = AtomicU32::new(0);
 /// match futex::futex2_wait(&w, 0, Some(Duration::from_millis(1)), Scope::Private) {
-///     Ok(r) => assert_eq!(r, WaitResult::TimedOut),
+///     // Nobody wakes it: it times out (or, rarely, returns spuriously).
+///     Ok(r) => assert!(matches!(r, WaitResult::TimedOut | WaitResult::Woken)),
 ///     Err(u) => strand::println!("{u}"), // older kernel or QEMU
 /// }
 /// # }

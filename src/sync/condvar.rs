@@ -165,9 +165,16 @@ impl WaitTimeoutResult {
     /// use strand::sync::{Condvar, Mutex};
     /// use core::time::Duration;
     /// let (m, cv) = (Mutex::new(()), Condvar::new());
-    /// // Nobody notifies: the wait runs out.
-    /// let (_g, r) = cv.wait_timeout(m.lock(), Duration::from_millis(5));
-    /// assert!(r.timed_out());
+    /// // Nobody notifies: a wait ends as timed out (or, rarely, spuriously: wait again).
+    /// let mut g = m.lock();
+    /// loop {
+    ///     let (again, r) = cv.wait_timeout(g, Duration::from_millis(5));
+    ///     g = again;
+    ///     if r.timed_out() {
+    ///         break;
+    ///     }
+    /// }
+    /// assert!(m.is_held_by_current_thread());
     /// # }
     /// ```
     pub fn timed_out(&self) -> bool {

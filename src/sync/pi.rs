@@ -584,9 +584,17 @@ impl PiCondvar {
     /// use core::time::Duration;
     /// let (m, cv) = (PiMutex::new(()), PiCondvar::new());
     /// if strand::sync::pi_support().is_ok() {
-    ///     // Nobody notifies: the wait runs out, and the mutex is held again.
-    ///     let (g, timed_out) = cv.wait_timeout(m.lock(), Duration::from_millis(2));
-    ///     assert!(timed_out && m.is_held_by_current_thread());
+    ///     // Nobody notifies: a wait ends as timed out (or, rarely, spuriously: wait again),
+    ///     // with the mutex held again.
+    ///     let mut g = m.lock();
+    ///     loop {
+    ///         let (again, timed_out) = cv.wait_timeout(g, Duration::from_millis(2));
+    ///         g = again;
+    ///         assert!(m.is_held_by_current_thread());
+    ///         if timed_out {
+    ///             break;
+    ///         }
+    ///     }
     ///     drop(g);
     /// }
     /// # }
