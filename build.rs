@@ -9,6 +9,9 @@ include!("arch/abis.rs");
 fn main() {
     println!("cargo::rerun-if-changed=arch/abis.rs");
     println!("cargo::rustc-check-cfg=cfg(strand_asm_experimental)");
+    println!("cargo::rustc-check-cfg=cfg(strand_unwinding)");
+    // Cargo sets this for a build with the `unwind` feature (and reruns us when features change).
+    let want_unwind = env::var_os("CARGO_FEATURE_UNWIND").is_some();
     let target = env::var("TARGET").expect("cargo sets TARGET");
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("arch");
     let mut out = String::new();
@@ -19,6 +22,16 @@ fn main() {
             writeln!(out, "#[path = {:?}]\nmod imp;", file.display().to_string()).unwrap();
             if abi.experimental_asm {
                 println!("cargo::rustc-cfg=strand_asm_experimental");
+            }
+            match abi.unwind {
+                // The one cfg strand's unwinding code is compiled under: asked for, and possible.
+                Unwind::Yes if want_unwind => println!("cargo::rustc-cfg=strand_unwinding"),
+                Unwind::Yes => {}
+                Unwind::No(why) if want_unwind => {
+                    let msg = format!("strand: the `unwind` feature is not available on {} ({target}): {why}", abi.name);
+                    writeln!(out, "compile_error!({msg:?});").unwrap();
+                }
+                Unwind::No(_) => {}
             }
         }
         None => {

@@ -22,7 +22,14 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RES
 pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+
+/// The common 64-bit numbers, plus whether this ABI has `alarm`.
+pub mod nr {
+    pub use crate::arch::nr_native::*;
+    /// No `alarm`: aarch64 uses the asm-generic table, which dropped it (include/uapi/asm-generic/unistd.h).
+    pub const ALARM: Option<usize> = None;
+}
 
 /// Variant I: `tpidr_el0` points at a 16-byte TCB (two words: DTV pointer and a reserved word),
 /// and the TLS block starts at TP + align_up(16, p_align) (Drepper's TLS paper, 3.4.1; AAELF64,

@@ -48,7 +48,26 @@ pub struct Abi {
     pub rustflags: &'static [&'static str],
     /// Whether its `asm!` needs the nightly `asm_experimental_arch` feature.
     pub experimental_asm: bool,
+    /// Whether the `unwind` feature (unwinding panics) is available here.
+    pub unwind: Unwind,
 }
+
+/// Whether an ABI has the `unwind` feature: build.rs turns it into the `strand_unwind` cfg, or
+/// into a `compile_error!` with the reason when the feature is asked for; xtask runs or skips
+/// the unwind test program by it.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwind {
+    Yes,
+    /// Not available, and why.
+    No(&'static str),
+}
+
+/// The reason shared by the ABIs the `unwinding` crate has no code for.
+#[allow(dead_code)]
+const NO_UNWINDER: &str = "the `unwinding` crate (0.2.8, as every release up to 0.2.11) has no unwinder for this \
+     architecture: its register save and restore code (src/unwinder/arch/) exists only for x86_64, x86, aarch64, \
+     riscv64 and riscv32 (0.2.11 adds loongarch64)";
 
 /// The Debian package with every `qemu-*` user-mode program (QEMU 7.2 on bookworm).
 #[allow(dead_code)]
@@ -66,6 +85,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "x86_64-none",
@@ -80,6 +100,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "i686",
@@ -91,6 +112,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "i586",
@@ -104,6 +126,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "aarch64",
@@ -115,6 +138,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "aarch64_be",
@@ -128,6 +152,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "riscv64",
@@ -139,6 +164,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::Yes,
     },
     Abi {
         name: "s390x",
@@ -150,6 +176,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "powerpc64",
@@ -162,6 +189,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "powerpc64le",
@@ -175,6 +203,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "sparc64",
@@ -191,6 +220,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: Some(Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &[], package: "binutils-sparc64-linux-gnu" }),
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "mips",
@@ -202,6 +232,7 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
         name: "mipsel",
@@ -214,5 +245,6 @@ pub const ABIS: &[Abi] = &[
         pie_linker: None,
         rustflags: &[],
         experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
     },
 ];

@@ -74,6 +74,20 @@ pub mod nr {
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
     /// mips o32 uids were always 32 bits: there is no `getuid32` (arch/mips/kernel/syscalls/syscall_o32.tbl).
     pub const GETUID: usize = g::__NR_getuid as usize;
+    /// Likewise every other uid/gid call (syscall_o32.tbl).
+    pub const GETEUID: usize = g::__NR_geteuid as usize;
+    pub const GETGID: usize = g::__NR_getgid as usize;
+    pub const GETEGID: usize = g::__NR_getegid as usize;
+    pub const GETRESUID: usize = g::__NR_getresuid as usize;
+    pub const GETRESGID: usize = g::__NR_getresgid as usize;
+    pub const SETUID: usize = g::__NR_setuid as usize;
+    pub const SETGID: usize = g::__NR_setgid as usize;
+    pub const SETRESUID: usize = g::__NR_setresuid as usize;
+    pub const SETRESGID: usize = g::__NR_setresgid as usize;
+    pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+    pub const SETGROUPS: usize = g::__NR_setgroups as usize;
+    /// `alarm` is syscall 4027 (syscall_o32.tbl).
+    pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
     /// The 32-bit-time originals, for kernels (or seccomp profiles) without the time64 ones.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);

@@ -23,7 +23,11 @@
 //!   `$at`, x86 `esi`/`ebp`) by hand inside the template.
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
 //!   `CLOCK_NANOSLEEP`, `RT_SIGTIMEDWAIT` (the 64-bit-time variants on 32-bit ABIs), `GETUID`
-//!   (`getuid32` where the plain one is 16-bit) and `MMAP` (with `mmap_raw`).
+//!   (`getuid32` where the plain one is 16-bit; likewise `GETEUID`, `GETGID`, `GETEGID`,
+//!   `GETRESUID`, `GETRESGID`, `SETUID`, `SETGID`, `SETRESUID`, `SETRESGID`, `GETGROUPS`,
+//!   `SETGROUPS`) and `MMAP` (with `mmap_raw`). `ALARM` is `Some(number)` of `alarm` where
+//!   the ABI has it, `None` where it does not (the asm-generic table of aarch64 and riscv):
+//!   `process::alarm` then emulates it with `setitimer`.
 //!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
 //!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`,
@@ -104,7 +108,8 @@ use crate::signal::SigSet;
 
 /// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
 /// register arguments (every 64-bit ABI; each ABI's own numbers come from its `sys`). An arch
-/// file uses it with `pub use super::nr_native as nr;`.
+/// file uses it with `pub mod nr { pub use crate::arch::nr_native::*; pub const ALARM: ... }`,
+/// adding `ALARM`, which 64-bit ABIs do not all have.
 pub mod nr_native {
     use super::imp::sys::general as g;
     /// `futex`, with 64-bit time on a 64-bit ABI.
@@ -117,8 +122,31 @@ pub mod nr_native {
     pub const MMAP: usize = g::__NR_mmap as usize;
     /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
-    /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c).
+    /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c); so do the
+    /// other id calls below, which 32-bit x86 has as `*32` variants.
     pub const GETUID: usize = g::__NR_getuid as usize;
+    /// `geteuid`.
+    pub const GETEUID: usize = g::__NR_geteuid as usize;
+    /// `getgid`.
+    pub const GETGID: usize = g::__NR_getgid as usize;
+    /// `getegid`.
+    pub const GETEGID: usize = g::__NR_getegid as usize;
+    /// `getresuid`.
+    pub const GETRESUID: usize = g::__NR_getresuid as usize;
+    /// `getresgid`.
+    pub const GETRESGID: usize = g::__NR_getresgid as usize;
+    /// `setuid`.
+    pub const SETUID: usize = g::__NR_setuid as usize;
+    /// `setgid`.
+    pub const SETGID: usize = g::__NR_setgid as usize;
+    /// `setresuid`.
+    pub const SETRESUID: usize = g::__NR_setresuid as usize;
+    /// `setresgid`.
+    pub const SETRESGID: usize = g::__NR_setresgid as usize;
+    /// `getgroups`.
+    pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+    /// `setgroups`.
+    pub const SETGROUPS: usize = g::__NR_setgroups as usize;
     /// No 32-bit-time `futex` to fall back to.
     pub const FUTEX_TIME32: Option<usize> = None;
     /// No 32-bit-time `rt_sigtimedwait` to fall back to.

@@ -42,6 +42,21 @@ pub mod nr {
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
     /// the plain `getuid` is the 16-bit-uid original on i386 (arch/x86/entry/syscalls/syscall_32.tbl).
     pub const GETUID: usize = g::__NR_getuid32 as usize;
+    /// Likewise every other uid/gid call: the plain numbers take and return 16-bit ids, the
+    /// `*32` ones full ids (arch/x86/entry/syscalls/syscall_32.tbl).
+    pub const GETEUID: usize = g::__NR_geteuid32 as usize;
+    pub const GETGID: usize = g::__NR_getgid32 as usize;
+    pub const GETEGID: usize = g::__NR_getegid32 as usize;
+    pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
+    pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
+    pub const SETUID: usize = g::__NR_setuid32 as usize;
+    pub const SETGID: usize = g::__NR_setgid32 as usize;
+    pub const SETRESUID: usize = g::__NR_setresuid32 as usize;
+    pub const SETRESGID: usize = g::__NR_setresgid32 as usize;
+    pub const GETGROUPS: usize = g::__NR_getgroups32 as usize;
+    pub const SETGROUPS: usize = g::__NR_setgroups32 as usize;
+    /// `alarm` is syscall 27 (syscall_32.tbl).
+    pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
     /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
     /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);

@@ -46,44 +46,183 @@ impl Errno {
         self.0
     }
 
-    /// The symbolic name, for the errors a threading library meets.
+    pub const EMFILE: Errno = Errno(e::EMFILE as u16);
+    pub const EOVERFLOW: Errno = Errno(e::EOVERFLOW as u16);
+
+    /// The symbolic name (`"ENOENT"`), for every errno the kernel defines on all of strand's
+    /// ABIs; `None` for a number outside that set. Where two names share a number on an ABI
+    /// (`EWOULDBLOCK` is `EAGAIN`; `EDEADLOCK` is `EDEADLK` except on mips, powerpc and sparc)
+    /// the first one is given.
     pub fn name(self) -> Option<&'static str> {
-        Some(match self {
-            Errno::EPERM => "EPERM",
-            Errno::ENOENT => "ENOENT",
-            Errno::ESRCH => "ESRCH",
-            Errno::EINTR => "EINTR",
-            Errno::EIO => "EIO",
-            Errno::EAGAIN => "EAGAIN",
-            Errno::ENOMEM => "ENOMEM",
-            Errno::EFAULT => "EFAULT",
-            Errno::EINVAL => "EINVAL",
-            Errno::ENOSPC => "ENOSPC",
-            Errno::ERANGE => "ERANGE",
-            Errno::ENOSYS => "ENOSYS",
-            Errno::ETIMEDOUT => "ETIMEDOUT",
-            Errno::EDEADLK => "EDEADLK",
-            Errno::ENODATA => "ENODATA",
-            Errno::EPIPE => "EPIPE",
-            _ => return None,
-        })
+        self.entry().map(|&(_, name, _)| name)
+    }
+
+    /// The description (`"No such file or directory"`), as the kernel's uapi headers give it.
+    pub fn message(self) -> Option<&'static str> {
+        self.entry().map(|&(_, _, msg)| msg)
+    }
+
+    fn entry(self) -> Option<&'static (u32, &'static str, &'static str)> {
+        TABLE.iter().find(|(n, _, _)| *n == u32::from(self.0))
     }
 }
+
+/// Every errno as (this ABI's number, name, description). The names and numbers come from the
+/// ABI's `sys::errno` (mips, powerpc and sparc number many differently); the descriptions are
+/// the comments of include/uapi/asm-generic/errno-base.h and errno.h, which the arch headers
+/// repeat. mips's `EINIT`/`EREMDEV` and sparc's `EPROCLIM`/`ERREMOTE`, defined on one ABI only,
+/// print as numbers.
+#[allow(clippy::unnecessary_cast)]
+static TABLE: &[(u32, &str, &str)] = &[
+    (e::EPERM, "EPERM", "Operation not permitted"),
+    (e::ENOENT, "ENOENT", "No such file or directory"),
+    (e::ESRCH, "ESRCH", "No such process"),
+    (e::EINTR, "EINTR", "Interrupted system call"),
+    (e::EIO, "EIO", "I/O error"),
+    (e::ENXIO, "ENXIO", "No such device or address"),
+    (e::E2BIG, "E2BIG", "Argument list too long"),
+    (e::ENOEXEC, "ENOEXEC", "Exec format error"),
+    (e::EBADF, "EBADF", "Bad file number"),
+    (e::ECHILD, "ECHILD", "No child processes"),
+    (e::EAGAIN, "EAGAIN", "Try again"),
+    (e::ENOMEM, "ENOMEM", "Out of memory"),
+    (e::EACCES, "EACCES", "Permission denied"),
+    (e::EFAULT, "EFAULT", "Bad address"),
+    (e::ENOTBLK, "ENOTBLK", "Block device required"),
+    (e::EBUSY, "EBUSY", "Device or resource busy"),
+    (e::EEXIST, "EEXIST", "File exists"),
+    (e::EXDEV, "EXDEV", "Cross-device link"),
+    (e::ENODEV, "ENODEV", "No such device"),
+    (e::ENOTDIR, "ENOTDIR", "Not a directory"),
+    (e::EISDIR, "EISDIR", "Is a directory"),
+    (e::EINVAL, "EINVAL", "Invalid argument"),
+    (e::ENFILE, "ENFILE", "File table overflow"),
+    (e::EMFILE, "EMFILE", "Too many open files"),
+    (e::ENOTTY, "ENOTTY", "Not a typewriter"),
+    (e::ETXTBSY, "ETXTBSY", "Text file busy"),
+    (e::EFBIG, "EFBIG", "File too large"),
+    (e::ENOSPC, "ENOSPC", "No space left on device"),
+    (e::ESPIPE, "ESPIPE", "Illegal seek"),
+    (e::EROFS, "EROFS", "Read-only file system"),
+    (e::EMLINK, "EMLINK", "Too many links"),
+    (e::EPIPE, "EPIPE", "Broken pipe"),
+    (e::EDOM, "EDOM", "Math argument out of domain of func"),
+    (e::ERANGE, "ERANGE", "Math result not representable"),
+    (e::EDEADLK, "EDEADLK", "Resource deadlock would occur"),
+    (e::ENAMETOOLONG, "ENAMETOOLONG", "File name too long"),
+    (e::ENOLCK, "ENOLCK", "No record locks available"),
+    (e::ENOSYS, "ENOSYS", "Invalid system call number"),
+    (e::ENOTEMPTY, "ENOTEMPTY", "Directory not empty"),
+    (e::ELOOP, "ELOOP", "Too many symbolic links encountered"),
+    (e::ENOMSG, "ENOMSG", "No message of desired type"),
+    (e::EIDRM, "EIDRM", "Identifier removed"),
+    (e::ECHRNG, "ECHRNG", "Channel number out of range"),
+    (e::EL2NSYNC, "EL2NSYNC", "Level 2 not synchronized"),
+    (e::EL3HLT, "EL3HLT", "Level 3 halted"),
+    (e::EL3RST, "EL3RST", "Level 3 reset"),
+    (e::ELNRNG, "ELNRNG", "Link number out of range"),
+    (e::EUNATCH, "EUNATCH", "Protocol driver not attached"),
+    (e::ENOCSI, "ENOCSI", "No CSI structure available"),
+    (e::EL2HLT, "EL2HLT", "Level 2 halted"),
+    (e::EBADE, "EBADE", "Invalid exchange"),
+    (e::EBADR, "EBADR", "Invalid request descriptor"),
+    (e::EXFULL, "EXFULL", "Exchange full"),
+    (e::ENOANO, "ENOANO", "No anode"),
+    (e::EBADRQC, "EBADRQC", "Invalid request code"),
+    (e::EBADSLT, "EBADSLT", "Invalid slot"),
+    (e::EDEADLOCK, "EDEADLOCK", "File locking deadlock error"),
+    (e::EBFONT, "EBFONT", "Bad font file format"),
+    (e::ENOSTR, "ENOSTR", "Device not a stream"),
+    (e::ENODATA, "ENODATA", "No data available"),
+    (e::ETIME, "ETIME", "Timer expired"),
+    (e::ENOSR, "ENOSR", "Out of streams resources"),
+    (e::ENONET, "ENONET", "Machine is not on the network"),
+    (e::ENOPKG, "ENOPKG", "Package not installed"),
+    (e::EREMOTE, "EREMOTE", "Object is remote"),
+    (e::ENOLINK, "ENOLINK", "Link has been severed"),
+    (e::EADV, "EADV", "Advertise error"),
+    (e::ESRMNT, "ESRMNT", "Srmount error"),
+    (e::ECOMM, "ECOMM", "Communication error on send"),
+    (e::EPROTO, "EPROTO", "Protocol error"),
+    (e::EMULTIHOP, "EMULTIHOP", "Multihop attempted"),
+    (e::EDOTDOT, "EDOTDOT", "RFS specific error"),
+    (e::EBADMSG, "EBADMSG", "Not a data message"),
+    (e::EOVERFLOW, "EOVERFLOW", "Value too large for defined data type"),
+    (e::ENOTUNIQ, "ENOTUNIQ", "Name not unique on network"),
+    (e::EBADFD, "EBADFD", "File descriptor in bad state"),
+    (e::EREMCHG, "EREMCHG", "Remote address changed"),
+    (e::ELIBACC, "ELIBACC", "Can not access a needed shared library"),
+    (e::ELIBBAD, "ELIBBAD", "Accessing a corrupted shared library"),
+    (e::ELIBSCN, "ELIBSCN", ".lib section in a.out corrupted"),
+    (e::ELIBMAX, "ELIBMAX", "Attempting to link in too many shared libraries"),
+    (e::ELIBEXEC, "ELIBEXEC", "Cannot exec a shared library directly"),
+    (e::EILSEQ, "EILSEQ", "Illegal byte sequence"),
+    (e::ERESTART, "ERESTART", "Interrupted system call should be restarted"),
+    (e::ESTRPIPE, "ESTRPIPE", "Streams pipe error"),
+    (e::EUSERS, "EUSERS", "Too many users"),
+    (e::ENOTSOCK, "ENOTSOCK", "Socket operation on non-socket"),
+    (e::EDESTADDRREQ, "EDESTADDRREQ", "Destination address required"),
+    (e::EMSGSIZE, "EMSGSIZE", "Message too long"),
+    (e::EPROTOTYPE, "EPROTOTYPE", "Protocol wrong type for socket"),
+    (e::ENOPROTOOPT, "ENOPROTOOPT", "Protocol not available"),
+    (e::EPROTONOSUPPORT, "EPROTONOSUPPORT", "Protocol not supported"),
+    (e::ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT", "Socket type not supported"),
+    (e::EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported on transport endpoint"),
+    (e::EPFNOSUPPORT, "EPFNOSUPPORT", "Protocol family not supported"),
+    (e::EAFNOSUPPORT, "EAFNOSUPPORT", "Address family not supported by protocol"),
+    (e::EADDRINUSE, "EADDRINUSE", "Address already in use"),
+    (e::EADDRNOTAVAIL, "EADDRNOTAVAIL", "Cannot assign requested address"),
+    (e::ENETDOWN, "ENETDOWN", "Network is down"),
+    (e::ENETUNREACH, "ENETUNREACH", "Network is unreachable"),
+    (e::ENETRESET, "ENETRESET", "Network dropped connection because of reset"),
+    (e::ECONNABORTED, "ECONNABORTED", "Software caused connection abort"),
+    (e::ECONNRESET, "ECONNRESET", "Connection reset by peer"),
+    (e::ENOBUFS, "ENOBUFS", "No buffer space available"),
+    (e::EISCONN, "EISCONN", "Transport endpoint is already connected"),
+    (e::ENOTCONN, "ENOTCONN", "Transport endpoint is not connected"),
+    (e::ESHUTDOWN, "ESHUTDOWN", "Cannot send after transport endpoint shutdown"),
+    (e::ETOOMANYREFS, "ETOOMANYREFS", "Too many references: cannot splice"),
+    (e::ETIMEDOUT, "ETIMEDOUT", "Connection timed out"),
+    (e::ECONNREFUSED, "ECONNREFUSED", "Connection refused"),
+    (e::EHOSTDOWN, "EHOSTDOWN", "Host is down"),
+    (e::EHOSTUNREACH, "EHOSTUNREACH", "No route to host"),
+    (e::EALREADY, "EALREADY", "Operation already in progress"),
+    (e::EINPROGRESS, "EINPROGRESS", "Operation now in progress"),
+    (e::ESTALE, "ESTALE", "Stale file handle"),
+    (e::EUCLEAN, "EUCLEAN", "Structure needs cleaning"),
+    (e::ENOTNAM, "ENOTNAM", "Not a XENIX named type file"),
+    (e::ENAVAIL, "ENAVAIL", "No XENIX semaphores available"),
+    (e::EISNAM, "EISNAM", "Is a named type file"),
+    (e::EREMOTEIO, "EREMOTEIO", "Remote I/O error"),
+    (e::EDQUOT, "EDQUOT", "Quota exceeded"),
+    (e::ENOMEDIUM, "ENOMEDIUM", "No medium found"),
+    (e::EMEDIUMTYPE, "EMEDIUMTYPE", "Wrong medium type"),
+    (e::ECANCELED, "ECANCELED", "Operation Canceled"),
+    (e::ENOKEY, "ENOKEY", "Required key not available"),
+    (e::EKEYEXPIRED, "EKEYEXPIRED", "Key has expired"),
+    (e::EKEYREVOKED, "EKEYREVOKED", "Key has been revoked"),
+    (e::EKEYREJECTED, "EKEYREJECTED", "Key was rejected by service"),
+    (e::EOWNERDEAD, "EOWNERDEAD", "Owner died"),
+    (e::ENOTRECOVERABLE, "ENOTRECOVERABLE", "State not recoverable"),
+    (e::ERFKILL, "ERFKILL", "Operation not possible due to RF-kill"),
+    (e::EHWPOISON, "EHWPOISON", "Memory page has hardware error"),
+];
 
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
-            Some(n) => write!(f, "{n}"),
+            Some(n) => f.write_str(n),
             None => write!(f, "errno {}", self.0),
         }
     }
 }
 
+/// `ENOENT (No such file or directory)`; a number outside the table as `errno 4000 (unknown)`.
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{n} (errno {})", self.0),
-            None => write!(f, "errno {}", self.0),
+        match self.entry() {
+            Some((_, name, msg)) => write!(f, "{name} ({msg})"),
+            None => write!(f, "errno {} (unknown)", self.0),
         }
     }
 }
@@ -100,5 +239,21 @@ mod tests {
         assert_eq!(Errno::result(-4095isize as usize), Err(Errno(4095)));
         // An address in the top page is not an error only when it is below -4095.
         assert_eq!(Errno::result(-4096isize as usize), Ok(-4096isize as usize));
+    }
+
+    #[test]
+    fn display_and_debug() {
+        extern crate std;
+        use std::format;
+        assert_eq!(format!("{}", Errno::ENOENT), "ENOENT (No such file or directory)");
+        assert_eq!(format!("{:?}", Errno::ENOENT), "ENOENT");
+        assert_eq!(format!("{}", Errno::from_raw(4000)), "errno 4000 (unknown)");
+        assert_eq!(format!("{:?}", Errno::from_raw(4000)), "errno 4000");
+        // Every number in the table is this ABI's, and the first name for it wins.
+        assert_eq!(Errno::from_raw(e::EWOULDBLOCK as u16).name(), Some("EAGAIN"));
+        for (n, name, msg) in TABLE {
+            assert!(!msg.is_empty() && name.starts_with('E'));
+            assert!(*n > 0 && *n < 4096, "{name}");
+        }
     }
 }

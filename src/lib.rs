@@ -25,6 +25,9 @@
 #![allow(internal_features)]
 // Set by build.rs from the ABI table for the ABIs whose `asm!` is still unstable.
 #![cfg_attr(strand_asm_experimental, feature(asm_experimental_arch))]
+// With `unwind`, the panic handler must not start an unwind that Rust says cannot happen (a
+// panic from a `nounwind` context); `PanicInfo::can_unwind` is the only way to know.
+#![cfg_attr(all(strand_unwinding, not(test)), feature(panic_can_unwind))]
 
 #[path = "../arch/mod.rs"]
 pub mod arch;
@@ -34,8 +37,9 @@ pub mod errno;
 pub mod futex;
 pub mod io;
 pub mod prelude;
-#[cfg(all(feature = "panic-handler", not(test)))]
-mod panic;
+pub mod panic;
+pub mod process;
+pub mod resource;
 pub mod rt;
 pub mod signal;
 pub mod stack_guard;
@@ -45,6 +49,17 @@ pub mod syscall;
 pub mod thread;
 pub mod time;
 pub mod tls;
+#[cfg(all(strand_unwinding, not(test)))]
+mod unwind;
+
+// The `unwind` feature does nothing useful without landing pads, and mixing strategies fails
+// at link time with less clear errors: say what is missing. (The host unit tests use std's
+// unwinder and leave strand's out.)
+#[cfg(all(feature = "unwind", panic = "abort", not(test)))]
+compile_error!(
+    "strand's `unwind` feature needs `panic = \"unwind\"` for every crate, core included: set it in the profile \
+     (strand's own `[profile.unwind]`) and build core with -Zbuild-std (README, \"Unwinding panics\")"
+);
 
 pub use errno::Errno;
 pub use rt::{at_exit, exit};

@@ -37,6 +37,7 @@ static PROCESS: ProcessCell = ProcessCell(UnsafeCell::new(Process {
     program: Program {
         tls: crate::startup::TlsSegment { image: 0, filesz: 0, memsz: 0, align: 1 },
         stack_size: 0,
+        eh_frame_hdr: 0,
     },
     area: AreaLayout { size: 0, align: 1, tcb: 0, tp: 0, block: 0 },
 }));
@@ -158,6 +159,8 @@ unsafe fn start(sp: *const usize) -> ! {
     // with nothing; it goes through the raw pointer, so no reference to the record is alive
     // when `init_main_thread` and everything after it take shared ones through `process()`.
     unsafe { PROCESS.0.get().write(Process { argc, argv, envp, auxv, program, area }) };
+    #[cfg(all(strand_unwinding, not(test)))]
+    crate::unwind::init();
     probe_time_syscalls();
     if let Err(e) = crate::thread::init_main_thread() {
         fail_fmt(format_args!("cannot set up the main thread's TLS (mmap or thread-pointer syscall failed: {e})"));
@@ -176,7 +179,15 @@ unsafe fn start(sp: *const usize) -> ! {
     // SAFETY: once, before main, on the only thread.
     unsafe { run_init_arrays(process()) };
     // SAFETY: defined by `strand::main!` in the program.
-    exit(unsafe { __strand_main() })
+    #[cfg(not(all(strand_unwinding, not(test))))]
+    let code = unsafe { __strand_main() };
+    // With unwinding, a panic in `main` unwinds main's frames (their `Drop`s run, locks are
+    // released) and the process then exits with 101, through the at-exit handlers, as std's
+    // `lang_start` does. The handler has printed the message.
+    #[cfg(all(strand_unwinding, not(test)))]
+    // SAFETY: as above.
+    let code = crate::unwind::catch(|| unsafe { __strand_main() }).unwrap_or(101);
+    exit(code)
 }
 
 /// The 64-bit-time syscalls a 32-bit ABI found missing at start-up and replaces with their

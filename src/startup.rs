@@ -179,7 +179,14 @@ pub struct Program {
     /// The default thread stack size the linker was asked for (PT_GNU_STACK's p_memsz, from
     /// `-z stack-size`), capped at [`MAX_DEFAULT_STACK_SIZE`]; 0 if none was.
     pub stack_size: usize,
+    /// The run-time address of the `.eh_frame_hdr` section (PT_GNU_EH_FRAME), where the unwinder
+    /// finds the call-frame information of every function; 0 if the image has none.
+    pub eh_frame_hdr: usize,
 }
+
+/// The program header of `.eh_frame_hdr`: `PT_LOOS + 0x474e550` (include/uapi/linux/elf.h; not
+/// in linux-raw-sys's `elf` module).
+pub const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
 
 /// How far the image was moved from its link-time addresses: `AT_PHDR` minus PT_PHDR's
 /// `p_vaddr`. An image with PT_DYNAMIC but no PT_PHDR (a static-pie linked by GNU ld, which
@@ -213,7 +220,7 @@ impl Program {
     /// with a PT_PHDR entry that gives the load bias, so static-pie images work too.
     pub fn scan(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Result<Program, StartupError> {
         let bias = load_bias(phdrs, phdr_addr).unwrap_or(0);
-        let mut prog = Program { tls: TlsSegment { align: 1, ..TlsSegment::default() }, stack_size: 0 };
+        let mut prog = Program { tls: TlsSegment { align: 1, ..TlsSegment::default() }, stack_size: 0, eh_frame_hdr: 0 };
         for p in phdrs {
             match p.p_type {
                 PT_TLS => {
@@ -229,6 +236,7 @@ impl Program {
                     };
                 }
                 PT_GNU_STACK => prog.stack_size = p.p_memsz.min(MAX_DEFAULT_STACK_SIZE),
+                PT_GNU_EH_FRAME if p.p_memsz > 0 => prog.eh_frame_hdr = p.p_vaddr.wrapping_add(bias),
                 _ => {}
             }
         }
@@ -947,14 +955,20 @@ mod tests {
             phdr(PT_LOAD, 0, 0x1000, 0x1000, 0x1000),
             phdr(PT_TLS, 0x2000, 24, 100, 64),
             phdr(PT_GNU_STACK, 0, 0, 1 << 20, 16),
+            phdr(PT_GNU_EH_FRAME, 0x1800, 0x40, 0x40, 4),
         ];
         // Loaded at its link address: no bias.
         let p = Program::scan(&hs, 0x40).unwrap();
         assert_eq!(p.tls, TlsSegment { image: 0x2000, filesz: 24, memsz: 100, align: 64 });
         assert_eq!(p.stack_size, 1 << 20);
+        assert_eq!(p.eh_frame_hdr, 0x1800);
         // Loaded 0x5555_0000 higher (static-pie): the image moves with it.
         let p = Program::scan(&hs, 0x5555_0040).unwrap();
         assert_eq!(p.tls.image, 0x5555_2000);
+        assert_eq!(p.eh_frame_hdr, 0x5555_1800);
+        // None (or an empty one): 0, no unwind tables.
+        assert_eq!(Program::scan(&hs[..4], 0x40).unwrap().eh_frame_hdr, 0);
+        assert_eq!(Program::scan(&[phdr(PT_GNU_EH_FRAME, 0x1800, 0, 0, 4)], 0).unwrap().eh_frame_hdr, 0);
     }
 
     #[test]

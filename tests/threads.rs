@@ -244,7 +244,8 @@ fn names_round_trip() -> TestResult {
     let h = thread::spawn(|| thread::current().name().is_none()).map_err(fail)?;
     check!(h.join()?, "unnamed thread has a name");
     // Too long for the kernel: an error, nothing truncated.
-    check_eq!(thread::set_name("sixteen-bytes-xx"), Err(Errno::ERANGE));
+    check_eq!(thread::set_name("sixteen-bytes-xx"), Err(thread::NameError::TooLong { len: 16 }));
+    check_eq!(thread::set_name("a\0b"), Err(thread::NameError::ContainsNul { at: 1 }));
     check_eq!(thread::current().name(), Some("main"));
     Ok(())
 }
@@ -267,7 +268,7 @@ fn rename_another_thread() -> TestResult {
     // A finished thread's tid may belong to someone else now: renaming it is ESRCH.
     let h = thread::spawn(|| ()).map_err(fail)?;
     check!(common::eventually(10, || h.is_finished()));
-    check_eq!(h.set_name("late"), Err(Errno::ESRCH));
+    check_eq!(h.set_name("late"), Err(thread::NameError::Os(Errno::ESRCH)));
     h.join()?;
     Ok(())
 }
@@ -275,9 +276,9 @@ fn rename_another_thread() -> TestResult {
 fn bad_names_are_config_errors() -> TestResult {
     let before = settled_maps_count();
     let r = Builder::new().name("sixteen-bytes-xx").spawn(|| ());
-    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameTooLong)));
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::Name(thread::NameError::TooLong { len: 16 }))));
     let r = Builder::new().name("nul\0inside").spawn(|| ());
-    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::NameContainsNul)));
+    check_eq!(r.err(), Some(SpawnError::InvalidConfig(ConfigError::Name(thread::NameError::ContainsNul { at: 3 }))));
     // Exactly 15 bytes is fine.
     let h = Builder::new().name("fifteen-bytes-x").spawn(|| thread::kernel_name().ok()).map_err(fail)?;
     check_eq!(h.join()?.as_ref().map(|n| n.as_str()), Some("fifteen-bytes-x"));

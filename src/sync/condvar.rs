@@ -279,6 +279,7 @@ impl Condvar {
     }
 
     /// Unlocks, sleeps until notified (or spuriously woken), relocks.
+    #[track_caller]
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         self.wait_raw(&guard, None, false);
         guard
@@ -310,12 +311,14 @@ impl Condvar {
     /// assert!(!M.is_locked()); // the cancelled waiter let go of the lock
     /// # }
     /// ```
+    #[track_caller]
     pub fn wait_cancellable<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, futex::Cancelled> {
         let (_, cancelled) = self.wait_raw(&guard, None, true);
         if cancelled { Err(futex::Cancelled) } else { Ok(guard) }
     }
 
     /// Waits until `condition` returns false.
+    #[track_caller]
     pub fn wait_while<'a, T: ?Sized, F>(&self, mut guard: MutexGuard<'a, T>, mut condition: F) -> MutexGuard<'a, T>
     where
         F: FnMut(&mut T) -> bool,
@@ -329,6 +332,7 @@ impl Condvar {
     /// Waits for a notification for at most `timeout`. The result says "timed out" only if the
     /// wait took no notify (see "Timeouts" in the module doc); "not timed out" may also be a
     /// spurious wake-up, so re-check the condition either way.
+    #[track_caller]
     pub fn wait_timeout<'a, T: ?Sized>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -340,6 +344,7 @@ impl Condvar {
 
     /// Waits until `condition` returns false or `timeout` has passed; the result says whether
     /// the condition still held when time ran out.
+    #[track_caller]
     pub fn wait_timeout_while<'a, T: ?Sized, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -364,6 +369,7 @@ impl Condvar {
     /// Unlocks, sleeps on `seq` (as a cancellation point if `cancellable`), locks again.
     /// Returns whether the wait is known to have timed out, or been cancelled, without taking
     /// a notify.
+    #[track_caller]
     fn wait_raw<T: ?Sized>(&self, guard: &MutexGuard<'_, T>, timeout: Option<Duration>, cancellable: bool) -> (bool, bool) {
         let raw = &guard.lock.raw;
         self.register(raw);
@@ -408,6 +414,7 @@ impl Condvar {
         (timed_out, cancelled)
     }
 
+    #[track_caller]
     fn register(&self, mutex: &RawMutex) {
         let addr = mutex as *const RawMutex as usize;
         self.registry.lock();
@@ -427,6 +434,7 @@ impl Condvar {
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn two_mutexes() -> ! {
     panic!("strand: a Condvar was waited on with two different mutexes at the same time");
 }

@@ -55,6 +55,7 @@ impl Once {
     /// Calling `call_once` on the same `Once` from inside `f` is a deadlock; strand detects it
     /// and panics.
     #[inline]
+    #[track_caller]
     pub fn call_once<F: FnOnce()>(&self, f: F) {
         if !self.is_completed() {
             self.call_once_slow(f);
@@ -62,6 +63,7 @@ impl Once {
     }
 
     #[cold]
+    #[track_caller]
     fn call_once_slow<F: FnOnce()>(&self, f: F) {
         let mut f = Some(f);
         let mut state = self.state.load(Acquire);
@@ -157,6 +159,7 @@ impl<T> OnceLock<T> {
     }
 
     /// Returns the value, running `f` to make it if nobody has yet.
+    #[track_caller]
     pub fn get_or_init<F: FnOnce() -> T>(&self, f: F) -> &T {
         if let Some(v) = self.get() {
             return v;

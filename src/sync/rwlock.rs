@@ -130,6 +130,7 @@ impl RawRwLock {
     /// # Panics
     /// If `MAX_READERS` (2^28) read locks are held at once ("too many active read locks").
     #[inline]
+    #[track_caller]
     pub fn read(&self) {
         if self.state.fetch_add(1, Acquire) >= MAX_READERS {
             self.read_contended();
@@ -155,6 +156,7 @@ impl RawRwLock {
     /// The caller must hold a read lock of this lock (taken by `read` or `try_read`, or left by
     /// `downgrade`), and gives it up.
     #[inline]
+    #[track_caller]
     pub unsafe fn read_unlock(&self) {
         let state = self.state.fetch_sub(1, Release).wrapping_sub(1);
         // The sign bit: a writer waits (or the count was 0 and wrapped: no read lock was held).
@@ -166,6 +168,7 @@ impl RawRwLock {
     /// After a reader left (a read unlock, or a try taken back): wakes the waiters if it took
     /// the count to 0 with no writer inside. `state` is the word its subtraction left.
     #[cold]
+    #[track_caller]
     fn read_unlocked(&self, state: u32) {
         if state.wrapping_add(1) & READERS == 0 {
             read_unlock_of_unlocked();
@@ -176,6 +179,7 @@ impl RawRwLock {
     }
 
     #[cold]
+    #[track_caller]
     fn read_contended(&self) {
         // The fast path's addition is an in-flight try: take it back like a read unlock, which
         // wakes a writer that saw it and went to sleep.
@@ -264,6 +268,7 @@ impl RawRwLock {
     /// # Safety
     /// The caller must hold the write lock of this lock, and gives it up.
     #[inline]
+    #[track_caller]
     pub unsafe fn write_unlock(&self) {
         let was = self.state.fetch_sub(WRITE_LOCKED, Release);
         if was != WRITE_LOCKED {
@@ -272,6 +277,7 @@ impl RawRwLock {
     }
 
     #[cold]
+    #[track_caller]
     fn write_unlocked(&self, was: u32) {
         if was & WRITE_LOCKED == 0 {
             write_unlock_of_unlocked();
@@ -288,6 +294,7 @@ impl RawRwLock {
     ///
     /// # Safety
     /// The caller must hold the write lock of this lock; it then holds a read lock instead.
+    #[track_caller]
     pub unsafe fn downgrade(&self) {
         // Release: what the writer wrote is seen by the readers that enter from now on.
         let was = self.state.fetch_sub(WRITE_LOCKED - 1, Release);
@@ -378,18 +385,21 @@ impl RawRwLock {
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn too_many_readers() -> ! {
     panic!("strand: too many active read locks on an RwLock (2^28)");
 }
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn read_unlock_of_unlocked() -> ! {
     panic!("strand: read unlock of an RwLock that was not read-locked");
 }
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn write_unlock_of_unlocked() -> ! {
     panic!("strand: write unlock of an RwLock that was not write-locked");
 }
@@ -502,6 +512,7 @@ impl<T: ?Sized> RwLock<T> {
     /// With 2^28 read locks held at once. A thread that holds a read lock and reads again while
     /// a writer waits waits for itself forever (the writer waits for it): read once per thread.
     #[inline]
+    #[track_caller]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         self.raw.read();
         // SAFETY: just read-locked.

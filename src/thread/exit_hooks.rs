@@ -259,8 +259,8 @@ pub(crate) fn run_current() {
 /// thread that finished.
 ///
 /// # Safety
-/// Nothing above this call on the thread's stack is dropped or returned to: strand builds with
-/// panic=abort, so there is no unwinding, and the frames are simply abandoned (their memory is
+/// Nothing above this call on the thread's stack is dropped or returned to: `exit` does not
+/// unwind (not even with the `unwind` feature), and the frames are simply abandoned (their memory is
 /// then freed or reused with the stack). The caller must make sure that is sound:
 /// - no value on the stack may be one whose memory must not go away before its `Drop` ran:
 ///   pinned values (`Pin`'s drop guarantee, e.g. a pinned future or intrusive node), an

@@ -2,7 +2,7 @@
 //! mapping once the kernel is done with it. See the lifecycle in `thread/mod.rs`.
 
 use super::lifecycle::{self, Owner};
-use super::{cache, Packet, PathBuf, Tcb, Thread, ThreadName};
+use super::{cache, NameError, Packet, PathBuf, Tcb, Thread, ThreadName};
 use crate::errno::Errno;
 use crate::syscall;
 use core::fmt;
@@ -13,6 +13,8 @@ use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// Why `join` returned no result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// `Panicked` holds the panic's message buffer; a `JoinError` is returned once per join.
+#[cfg_attr(feature = "unwind", allow(clippy::large_enum_variant))]
 pub enum JoinError {
     /// The calling thread is the one the handle owns: it would wait for itself forever
     /// (pthread_join's EDEADLK). The handle is used up and the thread detached, as if the
@@ -22,6 +24,11 @@ pub enum JoinError {
     /// The thread ended through `thread::exit`, so there is no result. Its exit hooks ran and
     /// its mapping has been freed, as after a return.
     Exited,
+    /// The thread's closure panicked (feature `unwind`): the panic unwound its stack to the
+    /// thread's edge, then the thread left as after a return (its exit hooks and thread-local
+    /// destructors ran). Here is the panic, with its message.
+    #[cfg(feature = "unwind")]
+    Panicked(crate::panic::Panic),
 }
 
 impl JoinError {
@@ -33,6 +40,10 @@ impl JoinError {
             // pthread_join would succeed with pthread_exit's value, which strand's `exit` does
             // not have; ENODATA ("no data available") says that there is no result.
             JoinError::Exited => Errno::ENODATA,
+            // What a pthread_join of a thread that a C++ exception ended would see: nothing
+            // (the process ended); ECANCELED is the nearest errno to "ended abnormally".
+            #[cfg(feature = "unwind")]
+            JoinError::Panicked(_) => Errno::ECANCELED,
         }
     }
 }
@@ -42,6 +53,8 @@ impl fmt::Display for JoinError {
         match self {
             JoinError::SelfJoin => f.write_str("a thread tried to join itself (EDEADLK); it was detached instead"),
             JoinError::Exited => f.write_str("the thread ended through thread::exit and has no result"),
+            #[cfg(feature = "unwind")]
+            JoinError::Panicked(p) => write!(f, "the thread panicked: {}", p.message()),
         }
     }
 }
@@ -101,7 +114,8 @@ impl<T> JoinHandle<T> {
     ///
     /// `Err(JoinError::SelfJoin)` if the calling thread is that thread: the handle is then
     /// dropped, which detaches the thread (see `JoinError::SelfJoin`). `Err(JoinError::Exited)`
-    /// if the thread ended through `thread::exit` (its mapping is freed all the same).
+    /// if the thread ended through `thread::exit` (its mapping is freed all the same), and with
+    /// the `unwind` feature `Err(JoinError::Panicked(_))` if its closure panicked.
     pub fn join(self) -> Result<T, JoinError> {
         // The handle's thread is alive (its mapping cannot have been reused), so the same
         // control block means the same thread.
@@ -114,7 +128,13 @@ impl<T> JoinHandle<T> {
         lifecycle::wait_for_exit(&tcb.ctid);
         // Relaxed: the wait's Acquire already ordered everything the thread wrote before this.
         if tcb.exit.no_result.load(Relaxed) {
+            #[cfg(all(strand_unwinding, not(test)))]
+            let panicked = tcb.unwind.ended_by_panic();
             free_mapping(tcb);
+            #[cfg(all(strand_unwinding, not(test)))]
+            if let Some(p) = panicked {
+                return Err(JoinError::Panicked(p));
+            }
             return Err(JoinError::Exited);
         }
         let packet = tcb.packet as *mut Packet<(), T>;
@@ -196,13 +216,14 @@ impl<T> JoinHandle<T> {
         crate::signal::send_to_thread(tcb.tid(), sig)
     }
 
-    /// Renames the thread (through `/proc/self/task/<tid>/comm`). `ESRCH` once it has finished.
-    pub fn set_name(&self, name: &str) -> Result<(), Errno> {
-        let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
+    /// Renames the thread (through `/proc/self/task/<tid>/comm`). `NameError::Os(ESRCH)` once
+    /// it has finished; a bad name is refused as by `thread::set_name`.
+    pub fn set_name(&self, name: &str) -> Result<(), NameError> {
+        let name = ThreadName::try_new(name)?;
         let tcb = self.tcb();
         let shared = tcb.shared.lock();
         if shared.exited {
-            return Err(Errno::ESRCH);
+            return Err(NameError::Os(Errno::ESRCH));
         }
         // Holding the lock keeps the thread from exiting, so the tid still names it, and keeps
         // the kernel's name and strand's in step with any other rename (the thread's own

@@ -135,7 +135,10 @@ pub(crate) use exit_hooks::run_current as run_exit_hooks;
 pub use local::Local as __Local;
 pub use local::{AccessError, LocalKey};
 pub use handle::{JoinError, JoinHandle, TerminateError};
-pub use name::ThreadName;
+/// The panic a thread ended with (`JoinError::Panicked`, feature `unwind`).
+#[cfg(feature = "unwind")]
+pub use crate::panic::Panic;
+pub use name::{NameError, ThreadName};
 pub use control::{
     set_control_signal, stop_the_world, with_interrupts, without_interrupts, interrupts_deferred, ControlError,
     StoppedThread, Suspended, WorldStopped, QUEUE_LEN,
@@ -241,19 +244,17 @@ pub enum SpawnError {
 /// # #![no_main]
 /// # strand::main!(main);
 /// # fn main() {
-/// use strand::thread::{Builder, ConfigError, SpawnError};
+/// use strand::thread::{Builder, ConfigError, NameError, SpawnError};
 /// let e = Builder::new().name("a-name-longer-than-15").spawn(|| ()).unwrap_err();
-/// assert_eq!(e, SpawnError::InvalidConfig(ConfigError::NameTooLong));
+/// assert_eq!(e, SpawnError::InvalidConfig(ConfigError::Name(NameError::TooLong { len: 21 })));
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     /// Stack plus guard plus TLS does not fit in the address space.
     SizeOverflow,
-    /// Names are at most 15 bytes.
-    NameTooLong,
-    /// Names cannot contain a NUL byte.
-    NameContainsNul,
+    /// `Builder::name` was given a name Linux cannot hold (too long, or with a NUL byte).
+    Name(NameError),
     /// The mask would block a synchronous signal (a fault would then kill the process) or
     /// strand's control signal (`stop_the_world` would wait for the thread forever).
     MasksReservedSignal,
@@ -287,12 +288,7 @@ impl fmt::Display for SpawnError {
             SpawnError::InvalidConfig(ConfigError::SizeOverflow) => {
                 f.write_str("invalid thread configuration: stack, guard and TLS sizes overflow the address space")
             }
-            SpawnError::InvalidConfig(ConfigError::NameTooLong) => {
-                f.write_str("invalid thread configuration: name longer than 15 bytes")
-            }
-            SpawnError::InvalidConfig(ConfigError::NameContainsNul) => {
-                f.write_str("invalid thread configuration: name contains a NUL byte")
-            }
+            SpawnError::InvalidConfig(ConfigError::Name(e)) => write!(f, "invalid thread configuration: {e}"),
             SpawnError::InvalidConfig(ConfigError::MasksReservedSignal) => f.write_str(
                 "invalid thread configuration: the signal mask blocks a synchronous signal or the control signal",
             ),
@@ -437,13 +433,10 @@ impl Builder {
         Ok(Some(mask))
     }
 
-    /// At most 15 bytes, no NUL; checked by `spawn`.
+    /// The thread's name: at most 15 bytes, no NUL; `spawn` refuses a bad one with
+    /// `InvalidConfig(ConfigError::Name(_))`, the same [`NameError`] `set_name` returns.
     pub fn name(mut self, name: &str) -> Builder {
-        self.name = Some(ThreadName::new(name).ok_or(if name.as_bytes().contains(&0) {
-            ConfigError::NameContainsNul
-        } else {
-            ConfigError::NameTooLong
-        }));
+        self.name = Some(ThreadName::try_new(name).map_err(ConfigError::Name));
         self
     }
 
@@ -807,7 +800,8 @@ pub fn sleep_cancellable(d: Duration) -> Result<(), Cancelled> {
     }
 }
 
-/// Names the calling thread (`prctl(PR_SET_NAME)`). `ERANGE` if longer than 15 bytes. Not
+/// Names the calling thread (`prctl(PR_SET_NAME)`). `NameError::TooLong` past 15 bytes,
+/// `ContainsNul` for a NUL byte (the errors `Builder::name` gives at spawn). Not
 /// async-signal-safe: it takes the control block's lock, which the interrupted code may hold.
 ///
 /// ```
@@ -817,11 +811,12 @@ pub fn sleep_cancellable(d: Duration) -> Result<(), Cancelled> {
 /// # fn main() {
 /// strand::thread::set_name("io-thread").unwrap();
 /// assert_eq!(strand::thread::kernel_name().unwrap().as_str(), "io-thread");
-/// assert_eq!(strand::thread::set_name("a-name-longer-than-15"), Err(strand::Errno::ERANGE));
+/// use strand::thread::NameError;
+/// assert_eq!(strand::thread::set_name("a-name-longer-than-15"), Err(NameError::TooLong { len: 21 }));
 /// # }
 /// ```
-pub fn set_name(name: &str) -> Result<(), Errno> {
-    let name = ThreadName::new(name).ok_or(Errno::ERANGE)?;
+pub fn set_name(name: &str) -> Result<(), NameError> {
+    let name = ThreadName::try_new(name)?;
     let tcb = Tcb::current();
     let renames = tcb.shared.lock();
     syscall::prctl(PR_SET_NAME, name.as_c_bytes().as_ptr() as usize)?;

@@ -15,6 +15,7 @@
 
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::sync::atomic::{fence, AtomicU32};
+use crate::errno::Errno;
 
 /// A thread name as Linux keeps it: at most 15 bytes (TASK_COMM_LEN - 1, include/linux/sched.h).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,14 +32,24 @@ impl ThreadName {
         ThreadName { bytes: [0; 16], len: 0 }
     }
 
-    /// `None` if longer than 15 bytes or containing a NUL byte.
+    /// `None` if longer than 15 bytes or containing a NUL byte ([`ThreadName::try_new`] says
+    /// which).
     pub fn new(name: &str) -> Option<ThreadName> {
-        if name.len() > Self::MAX_LEN || name.as_bytes().contains(&0) {
-            return None;
+        ThreadName::try_new(name).ok()
+    }
+
+    /// The name, or why Linux cannot hold it: a NUL byte inside (checked first: the kernel
+    /// would cut the name there), or more than [`ThreadName::MAX_LEN`] bytes.
+    pub fn try_new(name: &str) -> Result<ThreadName, NameError> {
+        if let Some(at) = name.bytes().position(|b| b == 0) {
+            return Err(NameError::ContainsNul { at });
+        }
+        if name.len() > Self::MAX_LEN {
+            return Err(NameError::TooLong { len: name.len() });
         }
         let mut bytes = [0; 16];
         bytes[..name.len()].copy_from_slice(name.as_bytes());
-        Some(ThreadName { bytes, len: name.len() as u8 })
+        Ok(ThreadName { bytes, len: name.len() as u8 })
     }
 
     /// From NUL-padded bytes: the name is what precedes the first NUL. `None` if there is no
@@ -66,6 +77,38 @@ impl ThreadName {
 impl core::fmt::Debug for ThreadName {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Why a thread could not be given a name: the one error of `Builder::name` (reported by
+/// `spawn` as `ConfigError::Name`), `thread::set_name` and `JoinHandle::set_name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameError {
+    /// Longer than [`ThreadName::MAX_LEN`] (15) bytes, the most the kernel keeps
+    /// (TASK_COMM_LEN - 1, include/linux/sched.h); `len` is the name's length in bytes.
+    TooLong { len: usize },
+    /// A NUL byte at byte offset `at`: the kernel would silently cut the name there.
+    ContainsNul { at: usize },
+    /// The rename itself failed: `ESRCH` for a thread that has finished, or the error of the
+    /// `prctl` or `/proc` write.
+    Os(Errno),
+}
+
+impl core::fmt::Display for NameError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NameError::TooLong { len } => {
+                write!(f, "thread name is {len} bytes; Linux keeps at most {} bytes", ThreadName::MAX_LEN)
+            }
+            NameError::ContainsNul { at } => write!(f, "thread name contains a NUL byte at offset {at}"),
+            NameError::Os(e) => write!(f, "renaming the thread failed: {e}"),
+        }
+    }
+}
+
+impl From<Errno> for NameError {
+    fn from(e: Errno) -> NameError {
+        NameError::Os(e)
     }
 }
 
@@ -186,6 +229,9 @@ mod tests {
         }
         assert!(ThreadName::new("sixteen-bytes-xx").is_none());
         assert!(ThreadName::new("nul\0inside").is_none());
+        assert_eq!(ThreadName::try_new("sixteen-bytes-xx"), Err(NameError::TooLong { len: 16 }));
+        // A NUL is its own error even in a name that is also too long.
+        assert_eq!(ThreadName::try_new("nul\0inside-and-too-long"), Err(NameError::ContainsNul { at: 3 }));
         // No NUL at all: not a name.
         assert!(ThreadName::from_padded([b'x'; 16]).is_none());
     }

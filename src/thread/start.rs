@@ -46,12 +46,28 @@ pub(super) unsafe extern "C" fn thread_start<F: FnOnce() -> T, T>(tcb: *mut u8) 
             let _ = syscall::prctl(PR_SET_NAME, name.as_c_bytes().as_ptr() as usize);
         }
     }
-    // SAFETY: the closure is taken exactly once, here; the result replaces it in the union.
-    unsafe {
-        let f = ManuallyDrop::take(&mut (*packet).f);
-        let result = f();
-        ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result)));
-    }
+    // SAFETY: the closure is taken exactly once, here.
+    let f = unsafe { ManuallyDrop::take(&mut (*packet).f) };
+    // With unwinding, the thread's edge catches a panic from its closure: the thread then
+    // leaves through its ordinary exit path (hooks, thread-local destructors, accounting) with
+    // no result, and `join` reports the panic.
+    #[cfg(all(strand_unwinding, not(test)))]
+    let result = match crate::unwind::catch(f) {
+        Ok(result) => result,
+        Err(panic) => {
+            tcb.unwind.set_ended_by_panic(panic);
+            tcb.exit.no_result.store(true, core::sync::atomic::Ordering::Relaxed);
+            remote_tls::begin_exit(tcb);
+            exit_hooks::run_current();
+            // SAFETY: the packet holds neither the closure (taken) nor a result, which
+            // `no_result` tells the handle.
+            unsafe { finish(tcb, None) }
+        }
+    };
+    #[cfg(not(all(strand_unwinding, not(test))))]
+    let result = f();
+    // SAFETY: the result replaces the closure in the union.
+    unsafe { ptr::write(&mut (*packet).result, ManuallyDrop::new(MaybeUninit::new(result))) };
     remote_tls::begin_exit(tcb);
     exit_hooks::run_current();
     // SAFETY: the packet holds a T result, which `drop_result::<T>` drops.

@@ -84,6 +84,10 @@ pub struct Tcb {
     pub(crate) robust: crate::sync::robust::RobustList,
     /// The thread's park token (`thread::park`, `Thread::unpark`).
     pub(crate) park: super::park::Parker,
+    /// The exception this thread has in flight, and the panic its closure ended with (feature
+    /// `unwind`, `unwind.rs`).
+    #[cfg(all(strand_unwinding, not(test)))]
+    pub(crate) unwind: crate::unwind::Slot,
     /// The words right below a variant I thread pointer (minus its bias) that psABIs define:
     /// the stack-protector canary at TP-0x7010 on powerpc64 and TP-0x7008 on powerpc.
     pub(crate) abi_tail: [usize; arch::TCB_TAIL_WORDS],
@@ -128,6 +132,8 @@ impl Tcb {
                 exit: ThreadExit::new(),
                 robust: crate::sync::robust::RobustList::new(),
                 park: super::park::Parker::new(),
+                #[cfg(all(strand_unwinding, not(test)))]
+                unwind: crate::unwind::Slot::new(),
                 abi_tail: [0; arch::TCB_TAIL_WORDS],
             });
             // Every thread carries the process's canary, copied from its creator.

@@ -74,7 +74,8 @@ macro_rules! check {
     };
 }
 
-/// `check_eq!(left, right)`: fail with both values unless equal.
+/// `check_eq!(left, right)` or `check_eq!(left, right, "format", args..)`: fail with both
+/// values (and the message) unless equal.
 #[macro_export]
 macro_rules! check_eq {
     ($a:expr, $b:expr) => {
@@ -83,6 +84,17 @@ macro_rules! check_eq {
                 if a != b {
                     return Err($crate::common::Failure::new(format_args!(
                         "{}:{}: {} == {} failed: {:?} != {:?}", file!(), line!(), stringify!($a), stringify!($b), a, b
+                    )));
+                }
+            }
+        }
+    };
+    ($a:expr, $b:expr, $($arg:tt)+) => {
+        match (&$a, &$b) {
+            (a, b) => {
+                if a != b {
+                    return Err($crate::common::Failure::new(format_args!(
+                        "{}:{}: {}: {:?} != {:?}", file!(), line!(), format_args!($($arg)+), a, b
                     )));
                 }
             }

@@ -6,7 +6,7 @@ use crate::util::root;
 #[path = "../../arch/abis.rs"]
 mod table;
 
-pub use table::{Abi as Arch, Linker, ABIS as ARCHES, QEMU_PACKAGE};
+pub use table::{Abi as Arch, Linker, Unwind, ABIS as ARCHES, QEMU_PACKAGE};
 
 /// Parses `--arch` values: a comma-separated list of names or triples, or `all`.
 pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {

@@ -179,16 +179,101 @@ fn libtest(c: &mut Command, limit: Duration) -> Result<(u32, u32), String> {
     Ok((passed, failed))
 }
 
-/// The freestanding test programs: tests/*.rs.
+/// The freestanding test programs built the ordinary way (panic=abort): tests/*.rs except
+/// [`UNWIND_PROGRAM`], which `unwind_checks` builds on its own.
 fn programs() -> Result<Vec<String>, String> {
     let dir = root().join("tests");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".rs")).map(String::from))
+        .filter(|n| n != UNWIND_PROGRAM)
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// The test program of the `unwind` feature: built with `panic = "unwind"` everywhere.
+const UNWIND_PROGRAM: &str = "unwind";
+
+/// Its runs that end the process, after the program itself.
+const UNWIND_EXTRA_RUNS: &[ExtraRun] = &[
+    ExtraRun {
+        name: "panic_in_main_unwinds_main_and_exits_101",
+        args: &["--panic-in-main"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[&["main's guard dropped during the unwind"]],
+                stderr: &[&["thread 'main' (tid ", ") panicked at tests/unwind.rs:", ": main boom 101"]],
+            })
+        },
+        limit: PROGRAM_LIMIT,
+        skip_on: &[],
+    },
+    ExtraRun {
+        name: "panic_while_unwinding_exits_101",
+        args: &["--panic-while-unwinding"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[
+                    &["thread 'main' (tid ", ") panicked at tests/unwind.rs:", ": first panic"],
+                    &["thread panicked while processing a panic; exiting"],
+                ],
+            })
+        },
+        limit: PROGRAM_LIMIT,
+        skip_on: &[],
+    },
+    ExtraRun {
+        name: "panic_that_nothing_catches_exits_101",
+        args: &["--panic-in-tls-destructor"],
+        expect: |_| {
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread '<unnamed>' (tid ", ") panicked at tests/unwind.rs:", ": in a thread-local destructor"]],
+            })
+        },
+        limit: PROGRAM_LIMIT,
+        skip_on: &[],
+    },
+];
+
+/// tests/unwind.rs with the `unwind` feature and strand's `unwind` profile (panic=unwind, core
+/// rebuilt the same way; the profile has its own output directory), and its extra runs. On an
+/// ABI whose table row has no unwinding, one skip line with the table's reason.
+fn unwind_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
+    let mut row = Row { name: String::new(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
+    if let crate::arches::Unwind::No(why) = arch.unwind {
+        record(&mut row, UNWIND_PROGRAM, "all", Ok(Some(format!("the `unwind` feature is not available on {}: {why}", arch.name))));
+        return Ok((row.passed, row.failed, row.skipped));
+    }
+    println!("== {}: building {UNWIND_PROGRAM} with --profile unwind --features unwind", arch.name);
+    let mut c = cargo();
+    c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--profile", "unwind"])
+        .args(["--features", "lock_api,unwind", "--target", arch.triple, "--test", UNWIND_PROGRAM])
+        .args(BUILD_STD);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable"))
+        .map(String::from);
+    let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        println!("   FAILED: {UNWIND_PROGRAM} did not build with the unwind profile for {}", arch.triple);
+        return Ok((0, 1, 0));
+    };
+    row.add(run_program(arch, UNWIND_PROGRAM, &exe, &[])?);
+    for check in UNWIND_EXTRA_RUNS {
+        let Some(expect) = (check.expect)(arch) else { continue };
+        record(&mut row, UNWIND_PROGRAM, check.name, extra_run(arch, &exe, check, &expect)?);
+    }
+    Ok((row.passed, row.failed, row.skipped))
 }
 
 fn arch_tests(arch: &Arch) -> Result<Row, String> {
@@ -241,10 +326,41 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
             record(&mut row, p, check.name, extra_run(arch, exe, check, &expect)?);
         }
     }
+    row.add(unwind_checks(arch)?);
     row.add(stack_protector_checks(arch)?);
     row.add(static_pie(arch)?);
+    record(&mut row, "demo", "demo_runs", demo(arch)?);
     row.secs = start.elapsed().as_secs_f64();
     Ok(row)
+}
+
+/// examples/demo.rs, built as the test programs are (the test profile, its own feature
+/// `count-syscalls` on) and run: it must end with status 0 and its closing "done in" line.
+fn demo(arch: &Arch) -> Result<Result<Option<String>, String>, String> {
+    println!("== {}: examples/demo.rs", arch.name);
+    let mut c = cargo();
+    c.args(["build", "--message-format=json-render-diagnostics", "--example", "demo", "--features", "lock_api,count-syscalls"])
+        .args(["--target", arch.triple])
+        .args(BUILD_STD);
+    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let exe = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .find_map(|l| json_str(l, "executable"))
+        .map(String::from);
+    let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
+        eprint!("{}", out.stderr);
+        return Ok(Err(format!("examples/demo.rs did not build for {}", arch.triple)));
+    };
+    let run = run_limited(&mut command(arch, &exe), PROGRAM_LIMIT)?;
+    print!("{}", indent(&run.stdout));
+    Ok(match run.status {
+        None => Err(format!("killed after the {} s limit", PROGRAM_LIMIT.as_secs())),
+        Some(s) if !s.success() => Err(format!("exited with {s}: {}", run.stderr.trim_end())),
+        Some(_) if !run.stdout.lines().any(|l| l.starts_with("done in ")) => Err("no closing \"done in\" line".into()),
+        Some(_) => Ok(None),
+    })
 }
 
 /// The startup program built with `-Zstack-protector=all` (core included): every function then
@@ -444,7 +560,12 @@ const EXTRA_RUNS: &[ExtraRun] = &[
         name: "reentrant_once_is_reported",
         args: &["--reentrant-once"],
         expect: |_| {
-            Some(Expect { code: 101, stdout: &[], stderr: &[&["thread 'main' (tid ", "Once::call_once called re-entrantly"]] })
+            // `#[track_caller]`: the message names the misuse's line, not strand's.
+            Some(Expect {
+                code: 101,
+                stdout: &[],
+                stderr: &[&["thread 'main' (tid ", ") panicked at tests/startup.rs:", "Once::call_once called re-entrantly"]],
+            })
         },
         limit: PROGRAM_LIMIT,
         skip_on: &[],
