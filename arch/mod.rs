@@ -112,35 +112,68 @@ use crate::signal::SigSet;
 /// adding `ALARM`, which 64-bit ABIs do not all have.
 pub mod nr_native {
     use super::imp::sys::general as g;
+    /// `futex`, with 64-bit time on a 64-bit ABI.
     pub const FUTEX: usize = g::__NR_futex as usize;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+    /// `clock_nanosleep`.
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+    /// `mmap`, with a byte offset.
     pub const MMAP: usize = g::__NR_mmap as usize;
     /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
     /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c); so do the
     /// other id calls below, which 32-bit x86 has as `*32` variants.
     pub const GETUID: usize = g::__NR_getuid as usize;
+    /// `geteuid`.
     pub const GETEUID: usize = g::__NR_geteuid as usize;
+    /// `getgid`.
     pub const GETGID: usize = g::__NR_getgid as usize;
+    /// `getegid`.
     pub const GETEGID: usize = g::__NR_getegid as usize;
+    /// `getresuid`.
     pub const GETRESUID: usize = g::__NR_getresuid as usize;
+    /// `getresgid`.
     pub const GETRESGID: usize = g::__NR_getresgid as usize;
+    /// `setuid`.
     pub const SETUID: usize = g::__NR_setuid as usize;
+    /// `setgid`.
     pub const SETGID: usize = g::__NR_setgid as usize;
+    /// `setresuid`.
     pub const SETRESUID: usize = g::__NR_setresuid as usize;
+    /// `setresgid`.
     pub const SETRESGID: usize = g::__NR_setresgid as usize;
+    /// `getgroups`.
     pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+    /// `setgroups`.
     pub const SETGROUPS: usize = g::__NR_setgroups as usize;
+    /// No 32-bit-time `futex` to fall back to.
     pub const FUTEX_TIME32: Option<usize> = None;
+    /// No 32-bit-time `rt_sigtimedwait` to fall back to.
     pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
+    /// No 32-bit-time `clock_gettime` to fall back to.
     pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
+    /// No 32-bit-time `clock_nanosleep` to fall back to.
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
 }
 
 /// `load_tp_u32` for ABIs whose loads cannot address through the thread pointer directly: read
 /// the thread pointer, then load at the offset. An arch file uses it with
 /// `pub use super::load_tp_u32_from_pointer as load_tp_u32;`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{load_tp_u32_from_pointer, thread_pointer};
+/// // The word at the thread pointer itself, read both ways.
+/// // SAFETY: on x86_64, where this runs, the thread pointer points at the control block's
+/// // first word (its self pointer).
+/// let direct = unsafe { *(thread_pointer() as *const u32) };
+/// assert_eq!(load_tp_u32_from_pointer::<0>(), direct);
+/// # }
+/// ```
 #[inline(always)]
 pub fn load_tp_u32_from_pointer<const OFF: isize>() -> u32 {
     // SAFETY: callers name a word of the calling thread's TLS area or control block, which lives
@@ -153,6 +186,24 @@ pub fn load_tp_u32_from_pointer<const OFF: isize>() -> u32 {
 ///
 /// # Safety
 /// The caller upholds mmap's contract.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{mmap_six_args, sys::general as g};
+/// let len = strand::rt::page_size();
+/// let prot = (g::PROT_READ | g::PROT_WRITE) as usize;
+/// let flags = (g::MAP_PRIVATE | g::MAP_ANONYMOUS) as usize;
+/// // SAFETY: a fresh anonymous mapping at an address the kernel picks (fd -1, offset 0).
+/// let r = unsafe { mmap_six_args(0, len, prot, flags, usize::MAX) };
+/// assert!((r as isize) > 0, "mmap failed: {}", r as isize);
+/// let p = r as *mut u8;
+/// // SAFETY: the page was just mapped read-write, and is ours to unmap.
+/// unsafe { p.write(7); assert_eq!(p.read(), 7); strand::syscall::munmap(p, len).unwrap() };
+/// # }
+/// ```
 #[inline]
 pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
     // SAFETY: per the function's contract.
@@ -162,14 +213,34 @@ pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, 
 /// A signal disposition in ABI-neutral form: what `signal` asks for, and what `rt_sigaction`
 /// reports back. `handler` is `SIG_DFL` (0), `SIG_IGN` (1) or a function address; `flags` are
 /// this ABI's `SA_*` bits (from `sys`) without any restorer bit, which the arch file adds.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{rt_sigaction, Sigaction};
+/// // SIGUSR1 is 10 on x86_64; strand::signal::Signal gives each ABI's number.
+/// let sig = strand::signal::Signal::USR1.number();
+/// let mut old = Sigaction::DEFAULT;
+/// // SAFETY: only reads the disposition (no new one).
+/// let r = unsafe { rt_sigaction(sig, None, Some(&mut old)) };
+/// assert_eq!(r, 0);
+/// assert_eq!(old.handler, 0); // SIG_DFL: nothing installed a handler
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sigaction {
+    /// `SIG_DFL` (0), `SIG_IGN` (1) or the handler's address.
     pub handler: usize,
+    /// This ABI's `SA_*` bits, without the restorer bit.
     pub flags: usize,
+    /// Signals blocked while the handler runs.
     pub mask: SigSet,
 }
 
 impl Sigaction {
+    /// The default disposition: `SIG_DFL`, no flags, no mask.
     pub const DEFAULT: Sigaction = Sigaction { handler: 0, flags: 0, mask: SigSet::EMPTY };
 }
 
@@ -204,9 +275,23 @@ pub mod sigaction {
     /// emulator may write past it. QEMU 7.2's riscv64 user mode writes an `sa_restorer` word
     /// that the real riscv `struct sigaction` does not have, 8 bytes past the end (caught by the
     /// `-Zstack-protector` build of the startup test: the canary above the struct changed).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::arch::sigaction::Slack;
+    /// let s = Slack { k: 0u64, _slack: [0; 4] };
+    /// // Room for four words past the kernel's struct.
+    /// assert_eq!(core::mem::size_of_val(&s), 8 + 4 * core::mem::size_of::<usize>());
+    /// # }
+    /// ```
     #[repr(C)]
     pub struct Slack<T> {
+        /// The kernel's struct.
         pub k: T,
+        /// Room for words an emulator writes past it.
         pub _slack: [usize; 4],
     }
 
@@ -218,6 +303,20 @@ pub mod sigaction {
     /// # Safety
     /// `new.handler` must be SIG_DFL, SIG_IGN or a handler that may run at any time on any
     /// thread; the trampoline must perform `rt_sigreturn` without touching the stack.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::arch::{sigaction::with_restorer, Sigaction};
+    /// // x86_64 (where this example runs) has the `{handler, flags, restorer, mask}` layout.
+    /// let mut old = Sigaction::DEFAULT;
+    /// // SAFETY: only reads SIGTERM's disposition.
+    /// let r = unsafe { with_restorer(strand::signal::Signal::TERM.number(), None, Some(&mut old), None) };
+    /// assert_eq!((r, old.handler), (0, 0));
+    /// # }
+    /// ```
     pub unsafe fn with_restorer(
         sig: u32,
         new: Option<&Sigaction>,
@@ -249,6 +348,19 @@ pub mod sigaction {
     ///
     /// # Safety
     /// As for [`with_restorer`].
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::arch::sigaction::no_restorer;
+    /// // Signal 0 does not exist on any ABI: EINVAL, whichever layout the ABI has.
+    /// // SAFETY: neither a new disposition nor a place for the old one.
+    /// let r = unsafe { no_restorer(0, None, None) };
+    /// assert_eq!(r as isize, -(strand::Errno::EINVAL.raw() as isize));
+    /// # }
+    /// ```
     pub unsafe fn no_restorer(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
         let k_new = new.map(|a| NoRestorer { handler: a.handler, flags: a.flags, mask: a.mask });
         let mut k_old = Slack { k: NoRestorer { handler: 0, flags: 0, mask: SigSet::EMPTY }, _slack: [0; 4] };
@@ -271,6 +383,19 @@ pub mod sigaction {
 }
 
 /// Where the compiler's `-Zstack-protector` code finds the canary on this ABI.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{StackGuard, STACK_GUARD};
+/// match STACK_GUARD {
+///     StackGuard::TpRelative(off) => strand::println!("canary at thread pointer {off:+#x}"),
+///     StackGuard::Global => strand::println!("canary in __stack_chk_guard"),
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StackGuard {
     /// In every thread's control block, this many bytes from the thread pointer (x86_64
@@ -287,6 +412,7 @@ pub enum StackGuard {
 /// pointer, canary and pointer guard compilers and debuggers address directly), and a variant I
 /// tail right below `TP - bias` (the powerpc canary). `thread::Tcb` begins and ends with them.
 pub const TCB_HEAD_WORDS: usize = 8;
+/// The words of the variant I tail (see [`TCB_HEAD_WORDS`]).
 pub const TCB_TAIL_WORDS: usize = 2;
 
 /// A provisional control block for the first instructions of the process. On an ABI whose
@@ -295,9 +421,22 @@ pub const TCB_TAIL_WORDS: usize = 2;
 /// (`rt::__strand_start`) included, so `_start` points the thread pointer here before it calls
 /// Rust: the slot then reads as 0 instead of faulting. Start-up moves the thread to its real
 /// control block, then sets the real canary.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{BootTcb, BOOT_TCB};
+/// assert_eq!(core::mem::align_of::<BootTcb>(), 64);
+/// // Never written: the canary slot in it reads as 0 until start-up leaves it.
+/// assert!(BOOT_TCB.0.iter().all(|&b| b == 0));
+/// # }
+/// ```
 #[repr(C, align(64))]
 pub struct BootTcb(pub [u8; 256]);
 
+/// The provisional control block itself (see [`BootTcb`]).
 pub static BOOT_TCB: BootTcb = BootTcb([0; 256]);
 
 /// The byte of `BOOT_TCB` the canary slot falls on: the middle, so both a positive (variant II)
@@ -342,6 +481,20 @@ pub mod exit_stack {
     /// # Safety
     /// All signals must be blocked, and the calling thread must exit without running any more
     /// code that relies on its old CLONE_CHILD_CLEARTID address.
+    ///
+    /// ```no_run
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// // Only a detached thread's last steps may call it: the thread switches to the returned
+    /// // stack, unmaps its own mapping and exits, all in the ABI's assembly.
+    /// // SAFETY: (not run: it would take over this thread's exit) the caller must block every
+    /// // signal and exit right after.
+    /// let top = unsafe { strand::arch::exit_stack::take() };
+    /// assert_eq!(top as usize % 16, 0);
+    /// # }
+    /// ```
     pub unsafe fn take() -> *mut u8 {
         // SAFETY: gettid touches no memory.
         let tid = unsafe { imp::syscall0(g::__NR_gettid as usize) } as u32;
@@ -370,6 +523,29 @@ pub mod exit_stack {
 #[allow(unused_macros)] // sparc64 and mips write their own
 macro_rules! context_words {
     ($pc:expr, $sp:expr, $mask:expr) => {
+        /// The interrupted program counter saved in the signal context `uc`.
+        ///
+        /// ```
+        /// # #![no_std]
+        /// # #![no_main]
+        /// # strand::main!(main);
+        /// # fn main() {
+        /// use strand::arch::{context_pc, context_sigmask, context_sp};
+        /// use strand::signal::{self, Context, Handler, SigInfo, Signal};
+        /// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        /// static SAME: AtomicBool = AtomicBool::new(false);
+        /// fn look(_: &SigInfo, ctx: &mut Context) {
+        ///     let uc = ctx.as_ptr();
+        ///     // SAFETY: `uc` is this running handler's context.
+        ///     let (pc, sp, mask) = unsafe { (context_pc(uc), context_sp(uc), *context_sigmask(uc)) };
+        ///     SAME.store(pc == ctx.pc() && sp == ctx.sp() && mask == ctx.mask(), Relaxed);
+        /// }
+        /// signal::set_handler(Signal::USR1, Handler::Function(look)).unwrap();
+        /// signal::raise(Signal::USR1).unwrap();
+        /// assert!(SAME.load(Relaxed));
+        /// # }
+        /// ```
+        ///
         /// # Safety
         /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
         pub unsafe fn context_pc(uc: *const core::ffi::c_void) -> usize {
@@ -377,6 +553,8 @@ macro_rules! context_words {
             unsafe { uc.byte_add($pc).cast::<usize>().read() }
         }
 
+        /// The interrupted stack pointer saved in `uc` (see [`context_pc`] for an example).
+        ///
         /// # Safety
         /// As for [`context_pc`].
         pub unsafe fn context_sp(uc: *const core::ffi::c_void) -> usize {
@@ -384,6 +562,8 @@ macro_rules! context_words {
             unsafe { uc.byte_add($sp).cast::<usize>().read() }
         }
 
+        /// Makes the thread resume at `pc` when the handler returns.
+        ///
         /// # Safety
         /// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and
         /// stack (rt_sigreturn loads the PC from this word).
@@ -392,6 +572,9 @@ macro_rules! context_words {
             unsafe { uc.byte_add($pc).cast::<usize>().write(pc) }
         }
 
+        /// The mask saved in `uc`, which the thread gets back when the handler returns (see
+        /// [`context_pc`] for an example).
+        ///
         /// # Safety
         /// As for [`context_pc`]; what is written there becomes the thread's mask when the
         /// handler returns (rt_sigreturn restores it; SIGKILL and SIGSTOP are dropped).
@@ -424,12 +607,34 @@ unsafe extern "C" {
 /// `begin..end` has not completed its syscall (with SA_RESTART an interrupted one is rewound to
 /// the syscall instruction, inside the range; a completed one resumes at `end`, outside it).
 /// Run-time addresses, so right in a static-pie too.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::{cancel_point_landing, cancel_point_range};
+/// let (begin, end) = cancel_point_range();
+/// assert!(begin < end);
+/// strand::println!("cancellable syscall at {begin:#x}..{end:#x}, landing {:#x}", cancel_point_landing());
+/// # }
+/// ```
 pub fn cancel_point_range() -> (usize, usize) {
     (&raw const __strand_cp_begin as usize, &raw const __strand_cp_end as usize)
 }
 
 /// Where a handler sends a thread whose PC lies in [`cancel_point_range`]: `syscall_cp` then
 /// returns `-ECANCELED` to its caller.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let landing = strand::arch::cancel_point_landing();
+/// assert_ne!(landing, 0);
+/// # }
+/// ```
 pub fn cancel_point_landing() -> usize {
     &raw const __strand_cp_cancel as usize
 }

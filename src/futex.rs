@@ -13,6 +13,27 @@ use core::time::Duration;
 use crate::arch::sys::general::{FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE};
 
 /// How a wait ended.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// use core::time::Duration;
+/// let word = AtomicU32::new(1);
+/// assert_eq!(futex::wait_private(&word, 0, None), WaitResult::ValueChanged);
+/// // A wait may also end spuriously (`Woken`): wait again until the time runs out.
+/// let r = loop {
+///     match futex::wait_private(&word, 1, Some(Duration::from_millis(1))) {
+///         WaitResult::Woken => continue,
+///         r => break r,
+///     }
+/// };
+/// assert_eq!(r, WaitResult::TimedOut);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitResult {
     /// Woken by `wake` (or spuriously: callers re-check their condition).
@@ -27,9 +48,31 @@ pub enum WaitResult {
 
 /// Whether other processes may wait on the same word (a shared mapping). Private is faster;
 /// the kernel's CLONE_CHILD_CLEARTID wake is shared, so joins wait shared.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// let word = AtomicU32::new(0);
+/// // Nobody waits: a shared wake finds nobody to wake.
+/// assert_eq!(futex::wake(&word, 1, Scope::Shared), 0);
+/// let r = loop {
+///     match futex::wait(&word, 0, Some(core::time::Duration::from_millis(1)), Scope::Shared) {
+///         WaitResult::Woken => continue, // spurious: nobody wakes it
+///         r => break r,
+///     }
+/// };
+/// assert_eq!(r, WaitResult::TimedOut);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
+    /// Only threads of this process wait on the word (FUTEX_PRIVATE_FLAG).
     Private,
+    /// Any process that maps the word may wait on it.
     Shared,
 }
 
@@ -57,6 +100,26 @@ fn futex_nr() -> (usize, bool) {
 }
 
 /// Sleeps while `*futex == expected`, for at most `timeout`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope};
+/// use core::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
+/// static READY: AtomicU32 = AtomicU32::new(0);
+/// let h = strand::thread::spawn(|| {
+///     READY.store(1, Release);
+///     futex::wake(&READY, 1, Scope::Private);
+/// }).unwrap();
+/// // Re-check after every return: a wait may also end spuriously.
+/// while READY.load(Acquire) == 0 {
+///     futex::wait(&READY, 0, None, Scope::Private);
+/// }
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> WaitResult {
     match wait_entry(futex, expected, timeout, scope, None) {
         Ok(r) => r,
@@ -66,6 +129,23 @@ pub fn wait(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: 
 
 /// `wait`, as a cancellation point: `Err(Cancelled)` if the calling thread is cancelled
 /// before or while it sleeps (see `Thread::cancel`). A wake that came first is returned.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Cancelled, Scope};
+/// use core::sync::atomic::AtomicU32;
+/// static NEVER: AtomicU32 = AtomicU32::new(0);
+/// let h = strand::thread::spawn(|| loop {
+///     futex::wait_cancellable(&NEVER, 0, None, Scope::Private)?;
+/// }).unwrap();
+/// h.thread().cancel().unwrap();
+/// let r: Result<(), Cancelled> = h.join().unwrap();
+/// assert_eq!(r, Err(Cancelled));
+/// # }
+/// ```
 pub fn wait_cancellable(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> Result<WaitResult, Cancelled> {
     wait_entry(futex, expected, timeout, scope, Some(crate::thread::cancel_word()))
 }
@@ -105,6 +185,18 @@ fn wait_entry(futex: &AtomicU32, expected: u32, timeout: Option<Duration>, scope
 }
 
 /// Wakes up to `n` waiters; returns how many were woken.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex;
+/// use core::sync::atomic::AtomicU32;
+/// let word = AtomicU32::new(0);
+/// assert_eq!(futex::wake_private(&word, u32::MAX), 0); // nobody was waiting
+/// # }
+/// ```
 pub fn wake(futex: &AtomicU32, n: u32, scope: Scope) -> usize {
     wake_addr(futex.as_ptr(), n, scope)
 }
@@ -121,6 +213,21 @@ pub(crate) fn wake_addr(addr: *const u32, n: u32, scope: Scope) -> usize {
 /// (FUTEX_CMP_REQUEUE, man 2 futex), provided `from` still holds `expected`. Returns how many
 /// were woken or moved, or `None` if `from` had changed (or the kernel refused the call: a
 /// caller then falls back to a plain `wake`, which is always correct).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope};
+/// use core::sync::atomic::AtomicU32;
+/// let (from, to) = (AtomicU32::new(5), AtomicU32::new(0));
+/// // `from` holds 5: nobody waits, so nobody is woken or moved.
+/// assert_eq!(futex::requeue(&from, &to, 1, u32::MAX, 5, Scope::Private), Some(0));
+/// // `from` changed meanwhile: refused.
+/// assert_eq!(futex::requeue_private(&from, &to, 1, u32::MAX, 4), None);
+/// # }
+/// ```
 pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32, scope: Scope) -> Option<usize> {
     let (wake, requeue) = (wake.min(i32::MAX as u32), requeue.min(i32::MAX as u32));
     // SAFETY: both words are live AtomicU32s; FUTEX_CMP_REQUEUE takes the requeue count in the
@@ -132,24 +239,85 @@ pub fn requeue(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expect
 }
 
 /// Private requeue.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex;
+/// use core::sync::atomic::AtomicU32;
+/// let (cond, mutex) = (AtomicU32::new(1), AtomicU32::new(0));
+/// // Wake one waiter of `cond` and move the rest to `mutex`, if `cond` still holds 1.
+/// assert_eq!(futex::requeue_private(&cond, &mutex, 1, u32::MAX, 1), Some(0));
+/// # }
+/// ```
 #[inline]
 pub fn requeue_private(from: &AtomicU32, to: &AtomicU32, wake: u32, requeue: u32, expected: u32) -> Option<usize> {
     self::requeue(from, to, wake, requeue, expected, Scope::Private)
 }
 
 /// Private wait: the common case for locks inside one process.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// use core::time::Duration;
+/// let word = AtomicU32::new(0);
+/// let r = loop {
+///     match futex::wait_private(&word, 0, Some(Duration::from_millis(1))) {
+///         WaitResult::Woken => continue, // spurious: nobody wakes it
+///         r => break r,
+///     }
+/// };
+/// assert_eq!(r, WaitResult::TimedOut);
+/// # }
+/// ```
 #[inline]
 pub fn wait_private(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
     wait(futex, expected, timeout, Scope::Private)
 }
 
 /// Private `wait_cancellable`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// let word = AtomicU32::new(1);
+/// assert_eq!(futex::wait_private_cancellable(&word, 0, None), Ok(WaitResult::ValueChanged));
+/// # }
+/// ```
 #[inline]
 pub fn wait_private_cancellable(futex: &AtomicU32, expected: u32, timeout: Option<Duration>) -> Result<WaitResult, Cancelled> {
     wait_cancellable(futex, expected, timeout, Scope::Private)
 }
 
 /// Private wake.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex;
+/// use core::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
+/// static FLAG: AtomicU32 = AtomicU32::new(0);
+/// let h = strand::thread::spawn(|| while FLAG.load(Acquire) == 0 {
+///     futex::wait_private(&FLAG, 0, None);
+/// }).unwrap();
+/// FLAG.store(1, Release);
+/// futex::wake_private(&FLAG, 1);
+/// h.join().unwrap();
+/// # }
+/// ```
 #[inline]
 pub fn wake_private(futex: &AtomicU32, n: u32) -> usize {
     wake(futex, n, Scope::Private)

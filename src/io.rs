@@ -49,22 +49,71 @@ pub fn _print(fd: i32, args: fmt::Arguments<'_>) {
     w.flush();
 }
 
+/// Prints to standard output (fd 1) with no newline. The text is written under strand's output
+/// lock (in one `write` unless it is longer than the 512-byte buffer), so it does not
+/// interleave with other threads' output.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let n = 3;
+/// strand::print!("{n} threads");
+/// strand::print!("\n");
+/// # }
+/// ```
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => { $crate::io::_print(1, format_args!($($arg)*)) };
 }
 
+/// Prints to standard output (fd 1) followed by a newline, written under strand's output lock:
+/// lines from different threads never interleave.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| strand::println!("from a thread")).unwrap();
+/// strand::println!("from main");
+/// assert!(h.join().is_ok());
+/// # }
+/// ```
 #[macro_export]
 macro_rules! println {
     () => { $crate::io::_print(1, format_args!("\n")) };
     ($($arg:tt)*) => { $crate::io::_print(1, format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// Prints to standard error (fd 2) with no newline, under the same lock as [`print!`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// strand::eprint!("progress: {}%", 50);
+/// strand::eprint!("\n");
+/// # }
+/// ```
 #[macro_export]
 macro_rules! eprint {
     ($($arg:tt)*) => { $crate::io::_print(2, format_args!($($arg)*)) };
 }
 
+/// Prints to standard error (fd 2) followed by a newline, under the same lock as [`println!`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let code = 2;
+/// strand::eprintln!("warning: exit code would be {code}");
+/// # }
+/// ```
 #[macro_export]
 macro_rules! eprintln {
     () => { $crate::io::_print(2, format_args!("\n")) };

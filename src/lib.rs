@@ -3,7 +3,8 @@
 //! CPU architectures lives in `arch/`, one file per ABI.
 //!
 //! A program declares its entry with [`main!`]; strand's `_start` sets up the process (argv,
-//! environment, auxiliary vector, the main thread's TLS) and calls it.
+//! environment, auxiliary vector, the main thread's TLS) and calls it. [`prelude`] gathers the
+//! names most programs use (`use strand::prelude::*;`).
 //!
 //! ```
 //! # #![no_std]
@@ -16,6 +17,8 @@
 //! ```
 #![cfg_attr(not(test), no_std)]
 #![warn(unsafe_op_in_unsafe_fn)]
+// Every public item has rustdoc; its examples run as strand programs (`cargo test --doc`).
+#![warn(missing_docs)]
 // `thread_local!` expands to a `#[thread_local]` static in the user's crate; this lets the
 // expansion use the feature without the user's crate enabling it.
 #![feature(allow_internal_unstable)]
@@ -35,6 +38,7 @@ pub mod env;
 pub mod errno;
 pub mod futex;
 pub mod io;
+pub mod prelude;
 pub mod panic;
 pub mod process;
 pub mod resource;
@@ -63,7 +67,24 @@ pub use errno::Errno;
 pub use rt::{at_exit, exit};
 
 /// What `main` may return: `()`, an exit code, or a `Result` whose error is printed.
+///
+/// [`main!`] turns the value into the process's exit status with [`MainResult::exit_code`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::MainResult;
+/// assert_eq!(().exit_code(), 0);
+/// assert_eq!(3.exit_code(), 3);
+/// assert_eq!(Ok::<(), &str>(()).exit_code(), 0);
+/// // An error is printed to stderr as `Error: {e:?}` and becomes status 1.
+/// assert_eq!(Err::<(), &str>("no input").exit_code(), 1);
+/// # }
+/// ```
 pub trait MainResult {
+    /// The exit status this value stands for (a `Result`'s error is printed first).
     fn exit_code(self) -> i32;
 }
 
@@ -99,6 +120,19 @@ impl<E: core::fmt::Debug> MainResult for Result<(), E> {
 /// whose reader is gone ends the process, which is what a filter in a shell pipeline wants);
 /// `strand::main!(main, sigpipe = ignore);` ignores it before `main` runs, as Rust std does
 /// (such a write fails with `EPIPE`, which a server wants).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// strand::main!(main, sigpipe = ignore);
+///
+/// fn main() -> Result<(), strand::Errno> {
+///     // Ignored before `main` ran: a write to a closed pipe would now fail with EPIPE.
+///     let action = strand::signal::get_action(strand::signal::Signal::PIPE)?;
+///     assert!(matches!(action.handler, strand::signal::Handler::Ignore));
+///     Ok(())
+/// }
+/// ```
 #[macro_export]
 macro_rules! main {
     ($main:path) => {

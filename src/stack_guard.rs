@@ -18,6 +18,18 @@ use core::sync::atomic::Ordering::Relaxed;
 
 /// The global canary of ABIs whose compilers use one (aarch64, riscv, mips, ...); same layout as
 /// the `uintptr_t` they read.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::Ordering::Relaxed;
+/// if strand::arch::STACK_GUARD == strand::arch::StackGuard::Global {
+///     assert_eq!(strand::stack_guard::__stack_chk_guard.load(Relaxed), strand::stack_guard::current());
+/// }
+/// # }
+/// ```
 #[no_mangle]
 pub static __stack_chk_guard: AtomicUsize = AtomicUsize::new(0);
 
@@ -44,6 +56,19 @@ fn slot(tcb: *mut Tcb) -> Option<*mut usize> {
 }
 
 /// The canary every function checks against.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let canary = strand::stack_guard::current();
+/// // Its lowest-addressed byte is zero, so a runaway string copy stops there.
+/// assert_eq!(canary.to_ne_bytes()[0], 0);
+/// // Every thread checks against the same value.
+/// assert_eq!(strand::thread::spawn(strand::stack_guard::current).unwrap().join().ok(), Some(canary));
+/// # }
+/// ```
 pub fn current() -> usize {
     __stack_chk_guard.load(Relaxed)
 }
@@ -90,6 +115,17 @@ pub(crate) unsafe fn set(value: usize) {
 
 /// Called by stack-protector code when a function's canary was overwritten: the stack is
 /// corrupt, so say so with plain writes and end the process at once with SIGABRT.
+///
+/// ```no_run
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// // What compiled code calls when a canary check fails: it reports and ends the process
+/// // with SIGABRT, so this example is only compiled.
+/// strand::stack_guard::__stack_chk_fail();
+/// # }
+/// ```
 #[no_mangle]
 pub extern "C" fn __stack_chk_fail() -> ! {
     use crate::arch::sys::general as g;

@@ -6,20 +6,51 @@ use crate::arch::sys::auxvec as at;
 use crate::arch::sys::elf::{Elf_Phdr, PT_DYNAMIC, PT_GNU_STACK, PT_PHDR, PT_TLS};
 
 /// The auxiliary vector entries strand uses (man 3 getauxval).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let a = strand::rt::auxv();
+/// assert_eq!(a.pagesz, strand::rt::page_size());
+/// assert!(a.pagesz.is_power_of_two() && a.random != 0);
+/// assert_eq!(a.phnum, strand::rt::program_headers().len());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Auxv {
+    /// Where the program headers are mapped (AT_PHDR).
     pub phdr: usize,
+    /// The size of one program header (AT_PHENT).
     pub phent: usize,
+    /// How many program headers there are (AT_PHNUM).
     pub phnum: usize,
+    /// The page size (AT_PAGESZ).
     pub pagesz: usize,
     /// Address of 16 random bytes (AT_RANDOM).
     pub random: usize,
+    /// The CPU feature bits (AT_HWCAP), in the ABI's own meaning.
     pub hwcap: usize,
+    /// More CPU feature bits (AT_HWCAP2).
     pub hwcap2: usize,
     /// The kernel's minimum signal stack size, where the kernel reports one (AT_MINSIGSTKSZ).
     pub minsigstksz: usize,
 }
 
+/// Why what the kernel handed the process cannot be used.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::{Auxv, StartupError};
+/// // AT_PAGESZ is 6 and AT_NULL 0 on every Linux ABI (include/uapi/linux/auxvec.h).
+/// assert_eq!(Auxv::parse(&[6, 4096]), Err(StartupError::UnterminatedAuxv));
+/// assert_eq!(Auxv::parse(&[6, 3000, 0, 0]), Err(StartupError::BadPageSize(3000)));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartupError {
     /// The auxiliary vector ran out before its AT_NULL terminator.
@@ -29,11 +60,31 @@ pub enum StartupError {
     /// AT_PHENT does not match this ABI's program header size.
     BadPhent(usize),
     /// A PT_TLS segment whose sizes or alignment make no sense.
-    BadTls { filesz: usize, memsz: usize, align: usize },
+    BadTls {
+        /// The segment's p_filesz.
+        filesz: usize,
+        /// The segment's p_memsz.
+        memsz: usize,
+        /// The segment's p_align.
+        align: usize,
+    },
 }
 
 impl Auxv {
     /// Parses `(key, value)` words up to AT_NULL.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::Auxv;
+    /// // (AT_PAGESZ, 16384), an unknown key, then AT_NULL.
+    /// let a = Auxv::parse(&[6, 16384, 0x1234, 7, 0, 0]).unwrap();
+    /// assert_eq!(a.pagesz, 16384);
+    /// assert_eq!(a.phnum, 0);
+    /// # }
+    /// ```
     pub fn parse(words: &[usize]) -> Result<Auxv, StartupError> {
         let mut a = Auxv::default();
         let mut pairs = words.chunks_exact(2);
@@ -66,11 +117,24 @@ impl Auxv {
 }
 
 /// The executable's PT_TLS segment, relocated to its run-time address.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::Program;
+/// let tls = Program::scan(strand::rt::program_headers(), strand::rt::auxv().phdr).unwrap().tls;
+/// assert!(tls.filesz <= tls.memsz && tls.align.is_power_of_two());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TlsSegment {
     /// Run-time address of the initialisation image (.tdata followed by .tbss).
     pub image: usize,
+    /// Bytes of the image that come from the file (.tdata).
     pub filesz: usize,
+    /// Bytes of the whole block (.tdata and the zeroed .tbss).
     pub memsz: usize,
     /// Always a power of two, at least 1.
     pub align: usize,
@@ -80,11 +144,37 @@ pub struct TlsSegment {
 /// on the same request (`DEFAULT_STACK_MAX`, src/internal/pthread_impl.h). The default is mapped
 /// for every thread that does not choose its own size, so a binary linked with
 /// `-z stack-size=1G` gets 8 MiB stacks, not 1 GiB ones; `Builder::stack_size` is not limited.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::{Program, MAX_DEFAULT_STACK_SIZE};
+/// let p = Program::scan(strand::rt::program_headers(), strand::rt::auxv().phdr).unwrap();
+/// assert!(p.stack_size <= MAX_DEFAULT_STACK_SIZE);
+/// # }
+/// ```
 pub const MAX_DEFAULT_STACK_SIZE: usize = 8 << 20;
 
 /// What strand needs from the program headers.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::Program;
+/// let p = Program::scan(strand::rt::program_headers(), strand::rt::auxv().phdr).unwrap();
+/// assert!(p.tls.align.is_power_of_two());
+/// // With no program headers there is no TLS segment and no requested stack size.
+/// let empty = Program::scan(&[], 0).unwrap();
+/// assert_eq!((empty.tls.memsz, empty.tls.align, empty.stack_size), (0, 1, 0));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Program {
+    /// The PT_TLS segment (all zero sizes, alignment 1, if there is none).
     pub tls: TlsSegment,
     /// The default thread stack size the linker was asked for (PT_GNU_STACK's p_memsz, from
     /// `-z stack-size`), capped at [`MAX_DEFAULT_STACK_SIZE`]; 0 if none was.
@@ -103,6 +193,20 @@ pub const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
 /// writes PT_PHDR only next to a PT_INTERP) gets [`reloc::header_bias`], which start-up has
 /// checked against the ELF header before relocating it. `None` otherwise (then nothing says
 /// where the headers were meant to be; for a non-PIE executable the bias is 0).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let phdrs = strand::rt::program_headers();
+/// // No program headers: nothing says where the image was meant to be.
+/// assert_eq!(strand::startup::load_bias(&[], 0x1000), None);
+/// if let Some(bias) = strand::startup::load_bias(phdrs, strand::rt::auxv().phdr) {
+///     strand::println!("loaded {bias:#x} bytes from its link address");
+/// }
+/// # }
+/// ```
 pub fn load_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
     match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
         Some(p) => Some(phdr_addr.wrapping_sub(p.p_vaddr)),
@@ -153,7 +257,8 @@ impl Program {
 /// (`#[inline(always)]`) and `match`, and keeps its own types: only code instantiated in strand
 /// itself is called. (Debug builds add null and alignment checks to raw-pointer reads, whose
 /// failure branches call `core`'s panic functions through the GOT; the bounds checks here rule
-/// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads and writes the image only through [`Image`], which the host tests
+/// a null or misaligned read out first, and it would be undefined behaviour anyway.) It reads
+/// and writes the image only through [`Image`](crate::startup::reloc::Image), which the host tests
 /// implement over a synthetic image and `rt` over the running one; it checks everything it reads
 /// before acting on it, and checks the whole list before changing the first word.
 ///
@@ -174,17 +279,54 @@ pub mod reloc {
 
     // Dynamic tags linux_raw_sys does not name (System V gABI, "Dynamic Section"; the DT_RELR
     // tags joined the gABI in 2022 with these numbers, as in glibc's and LLVM's elf.h).
+    /// Size in bytes of the PLT relocation table.
     pub const DT_PLTRELSZ: usize = 2;
+    /// Whether the PLT relocations are REL or RELA entries.
     pub const DT_PLTREL: usize = 20;
+    /// Address of the PLT relocation table.
     pub const DT_JMPREL: usize = 23;
+    /// Size in bytes of the RELR table.
     pub const DT_RELRSZ: usize = 35;
+    /// Address of the RELR table (compact RELATIVE relocations).
     pub const DT_RELR: usize = 36;
+    /// Size of one RELR entry (a word).
     pub const DT_RELRENT: usize = 37;
 
     /// Type 0 is `R_*_NONE`, "no relocation", in each psABI strand supports.
     const R_NONE: u32 = 0;
 
     /// Word access to the image at run-time addresses.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::{relocate, Image, Outcome};
+    /// /// A copy of an image in a buffer, at run-time address `base`.
+    /// struct Buf<'a> { base: usize, bytes: &'a mut [u8] }
+    /// impl Image for Buf<'_> {
+    ///     unsafe fn load(&self, addr: usize) -> usize {
+    ///         let at = addr - self.base;
+    ///         usize::from_ne_bytes(self.bytes[at..at + size_of::<usize>()].try_into().unwrap())
+    ///     }
+    ///     unsafe fn store(&mut self, addr: usize, value: usize) {
+    ///         let at = addr - self.base;
+    ///         self.bytes[at..at + size_of::<usize>()].copy_from_slice(&value.to_ne_bytes());
+    ///     }
+    /// }
+    /// let mut bytes = [0u8; 64];
+    /// let mut image = Buf { base: 0x1000, bytes: &mut bytes };
+    /// // SAFETY: both addresses lie inside the buffer.
+    /// unsafe { image.store(0x1008, 42) };
+    /// assert_eq!(unsafe { image.load(0x1008) }, 42);
+    /// // No program headers, so no PT_DYNAMIC: nothing to relocate, and the image is not touched.
+    /// // SAFETY: `image` gives access to the (empty) image the headers describe.
+    /// let r = unsafe { relocate(&mut image, &[], 0x1000, strand::arch::R_RELATIVE) };
+    /// assert_eq!(r, Ok(Outcome::NotDynamic));
+    /// # use core::mem::size_of;
+    /// # }
+    /// ```
     pub trait Image {
         /// Reads the word at `addr` (no alignment required).
         ///
@@ -200,6 +342,22 @@ pub mod reloc {
     }
 
     /// What [`relocate`] found.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::{relocate, Image, Outcome};
+    /// struct Untouched;
+    /// impl Image for Untouched {
+    ///     unsafe fn load(&self, _: usize) -> usize { unreachable!() }
+    ///     unsafe fn store(&mut self, _: usize, _: usize) { unreachable!() }
+    /// }
+    /// // SAFETY: with no PT_DYNAMIC the image is never read.
+    /// assert_eq!(unsafe { relocate(&mut Untouched, &[], 0, 8) }, Ok(Outcome::NotDynamic));
+    /// # }
+    /// ```
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum Outcome {
         /// No PT_DYNAMIC: an ordinary static executable, linked at the address it runs at.
@@ -208,10 +366,37 @@ pub mod reloc {
         /// it again would add the bias twice to REL and RELR targets).
         ByInterpreter,
         /// `count` RELATIVE relocations applied with load bias `bias`.
-        Relocated { bias: usize, count: usize },
+        Relocated {
+            /// The load bias: run-time address minus link-time address.
+            bias: usize,
+            /// How many relocations were applied.
+            count: usize,
+        },
     }
 
     /// Why an image cannot be relocated. Tags name the dynamic entry at fault (`DT_*`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::{relocate, Image, RelocError};
+    /// use linux_raw_sys::elf::{Elf_Phdr, PT_DYNAMIC};
+    /// struct Untouched;
+    /// impl Image for Untouched {
+    ///     unsafe fn load(&self, _: usize) -> usize { unreachable!() }
+    ///     unsafe fn store(&mut self, _: usize, _: usize) { unreachable!() }
+    /// }
+    /// // A PT_DYNAMIC with neither PT_PHDR nor an ELF header before the headers: no load bias.
+    /// // SAFETY: `Elf_Phdr` is plain integers; all zero is a valid value.
+    /// let mut dynamic: Elf_Phdr = unsafe { core::mem::zeroed() };
+    /// dynamic.p_type = PT_DYNAMIC;
+    /// // SAFETY: the image is never read, since no PT_LOAD maps the headers.
+    /// let r = unsafe { relocate(&mut Untouched, &[dynamic], 0x40, 8) };
+    /// assert_eq!(r, Err(RelocError::NoPhdr));
+    /// # }
+    /// ```
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum RelocError {
         /// PT_DYNAMIC but neither PT_PHDR nor an ELF header right before the program headers
@@ -220,22 +405,49 @@ pub mod reloc {
         /// PT_DYNAMIC lies outside every PT_LOAD segment.
         DynamicOutside,
         /// The table that `tag` points at lies (partly) outside every PT_LOAD segment.
-        TableOutside { tag: usize },
+        TableOutside {
+            /// The dynamic tag of the table's address.
+            tag: usize,
+        },
         /// A table has an address but no size, or a size but no address; `tag` is the missing one.
-        Incomplete { tag: usize },
+        Incomplete {
+            /// The dynamic tag that is missing.
+            tag: usize,
+        },
         /// DT_RELAENT, DT_RELENT or DT_RELRENT gives an entry size this ABI does not have.
-        BadEntrySize { tag: usize, size: usize },
+        BadEntrySize {
+            /// The dynamic tag of the entry size.
+            tag: usize,
+            /// The entry size it gives.
+            size: usize,
+        },
         /// A table size (DT_RELASZ, DT_RELSZ, DT_RELRSZ, DT_PLTRELSZ) that is no whole number of
         /// entries.
-        BadTableSize { tag: usize, size: usize },
+        BadTableSize {
+            /// The dynamic tag of the table size.
+            tag: usize,
+            /// The size it gives, in bytes.
+            size: usize,
+        },
         /// DT_PLTREL is neither DT_REL nor DT_RELA.
-        BadPltRel { value: usize },
+        BadPltRel {
+            /// The value DT_PLTREL gives.
+            value: usize,
+        },
         /// A relocation of a type other than NONE and this ABI's RELATIVE (a symbol reference,
         /// IRELATIVE, TLS): a static-pie that needs a dynamic loader.
-        Unsupported { r_type: u32, offset: usize },
+        Unsupported {
+            /// The relocation's type number.
+            r_type: u32,
+            /// Its target's link-time address (`r_offset`).
+            offset: usize,
+        },
         /// A relocation whose target is not inside a writable PT_LOAD segment (a text
         /// relocation, or garbage).
-        TargetNotWritable { offset: usize },
+        TargetNotWritable {
+            /// The target's link-time address (`r_offset`).
+            offset: usize,
+        },
     }
 
     #[derive(Clone, Copy, PartialEq, Eq)]
@@ -302,6 +514,17 @@ pub mod reloc {
     /// PT_INTERP (bfd/elf.c, `_bfd_elf_map_sections_to_segments`), so its static-pie has none.
     /// `None` if no segment maps both the header and the program headers. [`relocate`] checks
     /// the ELF header it implies before using it.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::header_bias;
+    /// // No PT_LOAD maps the program headers: no header to find.
+    /// assert_eq!(header_bias(&[], 0x40), None);
+    /// # }
+    /// ```
     pub fn header_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
         let ehdr = core::mem::size_of::<Elf_Ehdr>();
         let table = phdrs.len().wrapping_mul(core::mem::size_of::<Elf_Phdr>());
@@ -334,6 +557,18 @@ pub mod reloc {
 
     /// The relocation type in `r_info`: ELF64_R_TYPE is its low 32 bits, ELF32_R_TYPE its low 8
     /// (gABI, "Relocation").
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::r_type;
+    /// // R_X86_64_RELATIVE (8) with symbol 0, as ELF64_R_INFO packs it.
+    /// let info = 8;
+    /// assert_eq!(r_type(info), 8);
+    /// # }
+    /// ```
     pub fn r_type(info: usize) -> u32 {
         if W == 8 {
             info as u32
@@ -353,6 +588,25 @@ pub mod reloc {
     /// `image` gives access to the mapped image whose program headers are `phdrs`, laid out as
     /// those headers say (every PT_LOAD mapped at its `p_vaddr` plus the bias, writable where
     /// PF_W says so), and nothing reads the words it relocates until it returns.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::startup::reloc::{relocate, Image, Outcome};
+    /// struct Untouched;
+    /// impl Image for Untouched {
+    ///     unsafe fn load(&self, _: usize) -> usize { unreachable!() }
+    ///     unsafe fn store(&mut self, _: usize, _: usize) { unreachable!() }
+    /// }
+    /// // start-up has relocated this program already; asking again about headers without
+    /// // PT_DYNAMIC (here: none) reports an image that needs nothing.
+    /// // SAFETY: with no PT_DYNAMIC the image is never read.
+    /// let r = unsafe { relocate(&mut Untouched, &[], 0, strand::arch::R_RELATIVE) };
+    /// assert_eq!(r, Ok(Outcome::NotDynamic));
+    /// # }
+    /// ```
     pub unsafe fn relocate<I: Image>(
         image: &mut I,
         phdrs: &[Elf_Phdr],

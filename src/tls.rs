@@ -37,8 +37,24 @@ use crate::startup::TlsSegment;
 
 /// Static TLS layout parameters of an ABI (see the ELF TLS ABI, "ELF Handling For Thread-Local
 /// Storage", Drepper, section 3.4). Each arch file states its own as `TLS`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::tls::{tcb_offset_from_tp, TlsAbi, TlsVariant};
+/// // This ABI's parameters, as its arch file states them.
+/// let abi: TlsAbi = strand::arch::TLS;
+/// match abi.variant {
+///     TlsVariant::II => assert_eq!(tcb_offset_from_tp(abi, 64), 0),
+///     TlsVariant::I => assert_eq!(tcb_offset_from_tp(abi, 64), -((abi.bias + 64) as isize)),
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlsAbi {
+    /// Which side of the thread pointer the TLS block is on.
     pub variant: TlsVariant,
     /// Variant I: bytes between `base` (thread pointer - bias) and the first TLS block, before
     /// that block's own alignment is applied (aarch64 16, arm 8, riscv 0).
@@ -48,6 +64,19 @@ pub struct TlsAbi {
     pub bias: usize,
 }
 
+/// The two static TLS layouts of the ELF TLS ABI (see the module doc).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::tls::{TlsAbi, TlsVariant};
+/// // aarch64's parameters: control block first, the block 16 bytes past its end.
+/// let aarch64 = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
+/// assert_ne!(aarch64.variant, TlsVariant::II);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TlsVariant {
     /// The thread control block sits at or below the thread pointer, the TLS block above it.
@@ -56,9 +85,29 @@ pub enum TlsVariant {
     II,
 }
 
+/// Where the parts of one thread's TLS area go: byte offsets from the area's start.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::TlsSegment;
+/// use strand::tls::{area_layout, TlsAbi, TlsVariant};
+/// let x86_64 = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+/// let seg = TlsSegment { image: 0x1000, filesz: 8, memsz: 24, align: 8 };
+/// let l = area_layout(x86_64, &seg, 128, 64).unwrap();
+/// // Variant II: the block ends at the thread pointer, where the control block starts.
+/// assert_eq!((l.tp, l.tcb), (64, 64));
+/// assert_eq!(l.block + 24, 64);
+/// assert_eq!((l.size, l.align), (64 + 128, 64));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AreaLayout {
+    /// Bytes the whole area needs.
     pub size: usize,
+    /// The alignment the area's start needs.
     pub align: usize,
     /// Offset of the control block.
     pub tcb: usize,
@@ -68,6 +117,20 @@ pub struct AreaLayout {
     pub block: usize,
 }
 
+/// `x` rounded up to a multiple of `align`, which must be a power of two; `None` on
+/// overflow.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::tls::align_up;
+/// assert_eq!(align_up(13, 8), Some(16));
+/// assert_eq!(align_up(16, 8), Some(16));
+/// assert_eq!(align_up(usize::MAX, 8), None);
+/// # }
+/// ```
 #[inline]
 pub const fn align_up(x: usize, align: usize) -> Option<usize> {
     match x.checked_add(align - 1) {
@@ -82,6 +145,24 @@ pub const fn align_up(x: usize, align: usize) -> Option<usize> {
 /// The block is placed so that its address is congruent to the image's address modulo the
 /// segment alignment, which is what the linker assumed when it computed TP-relative offsets
 /// (musl does the same; with lld the image is aligned and this is plain rounding).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::TlsSegment;
+/// use strand::tls::{area_layout, TlsAbi, TlsVariant};
+/// // mips: variant I, the thread pointer 0x7000 past the end of the control block.
+/// let mips = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
+/// let seg = TlsSegment { image: 0x4000, filesz: 4, memsz: 16, align: 16 };
+/// let l = area_layout(mips, &seg, 100, 8).unwrap();
+/// assert_eq!((l.tcb, l.block, l.tp), (12, 112, 112 + 0x7000));
+/// assert_eq!(l.size, 112 + 16);
+/// // A segment alignment that is no power of two is refused.
+/// assert!(area_layout(mips, &TlsSegment { align: 3, ..seg }, 100, 8).is_none());
+/// # }
+/// ```
 pub fn area_layout(abi: TlsAbi, seg: &TlsSegment, tcb_size: usize, tcb_align: usize) -> Option<AreaLayout> {
     let a = seg.align;
     if !a.is_power_of_two() || !tcb_align.is_power_of_two() {
@@ -113,6 +194,17 @@ pub fn area_layout(abi: TlsAbi, seg: &TlsSegment, tcb_size: usize, tcb_align: us
 }
 
 /// Offset of the control block from the thread pointer, the same for every thread.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::tls::{tcb_offset_from_tp, TlsAbi, TlsVariant};
+/// let powerpc64 = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
+/// assert_eq!(tcb_offset_from_tp(powerpc64, 0x100), -0x7100);
+/// # }
+/// ```
 pub const fn tcb_offset_from_tp(abi: TlsAbi, tcb_size: usize) -> isize {
     match abi.variant {
         TlsVariant::II => 0,
@@ -125,6 +217,25 @@ pub const fn tcb_offset_from_tp(abi: TlsAbi, tcb_size: usize) -> isize {
 /// # Safety
 /// `area` must point at `layout.size` writable bytes, and `seg.image` at `seg.filesz` readable
 /// bytes (the executable's own PT_TLS image).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::startup::TlsSegment;
+/// use strand::tls::{area_layout, init_block, TlsAbi, TlsVariant};
+/// let image = [1u8, 2, 3, 4];
+/// let seg = TlsSegment { image: image.as_ptr() as usize, filesz: 4, memsz: 8, align: 1 };
+/// let abi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
+/// let l = area_layout(abi, &seg, 16, 8).unwrap();
+/// let mut area = [0xffu8; 64];
+/// assert!(l.size <= area.len());
+/// // SAFETY: `area` has `l.size` writable bytes; `image` has `filesz` readable ones.
+/// unsafe { init_block(area.as_mut_ptr(), &l, &seg) };
+/// assert_eq!(&area[l.block..l.block + 8], &[1, 2, 3, 4, 0, 0, 0, 0]);
+/// # }
+/// ```
 pub unsafe fn init_block(area: *mut u8, layout: &AreaLayout, seg: &TlsSegment) {
     // SAFETY: per the function's contract; the image and the area never overlap.
     unsafe {

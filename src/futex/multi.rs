@@ -15,13 +15,47 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use core::time::Duration;
 
 /// A futex operation this kernel (or emulator) does not provide.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope, UnsupportedReason};
+/// use core::sync::atomic::AtomicU32;
+/// let word = AtomicU32::new(0);
+/// match futex::futex2_wake(&word, 1, Scope::Private) {
+///     Ok(woken) => assert_eq!(woken, 0),
+///     Err(u) => {
+///         assert_eq!((u.op, u.reason), ("futex_wake", UnsupportedReason::NotImplemented));
+///         strand::println!("{u}");
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsupported {
     /// The operation, as the kernel names it (`futex_waitv`, `FUTEX_LOCK_PI`, ...).
     pub op: &'static str,
+    /// Why it is unusable here.
     pub reason: UnsupportedReason,
 }
 
+/// Why a futex operation is unusable on this kernel or emulator.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, UnsupportedReason};
+/// use core::sync::atomic::AtomicU32;
+/// let w = AtomicU32::new(0);
+/// if let Err(u) = futex::futex2_wait(&w, 0, Some(core::time::Duration::ZERO), futex::Scope::Private) {
+///     assert_eq!(u.reason, UnsupportedReason::NotImplemented);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnsupportedReason {
     /// The kernel said ENOSYS: too old, configured without it, or an emulator that does not
@@ -47,10 +81,28 @@ impl fmt::Display for Unsupported {
 }
 
 /// One word for `wait_any`: sleep while it holds `expected`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{Scope, WaitOn};
+/// use core::sync::atomic::AtomicU32;
+/// let w = AtomicU32::new(3);
+/// let on = WaitOn::new(&w, 3);
+/// assert_eq!((on.expected, on.scope), (3, Scope::Private));
+/// let shared = WaitOn { scope: Scope::Shared, ..on };
+/// assert_eq!(shared.scope, Scope::Shared);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct WaitOn<'a> {
+    /// The futex word.
     pub word: &'a AtomicU32,
+    /// The value to sleep on; any other ends the wait at once (`ValueChanged`).
     pub expected: u32,
+    /// Private (this process only) or shared.
     pub scope: Scope,
 }
 
@@ -62,16 +114,28 @@ impl<'a> WaitOn<'a> {
 }
 
 /// Why `wait_any` returned without a word being woken.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitAnyError};
+/// assert_eq!(futex::wait_any(&[], None), Err(WaitAnyError::BadLength(0)));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitAnyError {
     /// A word did not hold its expected value when the kernel looked (which one, the kernel
     /// does not say): re-read them all.
     ValueChanged,
+    /// The timeout passed.
     TimedOut,
     /// A signal handler ran.
     Interrupted,
     /// No words, or more than `WAIT_ANY_MAX`.
     BadLength(usize),
+    /// This kernel or emulator has no `futex_waitv`.
     Unsupported(Unsupported),
     /// Any other error of the system call (EFAULT, EINVAL...).
     Os(Errno),
@@ -91,6 +155,15 @@ impl fmt::Display for WaitAnyError {
 }
 
 /// The most words one `wait_any` takes (FUTEX_WAITV_MAX).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// assert_eq!(strand::futex::WAIT_ANY_MAX, 128);
+/// # }
+/// ```
 pub const WAIT_ANY_MAX: usize = FUTEX_WAITV_MAX as usize;
 
 /// Set once a futex2 call said ENOSYS.
@@ -123,6 +196,36 @@ fn enosys(no: &AtomicBool, op: &'static str, e: Errno) -> Option<Unsupported> {
 /// before the caller sleeps, as by `wait`; a word that differs ends the wait at once with
 /// `ValueChanged`. The words are woken by the ordinary `wake` (or `futex2_wake`) of their scope.
 /// Costs one 16-byte record per word on the stack (up to 128: 2 KiB).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, WaitAnyError, WaitOn};
+/// use core::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
+/// static A: AtomicU32 = AtomicU32::new(0);
+/// static B: AtomicU32 = AtomicU32::new(0);
+/// let h = strand::thread::spawn(|| {
+///     B.store(1, Release);
+///     futex::wake_private(&B, 1);
+/// }).unwrap();
+/// loop {
+///     if B.load(Acquire) == 1 {
+///         break;
+///     }
+///     match futex::wait_any(&[WaitOn::new(&A, 0), WaitOn::new(&B, 0)], None) {
+///         Ok(i) => assert_eq!(i, 1), // woken through B (re-checked above)
+///         Err(WaitAnyError::ValueChanged) => {}
+///         Err(WaitAnyError::Unsupported(_)) => while B.load(Acquire) == 0 {
+///             futex::wait_private(&B, 0, None);
+///         },
+///         Err(e) => panic!("{e}"),
+///     }
+/// }
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn wait_any(words: &[WaitOn<'_>], timeout: Option<Duration>) -> Result<usize, WaitAnyError> {
     let n = words.len();
     if n == 0 || n > WAIT_ANY_MAX {
@@ -153,6 +256,23 @@ pub fn wait_any(words: &[WaitOn<'_>], timeout: Option<Duration>) -> Result<usize
 /// `wait` through the futex2 call `futex_wait` (syscall 455): the timeout is taken as an
 /// absolute CLOCK_MONOTONIC time, so a wait restarted after a signal does not start its time
 /// over. `Err(Unsupported)` where the kernel lacks it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope, WaitResult};
+/// use core::sync::atomic::AtomicU32;
+/// use core::time::Duration;
+/// let w = AtomicU32::new(0);
+/// match futex::futex2_wait(&w, 0, Some(Duration::from_millis(1)), Scope::Private) {
+///     // Nobody wakes it: it times out (or, rarely, returns spuriously).
+///     Ok(r) => assert!(matches!(r, WaitResult::TimedOut | WaitResult::Woken)),
+///     Err(u) => strand::println!("{u}"), // older kernel or QEMU
+/// }
+/// # }
+/// ```
 pub fn futex2_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>, scope: Scope) -> Result<WaitResult, Unsupported> {
     if NO_WAIT2.load(Relaxed) {
         return Err(Unsupported { op: "futex_wait", reason: UnsupportedReason::NotImplemented });
@@ -180,6 +300,21 @@ pub fn futex2_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>, s
 
 /// `wake` through the futex2 call `futex_wake` (syscall 454): wakes up to `n` waiters and says
 /// how many it woke. `Err(Unsupported)` where the kernel lacks it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::futex::{self, Scope};
+/// use core::sync::atomic::AtomicU32;
+/// let w = AtomicU32::new(0);
+/// match futex::futex2_wake(&w, u32::MAX, Scope::Private) {
+///     Ok(n) => assert_eq!(n, 0), // nobody waits
+///     Err(u) => strand::println!("{u}"),
+/// }
+/// # }
+/// ```
 pub fn futex2_wake(word: &AtomicU32, n: u32, scope: Scope) -> Result<usize, Unsupported> {
     if NO_WAKE2.load(Relaxed) {
         return Err(Unsupported { op: "futex_wake", reason: UnsupportedReason::NotImplemented });

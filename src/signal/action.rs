@@ -14,13 +14,46 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 /// A handler strand runs: the signal's `siginfo` and the interrupted thread's saved state. It
 /// runs on whichever thread the signal was delivered to, between two instructions of that
 /// thread, so it may only use what the README lists as async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, Handler, SigInfo, Signal};
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// static GOT: AtomicU32 = AtomicU32::new(0);
+/// fn on_usr1(info: &SigInfo, _ctx: &mut Context) {
+///     GOT.store(info.signal().number(), Relaxed); // an atomic: async-signal-safe
+/// }
+/// signal::set_handler(Signal::USR1, Handler::Function(on_usr1)).unwrap();
+/// signal::raise(Signal::USR1).unwrap(); // the handler has run when this returns
+/// assert_eq!(GOT.load(Relaxed), Signal::USR1.number());
+/// # }
+/// ```
 pub type HandlerFn = fn(&SigInfo, &mut Context);
 
 /// What a signal does.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// let before = signal::set_handler(Signal::USR2, Handler::Ignore).unwrap();
+/// assert!(matches!(before, Handler::Default));
+/// signal::raise(Signal::USR2).unwrap(); // ignored: nothing happens
+/// assert!(matches!(signal::get_handler(Signal::USR2).unwrap(), Handler::Ignore));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Handler {
+    /// The kernel's default action (SIG_DFL).
     Default,
+    /// Discard the signal (SIG_IGN).
     Ignore,
+    /// Run this function, through strand's dispatcher (SA_SIGINFO).
     Function(HandlerFn),
     /// A handler strand did not install: other code put it there, with a signature strand
     /// cannot know. It can only be put back.
@@ -31,6 +64,20 @@ pub enum Handler {
 /// the kernel reported them. Opaque: strand never calls it, and it can only come from the
 /// kernel, so whatever `set_handler` reinstalls from it was once a real disposition — and it is
 /// reinstalled whole, with its own flags (SA_ONSTACK, SA_NODEFER, ...) and mask.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// // What a program does with a disposition it did not make: report it, or put it back.
+/// match signal::get_handler(Signal::WINCH).unwrap() {
+///     Handler::Foreign(f) => strand::println!("SIGWINCH handled by code at {:#x}", f.addr()),
+///     other => assert!(matches!(other, Handler::Default)),
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ForeignHandler(Sigaction);
 
@@ -49,10 +96,24 @@ impl fmt::Debug for ForeignHandler {
 
 /// `sigaction`'s options that a handler may ask for, as a set (`Flags::RESTART |
 /// Flags::ONSTACK`). Each is this ABI's own bit (sparc and mips number them differently).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::Flags;
+/// let f = Flags::RESTART | Flags::ONSTACK;
+/// assert!(f.contains(Flags::ONSTACK) && !f.contains(Flags::NODEFER));
+/// assert_eq!(f.bits(), Flags::RESTART.bits() | Flags::ONSTACK.bits());
+/// assert_eq!(Flags::NONE.bits(), 0);
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flags(usize);
 
 impl Flags {
+    /// No option.
     pub const NONE: Flags = Flags(0);
     /// A syscall the handler interrupted is restarted instead of failing with EINTR.
     pub const RESTART: Flags = Flags(g::SA_RESTART as usize);
@@ -69,10 +130,12 @@ impl Flags {
 
     const ALL: usize = (g::SA_RESTART | g::SA_ONSTACK | g::SA_NODEFER | g::SA_RESETHAND | g::SA_NOCLDSTOP | g::SA_NOCLDWAIT) as usize;
 
+    /// Whether every flag of `other` is set in `self`.
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
     }
 
+    /// The bits as this ABI's `sa_flags` has them.
     pub fn bits(self) -> usize {
         self.0
     }
@@ -112,10 +175,29 @@ impl fmt::Debug for Flags {
 
 /// A whole disposition: the handler, its options, and the signals blocked while it runs (the
 /// signal itself is blocked too unless `Flags::NODEFER`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Action, Context, Flags, Handler, SigInfo, SigSet, Signal};
+/// fn on_alarm(_: &SigInfo, _: &mut Context) {}
+/// let mut action = Action::new(Handler::Function(on_alarm));
+/// action.flags = Flags::RESTART | Flags::NODEFER;
+/// action.mask = SigSet::of(&[Signal::USR1]); // blocked while the handler runs
+/// signal::set_action(Signal::ALRM, &action).unwrap();
+/// let now = signal::get_action(Signal::ALRM).unwrap();
+/// assert!(now.flags.contains(Flags::NODEFER) && now.mask.contains(Signal::USR1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Action {
+    /// What runs (or happens) when the signal arrives.
     pub handler: Handler,
+    /// `sigaction` options.
     pub flags: Flags,
+    /// Signals blocked, in addition to those already blocked, while the handler runs.
     pub mask: SigSet,
 }
 
@@ -198,6 +280,18 @@ fn check(sig: Signal) -> Result<(), Errno> {
 ///
 /// Async-signal-safe: every signal is blocked while the lock inside is held, so a handler never
 /// waits for code it interrupted.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Action, Handler, Signal};
+/// let old = signal::set_action(Signal::HUP, &Action::new(Handler::Ignore)).unwrap();
+/// assert!(matches!(old.handler, Handler::Default));
+/// assert_eq!(signal::set_action(Signal::KILL, &Action::new(Handler::Ignore)).err(), Some(strand::Errno::EINVAL));
+/// # }
+/// ```
 pub fn set_action(sig: Signal, action: &Action) -> Result<Action, Errno> {
     check(sig)?;
     if super::control_signal_number() == sig.number() as usize {
@@ -244,11 +338,35 @@ pub fn set_action(sig: Signal, action: &Action) -> Result<Action, Errno> {
 
 /// Installs `handler` for `sig` with `Flags::RESTART` and no extra mask; returns the previous
 /// handler. See [`set_action`].
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// assert!(matches!(signal::set_handler(Signal::USR2, Handler::Ignore).unwrap(), Handler::Default));
+/// // The previous handler comes back, so it can be restored.
+/// let previous = signal::set_handler(Signal::USR2, Handler::Default).unwrap();
+/// assert!(matches!(previous, Handler::Ignore));
+/// # }
+/// ```
 pub fn set_handler(sig: Signal, handler: Handler) -> Result<Handler, Errno> {
     set_action(sig, &Action::new(handler)).map(|a| a.handler)
 }
 
 /// The disposition of `sig` now.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// // Nothing installed a handler for SIGTERM in this program.
+/// assert!(matches!(signal::get_action(Signal::TERM).unwrap().handler, Handler::Default));
+/// # }
+/// ```
 pub fn get_action(sig: Signal) -> Result<Action, Errno> {
     if super::control_signal_number() == sig.number() as usize {
         return Ok(Action::new(chained()));
@@ -267,11 +385,46 @@ pub fn get_action(sig: Signal) -> Result<Action, Errno> {
 }
 
 /// The handler of `sig` now.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Handler, Signal};
+/// signal::set_handler(Signal::URG, Handler::Ignore).unwrap();
+/// assert!(matches!(signal::get_handler(Signal::URG).unwrap(), Handler::Ignore));
+/// # }
+/// ```
 pub fn get_handler(sig: Signal) -> Result<Handler, Errno> {
     get_action(sig).map(|a| a.handler)
 }
 
 /// ECL's `catch-signal` modes.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, Handler, Mode, SigInfo, Signal};
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// static RUNS: AtomicU32 = AtomicU32::new(0);
+/// fn count(_: &SigInfo, _: &mut Context) {
+///     RUNS.fetch_add(1, Relaxed);
+/// }
+/// signal::set_handler(Signal::USR1, Handler::Function(count)).unwrap();
+/// signal::catch_signal(Signal::USR1, Mode::Ignore).unwrap();
+/// signal::raise(Signal::USR1).unwrap();
+/// assert_eq!(RUNS.load(Relaxed), 0);
+/// signal::catch_signal(Signal::USR1, Mode::Catch).unwrap(); // `count` again
+/// signal::catch_signal(Signal::USR1, Mode::Mask).unwrap();
+/// signal::raise(Signal::USR1).unwrap(); // pending
+/// assert!(signal::pending().unwrap().contains(Signal::USR1));
+/// signal::catch_signal(Signal::USR1, Mode::Unmask).unwrap(); // delivered now
+/// assert_eq!(RUNS.load(Relaxed), 1);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Discard the signal (SIG_IGN).
@@ -292,6 +445,19 @@ pub enum Mode {
 /// `thread::Builder::block_signals`). `EINVAL` for SIGKILL and SIGSTOP, for `Catch` with no
 /// handler set, and for masking a synchronous signal or strand's control signal (blocking one
 /// would kill the process at the next fault, or stop `stop_the_world` from ever returning).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Mode, Signal};
+/// // Masking a synchronous signal is refused: a fault would then kill the process.
+/// assert_eq!(signal::catch_signal(Signal::SEGV, Mode::Mask), Err(strand::Errno::EINVAL));
+/// // `Catch` needs a handler set before.
+/// assert_eq!(signal::catch_signal(Signal::PROF, Mode::Catch), Err(strand::Errno::EINVAL));
+/// # }
+/// ```
 pub fn catch_signal(sig: Signal, mode: Mode) -> Result<(), Errno> {
     check(sig)?;
     match mode {

@@ -28,10 +28,14 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire};
 /// Where a thread's stack guard and alternate signal stack are; written before the thread runs.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Stacks {
+    /// The stack guard's lowest byte and size.
+    ///
     /// Addresses whose fault means the stack overflowed: the guard below the stack (and, for a
     /// spawned thread, the alternate stack and its guard below that, which a frame larger than
     /// the guard may jump into).
     pub guard: (usize, usize),
+    /// The alternate signal stack's lowest byte and size (size 0: none).
+    ///
     /// The alternate signal stack's lowest byte and size (size 0: none).
     pub alt_stack: (usize, usize),
 }
@@ -74,6 +78,36 @@ pub(crate) fn disable_alt_stack() {
 }
 
 /// What the program's fault handler decided.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, FaultAction, SigInfo};
+/// use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+/// static PAGE: AtomicUsize = AtomicUsize::new(0);
+/// // PROT_NONE is 0 and PROT_READ | PROT_WRITE is 3 on every Linux ABI (asm-generic/mman-common.h).
+/// fn unprotect(info: &SigInfo, _: &mut Context) -> FaultAction {
+///     let page = PAGE.load(Relaxed);
+///     match info.fault_addr() {
+///         // SAFETY: our own mapping; mprotect is a plain syscall, async-signal-safe.
+///         Some(a) if a & !(strand::rt::page_size() - 1) == page => match unsafe { strand::syscall::mprotect(page as *mut u8, strand::rt::page_size(), 3) } {
+///             Ok(()) => FaultAction::Resume,
+///             Err(_) => FaultAction::Die,
+///         },
+///         _ => FaultAction::Die,
+///     }
+/// }
+/// let p = strand::syscall::mmap_anon(strand::rt::page_size(), 0, 0).unwrap();
+/// PAGE.store(p as usize, Relaxed);
+/// signal::set_fault_handler(Some(unprotect));
+/// // SAFETY: a page of our own; the first write faults, the handler opens it, the write resumes.
+/// unsafe { p.write_volatile(42) };
+/// assert_eq!(unsafe { p.read_volatile() }, 42);
+/// assert!(signal::set_fault_handler(None).is_some());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultAction {
     /// It fixed the cause (say, made the page writable): the faulting instruction runs again.
@@ -84,6 +118,22 @@ pub enum FaultAction {
 
 /// A program's handler for SIGSEGV, SIGBUS, SIGFPE and SIGILL. It runs in the faulting thread
 /// (`thread::current()` names it), on its alternate stack, with what a handler may use.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, FaultAction, FaultHandler, SigInfo};
+/// fn report(_: &SigInfo, _: &mut Context) -> FaultAction {
+///     let _ = signal::write(2, b"fault\n");
+///     FaultAction::Die
+/// }
+/// let h: FaultHandler = report;
+/// assert!(signal::set_fault_handler(Some(h)).is_none());
+/// assert!(signal::set_fault_handler(None).is_some());
+/// # }
+/// ```
 pub type FaultHandler = fn(&SigInfo, &mut Context) -> FaultAction;
 
 static FAULT_HANDLER: AtomicUsize = AtomicUsize::new(0);
@@ -91,6 +141,21 @@ static FAULT_HANDLER: AtomicUsize = AtomicUsize::new(0);
 /// Sets the handler strand consults for a fault that is not a stack overflow (`None`: report
 /// and die); returns the previous one. Stack overflows are always reported and fatal: the
 /// thread has no stack left to resume on.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, FaultAction, SigInfo};
+/// fn die(_: &SigInfo, _: &mut Context) -> FaultAction {
+///     FaultAction::Die
+/// }
+/// let previous = signal::set_fault_handler(Some(die));
+/// assert!(previous.is_none()); // strand reports and dies by default
+/// signal::set_fault_handler(previous);
+/// # }
+/// ```
 pub fn set_fault_handler(handler: Option<FaultHandler>) -> Option<FaultHandler> {
     let new = handler.map_or(0, |f| f as usize);
     match FAULT_HANDLER.swap(new, AcqRel) {

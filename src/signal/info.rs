@@ -12,6 +12,24 @@ use core::fmt;
 ///
 /// Which fields mean anything depends on who sent the signal (`code`) and which signal it is,
 /// as in `sigaction(2)`: the accessors return `None` where the field is not defined.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Code, SigSet, Signal};
+/// let usr2 = SigSet::of(&[Signal::USR2]);
+/// signal::block(&usr2).unwrap();
+/// signal::queue(strand::syscall::getpid(), Signal::USR2, 77).unwrap();
+/// let info = signal::wait(&usr2).unwrap();
+/// assert_eq!(info.signal(), Signal::USR2);
+/// assert_eq!(info.code(), Code::QUEUE);
+/// assert_eq!(info.value(), Some(77));
+/// assert_eq!(info.sender().map(|(pid, _uid)| pid), Some(strand::syscall::getpid()));
+/// assert_eq!((info.errno(), info.status(), info.fault_addr()), (0, None, None));
+/// # }
+/// ```
 #[derive(Clone, Copy)]
 #[repr(transparent)]
 pub struct SigInfo(g::siginfo);
@@ -19,6 +37,21 @@ pub struct SigInfo(g::siginfo);
 /// `si_code`: why the signal was sent. Values at or below 0 mean a process sent it
 /// (`SI_USER`, `SI_QUEUE`, `SI_TKILL`, ...); positive ones mean the kernel did, with a meaning
 /// that depends on the signal (`SEGV_MAPERR`, `CLD_EXITED`, ...).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Code, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1]);
+/// signal::block(&set).unwrap();
+/// signal::raise(Signal::USR1).unwrap();
+/// let code = signal::wait(&set).unwrap().code();
+/// assert_eq!(code, Code::TKILL); // raise is a tgkill
+/// assert!(code.from_process());
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Code(pub i32);
 
@@ -69,6 +102,7 @@ impl SigInfo {
         Signal::new(self.fields().si_signo as u32).unwrap_or(Signal::KILL)
     }
 
+    /// Why the signal was sent (`si_code`): which fields are defined depends on it.
     pub fn code(&self) -> Code {
         Code(self.fields().si_code)
     }
@@ -149,6 +183,25 @@ impl fmt::Debug for SigInfo {
 /// saved registers): the program counter and stack pointer to read, where the thread resumes
 /// when the handler returns, and the signal mask it gets back then. Only valid inside that
 /// handler.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Context, Handler, SigInfo, Signal};
+/// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+/// static OK: AtomicBool = AtomicBool::new(false);
+/// fn look(_: &SigInfo, ctx: &mut Context) {
+///     // The handler runs with the signal blocked; the saved mask is the one before.
+///     let fine = ctx.pc() != 0 && ctx.sp() != 0 && !ctx.mask().contains(Signal::USR1);
+///     OK.store(fine && !ctx.as_ptr().is_null(), Relaxed);
+/// }
+/// signal::set_handler(Signal::USR1, Handler::Function(look)).unwrap();
+/// signal::raise(Signal::USR1).unwrap();
+/// assert!(OK.load(Relaxed));
+/// # }
+/// ```
 #[repr(transparent)]
 pub struct Context(c_void);
 
@@ -198,6 +251,25 @@ impl Context {
     /// thread it interrupted: `block`, `unblock` or `set_mask` inside a handler last only until
     /// it returns, when `rt_sigreturn` restores this saved mask. SIGKILL and SIGSTOP in `set`
     /// are ignored, as everywhere.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, Context, Handler, SigInfo, SigSet, Signal};
+    /// fn block_usr2_after(_: &SigInfo, ctx: &mut Context) {
+    ///     let mut m = ctx.mask();
+    ///     m.insert(Signal::USR2);
+    ///     ctx.set_mask(&m); // the thread's mask once this handler returns
+    /// }
+    /// signal::set_handler(Signal::USR1, Handler::Function(block_usr2_after)).unwrap();
+    /// assert!(!signal::mask().unwrap().contains(Signal::USR2));
+    /// signal::raise(Signal::USR1).unwrap();
+    /// assert!(signal::mask().unwrap().contains(Signal::USR2));
+    /// # let _ = SigSet::EMPTY;
+    /// # }
+    /// ```
     pub fn set_mask(&mut self, set: &SigSet) {
         // SAFETY: as in `pc`; the saved mask is plain data the kernel reads back on return.
         unsafe { arch::context_sigmask(self.as_ptr()).write(*set) }

@@ -4,12 +4,12 @@
 //! - [`Signal`], [`SigSet`]: typed numbers in this ABI's numbering (mips and sparc differ).
 //! - [`set_handler`], [`set_action`], [`get_handler`], [`catch_signal`] with ECL's modes:
 //!   dispositions are per process; masks are per thread ([`block`], [`unblock`], [`set_mask`],
-//!   [`mask`], [`pending`], [`suspend`]); a thread can be born with a mask
+//!   [`mask()`], [`pending`], [`suspend`]); a thread can be born with a mask
 //!   (`thread::Builder::block_signals`).
 //! - [`wait`], [`wait_timeout`]: take a blocked signal without running its handler.
 //! - [`raise`], [`kill`], [`send_to_thread`], [`queue`], [`queue_to_thread`]; real-time
 //!   signals from [`rt_min`] to [`rt_max`].
-//! - [`write`]: output a handler may use.
+//! - [`write()`]: output a handler may use.
 //! - [`Router`]: a dedicated thread that takes the asynchronous signals a program routes to it
 //!   and runs a Rust callback for each in normal context (see `router`).
 //! - Faults: every thread has an alternate signal stack; a stack overflow is reported and

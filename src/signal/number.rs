@@ -10,6 +10,21 @@ use core::fmt;
 /// and others differently from x86 (each kernel's arch/*/include/uapi/asm/signal.h, through
 /// `linux-raw-sys`), so code that names signals through these runs the same everywhere.
 /// Real-time signals are `Signal::new(n)` with `n` in [`rt_min`]`()..=`[`rt_max`]`()`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{rt_max, rt_min, Signal};
+/// assert_eq!(Signal::new(Signal::TERM.number()), Ok(Signal::TERM));
+/// assert_eq!(Signal::TERM.name(), Some("SIGTERM"));
+/// assert_eq!(Signal::new(0), Err(strand::Errno::EINVAL));
+/// let rt = Signal::new(rt_min().number() + 1).unwrap();
+/// assert!(rt.is_realtime() && rt <= rt_max() && rt.name().is_none());
+/// assert!(Signal::SEGV.is_synchronous() && Signal::KILL.is_uncatchable());
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signal(u32);
 
@@ -42,6 +57,17 @@ const KERNEL_RTMIN: u32 = 32;
 /// 32, but glibc and musl keep 32–34 for their own threads (musl src/internal/pthread_impl.h
 /// SIGTIMER/SIGCANCEL/SIGSYNCCALL; man 7 nptl), so a program mixing strand with C code that
 /// uses them would collide.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let first = strand::signal::rt_min();
+/// assert!(first.is_realtime());
+/// assert!(first < strand::signal::rt_max());
+/// # }
+/// ```
 pub const fn rt_min() -> Signal {
     Signal(KERNEL_RTMIN + 3)
 }
@@ -51,6 +77,17 @@ pub const fn rt_min() -> Signal {
 /// deliver a guest's signals above 60 (QEMU 10) or 62 (QEMU 7.2): it maps guest real-time
 /// signals onto the host's, and keeps the top ones for itself; `tgkill` of them fails with
 /// `EINVAL` while `rt_sigaction` accepts them silently.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{rt_max, rt_min};
+/// let n = rt_max().number() - rt_min().number() + 1;
+/// assert!(n >= 8, "POSIX asks for at least 8 real-time signals");
+/// # }
+/// ```
 pub const fn rt_max() -> Signal {
     Signal(60)
 }

@@ -60,6 +60,17 @@ static STATE: Mutex<Option<[Option<Action>; g::_NSIG as usize + 1]>> = Mutex::ne
 const WAKE: usize = 0x5157_4a4b;
 
 /// Why a router could not start or stop.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{Router, RouterError, SigSet, Signal};
+/// assert!(matches!(Router::start(&SigSet::EMPTY, |_| {}), Err(RouterError::Empty)));
+/// assert!(matches!(Router::start(&SigSet::of(&[Signal::SEGV]), |_| {}), Err(RouterError::NotRoutable(_))));
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum RouterError {
     /// Another router is running, starting or stopping (one per process).
@@ -95,6 +106,30 @@ impl fmt::Display for RouterError {
 
 /// A running signal router (see the module doc): stop it with [`Router::stop`], which gives
 /// the callback back; dropping it stops it too.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, Router, SigSet, Signal};
+/// use strand::sync::Semaphore;
+/// static SEEN: Semaphore = Semaphore::new(0);
+/// let mut count = 0u32;
+/// let router = Router::start(&SigSet::of(&[Signal::USR1, Signal::HUP]), move |info| {
+///     // Normal context: locks, printing and spawning are all fine here.
+///     strand::println!("routed {:?}", info.signal());
+///     count += 1;
+///     SEEN.release().unwrap();
+/// }).unwrap();
+/// assert!(router.signals().contains(Signal::HUP) && router.thread().tid() > 0);
+/// signal::kill(strand::syscall::getpid(), Signal::HUP).unwrap();
+/// signal::kill(strand::syscall::getpid(), Signal::USR1).unwrap();
+/// SEEN.acquire();
+/// SEEN.acquire();
+/// let _callback = router.stop().unwrap();
+/// # }
+/// ```
 pub struct Router<F: FnMut(&SigInfo) + Send + 'static> {
     handle: Option<JoinHandle<F>>,
     set: SigSet,

@@ -7,6 +7,19 @@ use crate::syscall::{self, sys};
 
 /// Sends `sig` to the calling thread (`raise`); a handler runs before this returns, unless the
 /// signal is blocked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1]);
+/// signal::block(&set).unwrap();
+/// signal::raise(Signal::USR1).unwrap();
+/// assert_eq!(signal::wait(&set).unwrap().signal(), Signal::USR1);
+/// # }
+/// ```
 pub fn raise(sig: Signal) -> Result<(), Errno> {
     send_to_thread(syscall::gettid(), sig)
 }
@@ -14,6 +27,21 @@ pub fn raise(sig: Signal) -> Result<(), Errno> {
 /// Sends `sig` to process `pid` (`kill`: 0 is the caller's process group, -1 every process it
 /// may signal, below -1 the group -pid). To this process, it goes to any thread that does not
 /// block it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1]);
+/// signal::block(&set).unwrap();
+/// signal::kill(strand::syscall::getpid(), Signal::USR1).unwrap();
+/// // Blocked in the only thread: it stays pending for the process until taken.
+/// assert!(signal::pending().unwrap().contains(Signal::USR1));
+/// assert_eq!(signal::wait(&set).unwrap().code(), signal::Code::USER);
+/// # }
+/// ```
 pub fn kill(pid: i32, sig: Signal) -> Result<(), Errno> {
     // SAFETY: kill touches no memory of ours.
     Errno::result(unsafe { sys!(g::__NR_kill, pid, sig.number()) }).map(drop)
@@ -24,6 +52,21 @@ pub fn kill(pid: i32, sig: Signal) -> Result<(), Errno> {
 /// A bare tid may name another thread once the one meant has exited (the kernel reuses tids):
 /// `JoinHandle::signal` and `Thread::signal` check that their thread is still running while
 /// they send.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1]);
+/// signal::block(&set).unwrap();
+/// // A thread spawned now inherits the mask, so the signal waits for it in its own queue.
+/// let h = strand::thread::spawn(move || signal::wait(&set).map(|i| i.signal())).unwrap();
+/// signal::send_to_thread(h.thread().tid(), Signal::USR1).unwrap();
+/// assert_eq!(h.join().unwrap(), Ok(Signal::USR1));
+/// # }
+/// ```
 pub fn send_to_thread(tid: i32, sig: Signal) -> Result<(), Errno> {
     // SAFETY: tgkill touches no memory of ours.
     Errno::result(unsafe { sys!(g::__NR_tgkill, syscall::getpid(), tid, sig.number()) }).map(drop)
@@ -33,6 +76,20 @@ pub fn send_to_thread(tid: i32, sig: Signal) -> Result<(), Errno> {
 /// `Code::QUEUE`, this process as sender and `value()` == `Some(value)`. Real-time signals
 /// queue, one delivery per send; others merge while pending. `EAGAIN` when the receiver's queue
 /// is full (RLIMIT_SIGPENDING).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, SigSet, Signal};
+/// let set = SigSet::of(&[Signal::USR1]);
+/// signal::block(&set).unwrap();
+/// let pid = strand::syscall::getpid();
+/// signal::queue(pid, Signal::USR1, 5).unwrap();
+/// assert_eq!(signal::wait(&set).unwrap().value(), Some(5));
+/// # }
+/// ```
 pub fn queue(pid: i32, sig: Signal, value: usize) -> Result<(), Errno> {
     let info = queued_info(sig, value);
     // SAFETY: the kernel reads one siginfo.
@@ -40,6 +97,24 @@ pub fn queue(pid: i32, sig: Signal, value: usize) -> Result<(), Errno> {
 }
 
 /// As [`queue`], to thread `tid` of this process (`rt_tgsigqueueinfo`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{self, rt_min, SigSet, Signal};
+/// let rt = Signal::new(rt_min().number() + 2).unwrap();
+/// let set = SigSet::of(&[rt]);
+/// signal::block(&set).unwrap();
+/// let me = strand::thread::current_tid();
+/// // Real-time signals queue: both values arrive, in order.
+/// signal::queue_to_thread(me, rt, 1).unwrap();
+/// signal::queue_to_thread(me, rt, 2).unwrap();
+/// assert_eq!(signal::wait(&set).unwrap().value(), Some(1));
+/// assert_eq!(signal::wait(&set).unwrap().value(), Some(2));
+/// # }
+/// ```
 pub fn queue_to_thread(tid: i32, sig: Signal, value: usize) -> Result<(), Errno> {
     let info = queued_info(sig, value);
     // SAFETY: the kernel reads one siginfo.
@@ -120,6 +195,16 @@ pub(crate) fn getuid() -> u32 {
 /// Writes all of `bytes` to `fd` with `write(2)`, retrying after a partial write or EINTR: no
 /// lock, no allocation, no formatting, so a handler may call it (unlike `println!`, whose lock
 /// the interrupted code may hold).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// strand::signal::write(1, b"safe from a handler\n").unwrap();
+/// assert!(strand::signal::write(-1, b"x").is_err()); // EBADF
+/// # }
+/// ```
 pub fn write(fd: i32, bytes: &[u8]) -> Result<(), Errno> {
     syscall::write_all(fd, bytes)
 }

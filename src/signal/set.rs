@@ -7,6 +7,25 @@ use core::fmt;
 /// A kernel signal set: `_NSIG` bits (64 on most ABIs, 128 on mips) in `unsigned long` words, as
 /// the kernel's `sigset_t` (include/uapi/asm-generic/signal.h); word-sized so bit n lands in the
 /// right place on big-endian ABIs too.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::{SigSet, Signal};
+/// let mut s = SigSet::of(&[Signal::INT, Signal::TERM]);
+/// s.insert(Signal::HUP);
+/// s.remove(Signal::INT);
+/// assert!(s.contains(Signal::HUP) && !s.contains(Signal::INT));
+/// let t = SigSet::of(&[Signal::TERM, Signal::USR1]);
+/// assert_eq!(s.intersection(&t), SigSet::of(&[Signal::TERM]));
+/// assert_eq!(s.union(&t).difference(&s), SigSet::of(&[Signal::USR1]));
+/// assert!(SigSet::EMPTY.is_empty() && SigSet::FULL.contains(Signal::USR2));
+/// let mut it = s.iter();
+/// assert_eq!((it.next(), it.next(), it.next()), (Some(Signal::HUP), Some(Signal::TERM), None));
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 pub struct SigSet([usize; WORDS]);
@@ -32,21 +51,25 @@ impl SigSet {
         s
     }
 
+    /// Whether `sig` is in the set.
     pub fn contains(&self, sig: Signal) -> bool {
         let (word, bit) = Self::bit(sig);
         self.0[word] & bit != 0
     }
 
+    /// Adds `sig`.
     pub fn insert(&mut self, sig: Signal) {
         let (word, bit) = Self::bit(sig);
         self.0[word] |= bit;
     }
 
+    /// Takes `sig` out.
     pub fn remove(&mut self, sig: Signal) {
         let (word, bit) = Self::bit(sig);
         self.0[word] &= !bit;
     }
 
+    /// Whether the set holds no signal.
     pub fn is_empty(&self) -> bool {
         *self == SigSet::EMPTY
     }

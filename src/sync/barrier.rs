@@ -32,12 +32,43 @@ const ARRIVED: u32 = SLEEPING - 1;
 const SPIN_READS: u32 = 100;
 
 /// A barrier for `n` threads, reusable round after round.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Barrier;
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// static START: Barrier = Barrier::new(3);
+/// static LEADERS: AtomicU32 = AtomicU32::new(0);
+/// let hs = [(); 2].map(|()| strand::thread::spawn(|| {
+///     if START.wait().is_leader() { LEADERS.fetch_add(1, Relaxed); }
+/// }).unwrap());
+/// if START.wait().is_leader() { LEADERS.fetch_add(1, Relaxed); }
+/// for h in hs {
+///     h.join().unwrap();
+/// }
+/// assert_eq!(LEADERS.load(Relaxed), 1);
+/// # }
+/// ```
 pub struct Barrier {
     state: AtomicU32,
     n: u32,
 }
 
 /// What `Barrier::wait` tells each thread.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let b = strand::sync::Barrier::new(1);
+/// // One thread per round: it is the last to arrive, so the leader.
+/// assert!(b.wait().is_leader());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 

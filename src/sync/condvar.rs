@@ -99,6 +99,27 @@ use crate::time::Instant;
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 
+/// A condition variable: lets a thread sleep, with a [`Mutex`](super::Mutex) released, until
+/// another thread notifies it. Waits may wake spuriously; wait in a loop or use `wait_while`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{Condvar, Mutex};
+/// static READY: Mutex<bool> = Mutex::new(false);
+/// static CV: Condvar = Condvar::new();
+/// let h = strand::thread::spawn(|| {
+///     *READY.lock() = true;
+///     CV.notify_one();
+/// }).unwrap();
+/// let guard = CV.wait_while(READY.lock(), |ready| !*ready);
+/// assert!(*guard);
+/// drop(guard);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct Condvar {
     /// The futex word: bumped by every notify.
     seq: AtomicU32,
@@ -117,16 +138,52 @@ pub struct Condvar {
 }
 
 /// Whether a timed wait returned because its time ran out.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{Condvar, Mutex};
+/// use core::time::Duration;
+/// let (m, cv) = (Mutex::new(0), Condvar::new());
+/// let (g, r) = cv.wait_timeout_while(m.lock(), Duration::from_millis(2), |v| *v == 0);
+/// assert!(r.timed_out() && *g == 0);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitTimeoutResult(bool);
 
 impl WaitTimeoutResult {
+    /// Whether the wait ended because its time ran out.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// use core::time::Duration;
+    /// let (m, cv) = (Mutex::new(()), Condvar::new());
+    /// // Nobody notifies: a wait ends as timed out (or, rarely, spuriously: wait again).
+    /// let mut g = m.lock();
+    /// loop {
+    ///     let (again, r) = cv.wait_timeout(g, Duration::from_millis(5));
+    ///     g = again;
+    ///     if r.timed_out() {
+    ///         break;
+    ///     }
+    /// }
+    /// assert!(m.is_held_by_current_thread());
+    /// # }
+    /// ```
     pub fn timed_out(&self) -> bool {
         self.0
     }
 }
 
 impl Condvar {
+    /// A condition variable with no waiters (usable in a `static`).
     pub const fn new() -> Condvar {
         Condvar {
             seq: AtomicU32::new(0),
@@ -143,6 +200,28 @@ impl Condvar {
     }
 
     /// Wakes every waiter.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// static GO: Mutex<bool> = Mutex::new(false);
+    /// static CV: Condvar = Condvar::new();
+    /// let hs = [(); 3].map(|()| strand::thread::spawn(|| {
+    ///     let mut g = GO.lock();
+    ///     while !*g {
+    ///         g = CV.wait(g); // releases the lock while asleep, retakes it on return
+    ///     }
+    /// }).unwrap());
+    /// *GO.lock() = true;
+    /// CV.notify_all();
+    /// for h in hs {
+    ///     h.join().unwrap();
+    /// }
+    /// # }
+    /// ```
     pub fn notify_all(&self) {
         self.notify(true);
     }
@@ -211,6 +290,27 @@ impl Condvar {
     /// guard is dropped: `?` propagates the cancel without holding the lock). A wait that may
     /// have taken a notify returns `Ok` (with the lock) instead, so a cancel never swallows a
     /// `notify_one` meant for some waiter; the next cancellation point reports the cancel.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{Condvar, Mutex};
+    /// use strand::thread::Cancelled;
+    /// static M: Mutex<()> = Mutex::new(());
+    /// static CV: Condvar = Condvar::new();
+    /// let h = strand::thread::spawn(|| -> Result<(), Cancelled> {
+    ///     let mut g = M.lock();
+    ///     loop {
+    ///         g = CV.wait_cancellable(g)?; // nobody notifies: only a cancel ends this
+    ///     }
+    /// }).unwrap();
+    /// h.thread().cancel().unwrap();
+    /// assert_eq!(h.join().ok(), Some(Err(Cancelled)));
+    /// assert!(!M.is_locked()); // the cancelled waiter let go of the lock
+    /// # }
+    /// ```
     #[track_caller]
     pub fn wait_cancellable<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, futex::Cancelled> {
         let (_, cancelled) = self.wait_raw(&guard, None, true);

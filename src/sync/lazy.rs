@@ -17,6 +17,20 @@ use core::fmt;
 use core::ops::Deref;
 
 /// A value computed by `F` on first access, by exactly one thread; the others wait for it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::LazyLock;
+/// static PRIMES: LazyLock<[u32; 4]> = LazyLock::new(|| [2, 3, 5, 7]);
+/// assert_eq!(LazyLock::get(&PRIMES), None);
+/// let h = strand::thread::spawn(|| PRIMES[3]).unwrap();
+/// assert_eq!(PRIMES.iter().sum::<u32>(), 17);
+/// assert_eq!(h.join().ok(), Some(7));
+/// # }
+/// ```
 pub struct LazyLock<T, F = fn() -> T> {
     cell: OnceLock<T>,
     /// Taken by the one thread that runs the initialiser, inside the `Once`.
@@ -29,6 +43,7 @@ pub struct LazyLock<T, F = fn() -> T> {
 unsafe impl<T: Sync + Send, F: Send> Sync for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
+    /// A lazy value that `f` will make on first use (usable in a `static`).
     pub const fn new(f: F) -> LazyLock<T, F> {
         LazyLock { cell: OnceLock::new(), init: UnsafeCell::new(Some(f)) }
     }
@@ -49,6 +64,20 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
     }
 
     /// The value if it was made, else the initialiser that was never run.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::LazyLock;
+    /// let lazy = LazyLock::new(|| 1 + 1);
+    /// assert_eq!(*LazyLock::force(&lazy), 2);
+    /// assert_eq!(LazyLock::into_inner(lazy).ok(), Some(2));
+    /// let never = LazyLock::new(|| 3);
+    /// assert!(LazyLock::into_inner(never).is_err());
+    /// # }
+    /// ```
     pub fn into_inner(this: LazyLock<T, F>) -> Result<T, F> {
         let LazyLock { cell, init } = this;
         match cell.into_inner() {

@@ -77,6 +77,19 @@ fn me() -> u32 {
 
 /// Why `lock_checked` did not lock: the calling thread already holds the mutex, so waiting for
 /// it would wait forever.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Mutex;
+/// let m = Mutex::new(0);
+/// let _g = m.lock();
+/// let e = m.lock_checked().unwrap_err();
+/// assert_eq!(e.tid(), strand::thread::current_tid());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WouldDeadlock {
     tid: i32,
@@ -89,6 +102,7 @@ impl WouldDeadlock {
     }
 
     /// The tid of the thread that tried to lock the mutex it holds (the caller).
+    /// The tid of the thread that asked for the lock it already held.
     pub fn tid(&self) -> i32 {
         self.tid
     }
@@ -108,11 +122,28 @@ enum OnRecursion {
 }
 
 /// The lock without data: for building other primitives, and for `lock_api`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RawMutex;
+/// static LOCK: RawMutex = RawMutex::new();
+/// LOCK.lock();
+/// assert!(LOCK.is_held_by_current_thread());
+/// assert!(!LOCK.try_lock());
+/// // SAFETY: this thread locked it just above.
+/// unsafe { LOCK.unlock() };
+/// assert!(!LOCK.is_locked());
+/// # }
+/// ```
 pub struct RawMutex {
     state: AtomicU32,
 }
 
 impl RawMutex {
+    /// An unlocked mutex (usable in a `static`).
     pub const fn new() -> RawMutex {
         RawMutex { state: AtomicU32::new(UNLOCKED) }
     }
@@ -142,6 +173,19 @@ impl RawMutex {
 
     /// Locks like `lock`, but a mutex the calling thread already holds is reported as
     /// `Err(WouldDeadlock)` (and left as it was) instead of a panic.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let raw = strand::sync::RawMutex::new();
+    /// raw.lock_checked().unwrap();
+    /// assert!(raw.lock_checked().is_err()); // already held by this thread: reported, not a hang
+    /// // SAFETY: this thread holds it.
+    /// unsafe { raw.unlock() };
+    /// # }
+    /// ```
     #[inline]
     pub fn lock_checked(&self) -> Result<(), WouldDeadlock> {
         let tid = me();
@@ -258,6 +302,8 @@ impl RawMutex {
         self.state.load(Relaxed)
     }
 
+    /// Unlocks, waking one waiter if any sleeps.
+    ///
     /// # Safety
     /// The calling thread must hold the lock (taken by `lock`, `lock_checked` or `try_lock` on
     /// this thread: the word names the thread that locked).
@@ -287,6 +333,7 @@ impl RawMutex {
         futex::wake_private(&self.state, 1);
     }
 
+    /// Whether some thread holds the lock (a snapshot: it may change at once).
     pub fn is_locked(&self) -> bool {
         self.state.load(Relaxed) != UNLOCKED
     }
@@ -348,6 +395,21 @@ unsafe impl lock_api::RawMutex for RawMutex {
 
 /// A mutual-exclusion lock around a `T`. A panic aborts the process in strand, so there is no
 /// poisoning: `lock` returns the guard directly.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Mutex;
+/// static COUNT: Mutex<u32> = Mutex::new(0);
+/// let hs = [(); 4].map(|()| strand::thread::spawn(|| *COUNT.lock() += 1).unwrap());
+/// for h in hs {
+///     h.join().unwrap();
+/// }
+/// assert_eq!(*COUNT.lock(), 4);
+/// # }
+/// ```
 pub struct Mutex<T: ?Sized> {
     pub(crate) raw: RawMutex,
     data: UnsafeCell<T>,
@@ -359,10 +421,22 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 impl<T> Mutex<T> {
+    /// An unlocked mutex holding `value` (usable in a `static`).
     pub const fn new(value: T) -> Mutex<T> {
         Mutex { raw: RawMutex::new(), data: UnsafeCell::new(value) }
     }
 
+    /// Consumes the mutex and returns its value (no locking: it is owned).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let m = strand::sync::Mutex::new([1, 2]);
+    /// assert_eq!(m.into_inner(), [1, 2]);
+    /// # }
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -402,10 +476,37 @@ impl<T: ?Sized> Mutex<T> {
         self.raw.is_held_by_current_thread()
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the mutex.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let mut m = strand::sync::Mutex::new(1);
+    /// *m.get_mut() += 1;
+    /// assert_eq!(*m.lock(), 2);
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
 
+    /// Whether some thread holds the lock (a snapshot: it may change at once).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let m = strand::sync::Mutex::new(());
+    /// let g = m.try_lock().unwrap();
+    /// assert!(m.is_locked() && m.is_held_by_current_thread());
+    /// assert!(m.try_lock().is_none());
+    /// drop(g);
+    /// assert!(!m.is_locked());
+    /// # }
+    /// ```
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
     }
@@ -428,6 +529,22 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 /// Holds the lock; unlocks on drop. Not `Send`: the mutex's word names the thread that locked
 /// it, so that thread must be the one to unlock it (as with std's guard).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Mutex;
+/// let m = Mutex::new([0u8; 2]);
+/// {
+///     let mut g = m.lock();
+///     g[1] = 9; // DerefMut
+/// }
+/// assert!(!m.is_locked()); // unlocked on drop
+/// assert_eq!(m.lock()[1], 9);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) lock: &'a Mutex<T>,

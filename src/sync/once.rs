@@ -12,6 +12,26 @@ const RUNNING: u32 = 1;
 const QUEUED: u32 = 2;
 const COMPLETE: u32 = 3;
 
+/// Runs a piece of code exactly once, however many threads ask at the same time; the others
+/// wait until it has finished.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Once;
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// static INIT: Once = Once::new();
+/// static RUNS: AtomicU32 = AtomicU32::new(0);
+/// let hs = [(); 3].map(|()| strand::thread::spawn(|| INIT.call_once(|| { RUNS.fetch_add(1, Relaxed); })).unwrap());
+/// for h in hs {
+///     h.join().unwrap();
+/// }
+/// assert!(INIT.is_completed());
+/// assert_eq!(RUNS.load(Relaxed), 1);
+/// # }
+/// ```
 pub struct Once {
     state: AtomicU32,
     /// The tid running the initialiser, to report a re-entrant call instead of deadlocking.
@@ -19,10 +39,12 @@ pub struct Once {
 }
 
 impl Once {
+    /// A `Once` that has not run (usable in a `static`).
     pub const fn new() -> Once {
         Once { state: AtomicU32::new(INCOMPLETE), runner: AtomicI32::new(0) }
     }
 
+    /// Whether some `call_once` has finished running its closure.
     #[inline]
     pub fn is_completed(&self) -> bool {
         self.state.load(Acquire) == COMPLETE
@@ -91,6 +113,21 @@ impl fmt::Debug for Once {
 }
 
 /// A cell written once, then shared read-only.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::OnceLock;
+/// static CONFIG: OnceLock<u32> = OnceLock::new();
+/// assert_eq!(CONFIG.get(), None);
+/// let h = strand::thread::spawn(|| *CONFIG.get_or_init(|| 7)).unwrap();
+/// let mine = *CONFIG.get_or_init(|| 7);
+/// assert_eq!(h.join().ok(), Some(mine));
+/// assert_eq!(CONFIG.set(8), Err(8));
+/// # }
+/// ```
 pub struct OnceLock<T> {
     once: Once,
     value: UnsafeCell<MaybeUninit<T>>,
@@ -103,16 +140,19 @@ unsafe impl<T: Sync + Send> Sync for OnceLock<T> {}
 unsafe impl<T: Send> Send for OnceLock<T> {}
 
 impl<T> OnceLock<T> {
+    /// An empty cell (usable in a `static`).
     pub const fn new() -> OnceLock<T> {
         OnceLock { once: Once::new(), value: UnsafeCell::new(MaybeUninit::uninit()) }
     }
 
+    /// The value, if it has been set; never waits.
     #[inline]
     pub fn get(&self) -> Option<&T> {
         // SAFETY: a completed Once means the value was written (with Release, read with Acquire).
         self.once.is_completed().then(|| unsafe { (*self.value.get()).assume_init_ref() })
     }
 
+    /// The value, mutably, if it has been set.
     pub fn get_mut(&mut self) -> Option<&mut T> {
         // SAFETY: as in `get`; `&mut self` makes the borrow unique.
         self.once.is_completed().then(|| unsafe { (*self.value.get()).assume_init_mut() })
@@ -141,12 +181,30 @@ impl<T> OnceLock<T> {
         }
     }
 
+    /// Consumes the cell and returns its value, if it was set.
     pub fn into_inner(mut self) -> Option<T> {
         let v = self.take();
         core::mem::forget(self);
         v
     }
 
+    /// Takes the value out, leaving the cell empty (and settable again).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::OnceLock;
+    /// let mut cell = OnceLock::new();
+    /// assert_eq!(cell.set(1), Ok(()));
+    /// *cell.get_mut().unwrap() += 1;
+    /// assert_eq!(cell.take(), Some(2));
+    /// assert_eq!(cell.get(), None);
+    /// cell.set(5).unwrap();
+    /// assert_eq!(cell.into_inner(), Some(5));
+    /// # }
+    /// ```
     pub fn take(&mut self) -> Option<T> {
         if !self.once.is_completed() {
             return None;

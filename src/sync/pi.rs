@@ -70,11 +70,35 @@ fn me() -> u32 {
 
 /// Whether this kernel (or emulator) runs PI futexes, probed once per process. The uncontended
 /// lock never needs them; every contended one does.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// match strand::sync::pi_support() {
+///     Ok(()) => strand::println!("PI futexes available"),
+///     Err(why) => strand::println!("no PI futexes: {why}"),
+/// }
+/// # }
+/// ```
 pub fn pi_support() -> Result<(), Unsupported> {
     kpi::support().map(drop)
 }
 
 /// Why a `PiMutex` could not be locked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{PiError, PiMutex};
+/// let m = PiMutex::new(());
+/// let _g = m.lock();
+/// assert!(matches!(m.lock_checked(), Err(PiError::WouldDeadlock(_))));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PiError {
     /// The calling thread already holds it.
@@ -99,11 +123,30 @@ impl fmt::Display for PiError {
 }
 
 /// The lock without data, for `lock_api`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RawPiMutex;
+/// static RAW: RawPiMutex = RawPiMutex::new();
+/// assert!(RAW.try_lock());
+/// assert!(RAW.is_locked() && RAW.is_held_by_current_thread());
+/// // SAFETY: this thread locked it just above.
+/// unsafe { RAW.unlock() };
+/// RAW.lock_checked().unwrap();
+/// // SAFETY: as above.
+/// unsafe { RAW.unlock() };
+/// assert!(!RAW.is_locked());
+/// # }
+/// ```
 pub struct RawPiMutex {
     state: AtomicU32,
 }
 
 impl RawPiMutex {
+    /// An unlocked mutex (usable in a `static`).
     pub const fn new() -> RawPiMutex {
         RawPiMutex { state: AtomicU32::new(0) }
     }
@@ -168,6 +211,8 @@ impl RawPiMutex {
         }
     }
 
+    /// Unlocks; if waiters are queued, the kernel hands the lock to the highest-priority one.
+    ///
     /// # Safety
     /// The calling thread must hold the lock. Unlocking a mutex the caller does not hold is
     /// detected (the kernel says EPERM) and panics.
@@ -186,6 +231,7 @@ impl RawPiMutex {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         self.state.load(Relaxed) != 0
     }
@@ -253,6 +299,24 @@ unsafe impl lock_api::RawMutex for RawPiMutex {
 }
 
 /// A mutual-exclusion lock around a `T` with priority inheritance (see the module doc).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::PiMutex;
+/// static SHARED: PiMutex<u32> = PiMutex::new(0);
+/// // Uncontended locking needs no kernel support.
+/// *SHARED.lock() += 1;
+/// if strand::sync::pi_support().is_ok() {
+///     let h = strand::thread::spawn(|| *SHARED.lock() += 1).unwrap();
+///     *SHARED.lock() += 1;
+///     h.join().unwrap();
+///     assert_eq!(*SHARED.lock(), 3);
+/// }
+/// # }
+/// ```
 pub struct PiMutex<T: ?Sized> {
     raw: RawPiMutex,
     data: UnsafeCell<T>,
@@ -271,10 +335,24 @@ impl<T> PiMutex<T> {
     }
 
     /// A mutex, if this kernel runs PI futexes (`pi_support`); else why not.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::PiMutex;
+    /// match PiMutex::try_new(0u32) {
+    ///     Ok(m) => assert_eq!(*m.lock(), 0),
+    ///     Err(why) => strand::println!("no priority inheritance here: {why}"),
+    /// }
+    /// # }
+    /// ```
     pub fn try_new(value: T) -> Result<PiMutex<T>, Unsupported> {
         pi_support().map(|()| PiMutex::new(value))
     }
 
+    /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -306,14 +384,31 @@ impl<T: ?Sized> PiMutex<T> {
         if self.raw.try_lock() { Some(PiMutexGuard::new(self)) } else { None }
     }
 
+    /// Whether the calling thread holds this mutex.
     pub fn is_held_by_current_thread(&self) -> bool {
         self.raw.is_held_by_current_thread()
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the mutex.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let mut m = strand::sync::PiMutex::new(1);
+    /// *m.get_mut() = 2;
+    /// let g = m.try_lock().unwrap();
+    /// assert!(m.is_locked() && m.is_held_by_current_thread() && m.try_lock().is_none());
+    /// drop(g);
+    /// assert_eq!(m.into_inner(), 2);
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
@@ -335,6 +430,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for PiMutex<T> {
 }
 
 /// Holds a `PiMutex`; unlocks on drop. Not `Send`: the word names the thread that locked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::PiMutex;
+/// let m = PiMutex::new(1);
+/// *m.lock() += 1; // the guard is dropped at the end of the statement
+/// assert_eq!(*m.lock(), 2);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct PiMutexGuard<'a, T: ?Sized> {
     lock: &'a PiMutex<T>,
@@ -381,6 +488,27 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for PiMutexGuard<'_, T> {
 
 /// A condition variable for a `PiMutex` whose notify hands a waiter the mutex inside the
 /// kernel (FUTEX_CMP_REQUEUE_PI; see the module doc). One `PiCondvar` serves one `PiMutex`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{PiCondvar, PiMutex};
+/// static READY: PiMutex<bool> = PiMutex::new(false);
+/// static CV: PiCondvar = PiCondvar::new();
+/// if strand::sync::pi_support().is_ok() {
+///     let h = strand::thread::spawn(|| {
+///         *READY.lock() = true;
+///         CV.notify_one();
+///     }).unwrap();
+///     let g = CV.wait_while(READY.lock(), |ready| !*ready);
+///     assert!(*g);
+///     drop(g);
+///     h.join().unwrap();
+/// }
+/// # }
+/// ```
 pub struct PiCondvar {
     /// The futex word: bumped by every notify.
     seq: AtomicU32,
@@ -392,6 +520,7 @@ pub struct PiCondvar {
 }
 
 impl PiCondvar {
+    /// A condition variable with no waiters and no mutex yet (usable in a `static`).
     pub const fn new() -> PiCondvar {
         PiCondvar { seq: AtomicU32::new(0), waiters: AtomicU32::new(0), mutex: AtomicUsize::new(0) }
     }
@@ -445,6 +574,31 @@ impl PiCondvar {
 
     /// `wait` for at most `timeout`. Says "timed out" only if the wait took no notify (as
     /// `Condvar::wait_timeout`; "not timed out" may be spurious: re-check the condition).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{PiCondvar, PiMutex};
+    /// use core::time::Duration;
+    /// let (m, cv) = (PiMutex::new(()), PiCondvar::new());
+    /// if strand::sync::pi_support().is_ok() {
+    ///     // Nobody notifies: a wait ends as timed out (or, rarely, spuriously: wait again),
+    ///     // with the mutex held again.
+    ///     let mut g = m.lock();
+    ///     loop {
+    ///         let (again, timed_out) = cv.wait_timeout(g, Duration::from_millis(2));
+    ///         g = again;
+    ///         assert!(m.is_held_by_current_thread());
+    ///         if timed_out {
+    ///             break;
+    ///         }
+    ///     }
+    ///     drop(g);
+    /// }
+    /// # }
+    /// ```
     pub fn wait_timeout<'a, T: ?Sized>(&self, guard: PiMutexGuard<'a, T>, timeout: Duration) -> (PiMutexGuard<'a, T>, bool) {
         let timed_out = self.wait_raw(&guard, Some(timeout));
         (guard, timed_out)

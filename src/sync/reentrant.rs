@@ -16,6 +16,27 @@ use core::ops::Deref;
 
 /// A mutex the holding thread may lock again; each guard gives `&T` (shared, since the holder
 /// may hold several), so mutation needs a `Cell` or `RefCell` inside.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::ReentrantMutex;
+/// use core::cell::Cell;
+/// static LOG: ReentrantMutex<Cell<u32>> = ReentrantMutex::new(Cell::new(0));
+/// fn inner() {
+///     let g = LOG.lock(); // the caller holds it already: locks once more
+///     g.set(g.get() + 1);
+/// }
+/// let g = LOG.lock();
+/// inner();
+/// assert_eq!(LOG.lock_count(), 1);
+/// assert_eq!(g.get(), 1);
+/// drop(g);
+/// assert!(!LOG.is_locked());
+/// # }
+/// ```
 pub struct ReentrantMutex<T: ?Sized> {
     raw: RawMutex,
     /// How many guards the holder has; 0 while unlocked. Only the holder touches it.
@@ -31,10 +52,12 @@ unsafe impl<T: ?Sized + Send> Send for ReentrantMutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for ReentrantMutex<T> {}
 
 impl<T> ReentrantMutex<T> {
+    /// An unlocked mutex holding `value` (usable in a `static`).
     pub const fn new(value: T) -> ReentrantMutex<T> {
         ReentrantMutex { raw: RawMutex::new(), count: UnsafeCell::new(0), data: value }
     }
 
+    /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
         self.data
     }
@@ -101,10 +124,27 @@ impl<T: ?Sized> ReentrantMutex<T> {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the mutex.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let mut m = strand::sync::ReentrantMutex::new(1);
+    /// *m.get_mut() += 1;
+    /// let a = m.try_lock().unwrap();
+    /// let b = m.try_lock().unwrap();
+    /// assert_eq!((*a, m.lock_count()), (2, 2));
+    /// drop((a, b));
+    /// assert_eq!(m.into_inner(), 2);
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.data
     }
@@ -134,6 +174,23 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutex<T> {
 
 /// One of the holder's locks; the mutex is unlocked when the last one is dropped. Not `Send`:
 /// the count and the word belong to the thread that locked.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::ReentrantMutex;
+/// let m = ReentrantMutex::new(3);
+/// let a = m.lock();
+/// let b = m.lock();
+/// assert_eq!(*a + *b, 6);
+/// drop(a);
+/// assert!(m.is_locked()); // `b` still holds it
+/// drop(b);
+/// assert!(!m.is_locked());
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ReentrantMutexGuard<'a, T: ?Sized> {
     lock: &'a ReentrantMutex<T>,
@@ -173,6 +230,22 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
 
 /// The calling thread's id for `lock_api::ReentrantMutex<RawMutex, RawThreadId, T>`: its
 /// kernel tid, one load from the thread pointer.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawMutex, RawThreadId};
+/// use lock_api::GetThreadId;
+/// let id = RawThreadId.nonzero_thread_id().get();
+/// assert_eq!(id, strand::thread::current_tid() as usize);
+/// let m: lock_api::ReentrantMutex<RawMutex, RawThreadId, u32> = lock_api::ReentrantMutex::new(3);
+/// let a = m.lock();
+/// let b = m.lock();
+/// assert_eq!(*a + *b, 6);
+/// # }
+/// ```
 #[cfg(feature = "lock_api")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RawThreadId;

@@ -22,6 +22,23 @@ const WAITING: u32 = 1;
 const SET: u32 = 2;
 
 /// An event: unset until `set`, then set until `reset`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::ResetEvent;
+/// use core::time::Duration;
+/// static GO: ResetEvent = ResetEvent::new();
+/// let h = strand::thread::spawn(|| { GO.wait(); GO.is_set() }).unwrap();
+/// assert!(!GO.wait_timeout(Duration::from_millis(1)));
+/// GO.set();
+/// assert_eq!(h.join().ok(), Some(true));
+/// GO.reset();
+/// assert!(!GO.is_set());
+/// # }
+/// ```
 pub struct ResetEvent {
     state: AtomicU32,
 }

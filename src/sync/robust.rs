@@ -172,6 +172,26 @@ impl RobustList {
 }
 
 /// The lock without data.
+///
+/// It must stay at one address while locked (it is linked into its holder's robust list): a
+/// `static`, or a place that outlives every lock.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, Taken};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// assert_eq!(RAW.lock(), Ok(Taken::Consistent));
+/// assert!(RAW.is_locked());
+/// // SAFETY: this thread holds it (locked just above).
+/// unsafe { RAW.unlock() };
+/// assert_eq!(RAW.try_lock(), Ok(Taken::Consistent));
+/// // SAFETY: as above.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[repr(C)]
 pub struct RawRobustMutex {
     /// First: the list node the kernel follows (`futex_offset` leads from it to `state`).
@@ -189,13 +209,48 @@ unsafe impl Sync for RawRobustMutex {}
 unsafe impl Send for RawRobustMutex {}
 
 /// How a lock ended: taken as usual, or taken from a holder that ended without unlocking.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, Taken};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// strand::thread::spawn(|| { RAW.lock().unwrap(); }).unwrap().join().unwrap(); // ends holding it
+/// assert_eq!(RAW.lock(), Ok(Taken::OwnerDied));
+/// assert!(RAW.is_inconsistent());
+/// // SAFETY: this thread holds it.
+/// unsafe { RAW.mark_consistent(); RAW.unlock() };
+/// assert_eq!(RAW.try_lock(), Ok(Taken::Consistent));
+/// // SAFETY: as above.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Taken {
+    /// Taken from a holder that unlocked it: the data is as it left it.
     Consistent,
+    /// Taken from a holder that ended holding it: the data may be half-updated; repair it
+    /// and mark it consistent before unlocking.
     OwnerDied,
 }
 
 /// Why a robust lock was not taken.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RawRobustMutex, RobustError};
+/// static RAW: RawRobustMutex = RawRobustMutex::new();
+/// RAW.lock().unwrap();
+/// assert!(matches!(RAW.lock(), Err(RobustError::WouldDeadlock(_))));
+/// // SAFETY: this thread holds it.
+/// unsafe { RAW.unlock() };
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RobustError {
     /// A holder that took it with `OwnerDied` let go without `mark_consistent`.
@@ -223,6 +278,7 @@ impl RawRobustMutex {
         self as *const RawRobustMutex as *const Link
     }
 
+    /// An unlocked mutex (usable in a `static`).
     pub const fn new() -> RawRobustMutex {
         RawRobustMutex {
             link: Link { next: Cell::new(ptr::null()), prev: Cell::new(ptr::null()) },
@@ -360,6 +416,7 @@ impl RawRobustMutex {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         let s = self.state.load(Relaxed);
         s & TID_MASK != 0 && s != NOT_RECOVERABLE
@@ -445,6 +502,32 @@ pub fn __hide_robust_list_from_kernel() {
 }
 
 /// A mutex around a `T` that survives its holder's end: see the module doc.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockError, RobustMutex};
+/// static BALANCE: RobustMutex<i64> = RobustMutex::new(100);
+/// // A thread ends while holding the lock, halfway through an update.
+/// strand::thread::spawn(|| {
+///     let mut g = BALANCE.lock().ok().unwrap();
+///     *g -= 30;
+///     core::mem::forget(g);
+/// }).unwrap().join().unwrap();
+/// // The next locker is told, repairs the data and marks it consistent.
+/// match BALANCE.lock() {
+///     Err(RobustLockError::OwnerDied(mut g)) => {
+///         assert!(!g.is_consistent());
+///         *g = 100;
+///         g.mark_consistent();
+///     }
+///     _ => panic!("expected OwnerDied"),
+/// }
+/// assert_eq!(*BALANCE.lock().ok().unwrap(), 100);
+/// # }
+/// ```
 pub struct RobustMutex<T: ?Sized> {
     raw: RawRobustMutex,
     data: UnsafeCell<T>,
@@ -456,6 +539,21 @@ unsafe impl<T: ?Sized + Send> Send for RobustMutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for RobustMutex<T> {}
 
 /// Why `RobustMutex::lock` returned no plain guard.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockError, RobustMutex};
+/// static M: RobustMutex<u8> = RobustMutex::new(0);
+/// // The holder dies; the next locker does not mark it consistent; then nobody can lock it.
+/// strand::thread::spawn(|| core::mem::forget(M.lock())).unwrap().join().unwrap();
+/// let g = M.lock().err().and_then(RobustLockError::into_owner_died).unwrap();
+/// drop(g);
+/// assert!(matches!(M.lock(), Err(RobustLockError::NotRecoverable)));
+/// # }
+/// ```
 pub enum RobustLockError<G> {
     /// Locked, but the previous holder ended without unlocking: repair the data, then call
     /// `mark_consistent` on the guard before dropping it, or the mutex becomes unusable.
@@ -500,13 +598,28 @@ impl<G> RobustLockError<G> {
     }
 }
 
+/// What `RobustMutex::lock` and `try_lock` return: the guard, or why there is no plain one.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{RobustLockResult, RobustMutex};
+/// let m = RobustMutex::new(1);
+/// let r: RobustLockResult<'_, i32> = m.lock();
+/// assert_eq!(r.ok().map(|g| *g), Some(1));
+/// # }
+/// ```
 pub type RobustLockResult<'a, T> = Result<RobustMutexGuard<'a, T>, RobustLockError<RobustMutexGuard<'a, T>>>;
 
 impl<T> RobustMutex<T> {
+    /// An unlocked mutex holding `value` (usable in a `static`).
     pub const fn new(value: T) -> RobustMutex<T> {
         RobustMutex { raw: RawRobustMutex::new(), data: UnsafeCell::new(value) }
     }
 
+    /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -535,10 +648,29 @@ impl<T: ?Sized> RobustMutex<T> {
         }
     }
 
+    /// Whether some thread holds the mutex (a snapshot).
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the mutex.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{RobustLockError, RobustMutex};
+    /// let mut m = RobustMutex::new(1);
+    /// *m.get_mut() += 1;
+    /// let g = m.try_lock().ok().unwrap();
+    /// assert!(m.is_locked());
+    /// drop(g);
+    /// assert!(matches!(m.try_lock(), Ok(_)));
+    /// assert_eq!(m.into_inner(), 2);
+    /// # let _ = RobustLockError::<()>::WouldBlock;
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
@@ -552,6 +684,21 @@ impl<T: ?Sized> fmt::Debug for RobustMutex<T> {
 
 /// Holds a `RobustMutex`; unlocks on drop (leaving the mutex not recoverable if it was taken
 /// with `OwnerDied` and not marked consistent). Not `Send`: it is on its thread's robust list.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RobustMutex;
+/// let m = RobustMutex::new(5);
+/// let mut g = m.lock().ok().unwrap();
+/// *g += 1;
+/// assert!(g.is_consistent());
+/// drop(g);
+/// assert_eq!(m.into_inner(), 6);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RobustMutexGuard<'a, T: ?Sized> {
     lock: &'a RobustMutex<T>,

@@ -91,12 +91,36 @@ fn is_free(state: u32) -> bool {
 }
 
 /// The lock without data: for building other primitives, and for `lock_api`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RawRwLock;
+/// let l = RawRwLock::new();
+/// l.read();
+/// assert!(l.try_read());
+/// assert!(!l.try_write());
+/// // SAFETY: this thread holds the two read locks taken above.
+/// unsafe { l.read_unlock(); l.read_unlock() };
+/// l.write();
+/// assert!(l.is_locked_exclusive());
+/// // SAFETY: this thread holds the write lock; afterwards it holds a read lock instead.
+/// unsafe { l.downgrade() };
+/// assert!(l.is_locked() && !l.is_locked_exclusive());
+/// // SAFETY: the read lock `downgrade` left.
+/// unsafe { l.read_unlock() };
+/// assert!(!l.is_locked());
+/// # }
+/// ```
 pub struct RawRwLock {
     state: AtomicU32,
     writer_notify: AtomicU32,
 }
 
 impl RawRwLock {
+    /// An unlocked lock (usable in a `static`).
     pub const fn new() -> RawRwLock {
         RawRwLock { state: AtomicU32::new(0), writer_notify: AtomicU32::new(0) }
     }
@@ -126,6 +150,8 @@ impl RawRwLock {
         false
     }
 
+    /// Gives up one read lock; the last reader out wakes a waiting writer.
+    ///
     /// # Safety
     /// The caller must hold a read lock of this lock (taken by `read` or `try_read`, or left by
     /// `downgrade`), and gives it up.
@@ -237,6 +263,8 @@ impl RawRwLock {
         }
     }
 
+    /// Gives up the write lock, waking the waiters.
+    ///
     /// # Safety
     /// The caller must hold the write lock of this lock, and gives it up.
     #[inline]
@@ -440,6 +468,21 @@ unsafe impl lock_api::RawRwLockDowngrade for RawRwLock {
 
 /// A reader-writer lock around a `T`: many readers or one writer, and a waiting writer keeps
 /// new readers out. A panic aborts the process in strand, so there is no poisoning.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RwLock;
+/// static TABLE: RwLock<[u32; 4]> = RwLock::new([0; 4]);
+/// TABLE.write()[1] = 5;
+/// let readers = [(); 3].map(|()| strand::thread::spawn(|| TABLE.read()[1]).unwrap());
+/// for r in readers {
+///     assert_eq!(r.join().ok(), Some(5));
+/// }
+/// # }
+/// ```
 pub struct RwLock<T: ?Sized> {
     raw: RawRwLock,
     data: UnsafeCell<T>,
@@ -451,10 +494,12 @@ unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 impl<T> RwLock<T> {
+    /// An unlocked lock holding `value` (usable in a `static`).
     pub const fn new(value: T) -> RwLock<T> {
         RwLock { raw: RawRwLock::new(), data: UnsafeCell::new(value) }
     }
 
+    /// Consumes the lock and returns its value.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -495,6 +540,21 @@ impl<T: ?Sized> RwLock<T> {
         self.raw.try_write().then(|| RwLockWriteGuard { lock: self, _not_send: PhantomData })
     }
 
+    /// The value, through `&mut self`: no locking, since nobody else can hold the lock.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let mut l = strand::sync::RwLock::new(1);
+    /// *l.get_mut() = 2;
+    /// let r = l.read();
+    /// assert!(l.try_write().is_none() && l.is_locked() && !l.is_locked_exclusive());
+    /// drop(r);
+    /// assert_eq!(l.into_inner(), 2);
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
@@ -526,6 +586,19 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// Shared access; gives up the read lock on drop. Not `Send`, as std's.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RwLock;
+/// let l = RwLock::new(5);
+/// let (a, b) = (l.read(), l.read()); // many readers at once
+/// assert_eq!(*a + *b, 10);
+/// assert!(l.try_write().is_none());
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     // A pointer, not `&T`: a `&T` argument would be assumed dereferenceable for the whole call
@@ -571,6 +644,21 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
 }
 
 /// Exclusive access; gives up the write lock on drop. Not `Send`, as std's.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::RwLock;
+/// let l = RwLock::new(1);
+/// let mut w = l.write();
+/// *w = 2;
+/// assert!(l.try_read().is_none()); // a writer keeps readers out
+/// drop(w);
+/// assert_eq!(*l.read(), 2);
+/// # }
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
@@ -580,6 +668,21 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns this write access into read access without letting another writer in between:
     /// what it wrote is what the returned guard (and every other reader) reads.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::{RwLock, RwLockWriteGuard};
+    /// let l = RwLock::new(0);
+    /// let mut w = l.write();
+    /// *w = 9;
+    /// let r = RwLockWriteGuard::downgrade(w);
+    /// assert_eq!(*r, 9);
+    /// assert!(l.try_read().is_some() && l.try_write().is_none());
+    /// # }
+    /// ```
     pub fn downgrade(this: RwLockWriteGuard<'a, T>) -> RwLockReadGuard<'a, T> {
         let this = ManuallyDrop::new(this);
         let lock = this.lock;

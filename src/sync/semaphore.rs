@@ -39,6 +39,16 @@ const WAITERS: u32 = 1 << 31;
 const MAX_PERMITS: u32 = WAITERS - 1;
 
 /// A release would have raised the count past `MAX_PERMITS`; the count is as it was.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let s = strand::sync::Semaphore::new(strand::sync::Semaphore::MAX_PERMITS);
+/// assert_eq!(s.release(), Err(strand::sync::TooManyPermits));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooManyPermits;
 
@@ -49,6 +59,26 @@ impl fmt::Display for TooManyPermits {
 }
 
 /// A counting semaphore (see the module doc for the algorithm).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Semaphore;
+/// use core::time::Duration;
+/// static SLOTS: Semaphore = Semaphore::new(2);
+/// SLOTS.acquire();
+/// assert!(SLOTS.try_acquire());
+/// // Both permits are taken: a third waits, here until its timeout.
+/// assert!(!SLOTS.acquire_timeout(Duration::from_millis(5)));
+/// let h = strand::thread::spawn(|| SLOTS.release()).unwrap();
+/// SLOTS.acquire(); // woken by the release
+/// assert_eq!(h.join().ok(), Some(Ok(())));
+/// SLOTS.release_n(2).unwrap();
+/// assert_eq!(SLOTS.available_permits(), 2);
+/// # }
+/// ```
 pub struct Semaphore {
     /// The futex word: permits, and WAITERS.
     word: AtomicU32,

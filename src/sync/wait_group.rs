@@ -25,6 +25,17 @@ const ONE: u32 = 2;
 const MAX_COUNT: u32 = u32::MAX / ONE;
 
 /// Why `add` or `done` changed nothing.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::{WaitGroup, WaitGroupError};
+/// let wg = WaitGroup::new();
+/// assert_eq!(wg.done(), Err(WaitGroupError::NothingToDo));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitGroupError {
     /// `add` would have counted past `MAX_COUNT`.
@@ -43,6 +54,23 @@ impl fmt::Display for WaitGroupError {
 }
 
 /// Counts work in and out; `wait` returns once it is all done.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::WaitGroup;
+/// static WG: WaitGroup = WaitGroup::new();
+/// WG.add(3).unwrap();
+/// let hs = [(); 3].map(|()| strand::thread::spawn(|| WG.done().unwrap()).unwrap());
+/// WG.wait();
+/// assert!(WG.is_done() && WG.count() == 0);
+/// for h in hs {
+///     h.join().unwrap();
+/// }
+/// # }
+/// ```
 pub struct WaitGroup {
     state: AtomicU32,
 }
@@ -51,6 +79,7 @@ impl WaitGroup {
     /// The most work a group counts at once (2^31 - 1).
     pub const MAX_COUNT: u32 = MAX_COUNT;
 
+    /// A group with nothing counted in (usable in a `static`).
     pub const fn new() -> WaitGroup {
         WaitGroup { state: AtomicU32::new(0) }
     }
@@ -115,6 +144,21 @@ impl WaitGroup {
     }
 
     /// Waits at most `timeout` for the count to reach 0; whether it did.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::WaitGroup;
+    /// use core::time::Duration;
+    /// let wg = WaitGroup::new();
+    /// wg.add(1).unwrap();
+    /// assert!(!wg.wait_timeout(Duration::from_millis(1))); // still counted in
+    /// wg.done().unwrap();
+    /// assert!(wg.wait_timeout(Duration::ZERO));
+    /// # }
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.is_done() || self.wait_slow(Some(timeout))
     }

@@ -74,6 +74,18 @@ pub(super) unsafe fn put(base: *mut u8, len: usize, guard: usize, origin_align: 
 
 /// Unmaps every cached mapping (waiting for threads still on their way out); returns how many.
 /// For programs that want their address space back, and for leak checks that count mappings.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// strand::thread::spawn(|| ()).unwrap().join().unwrap();
+/// // The joined thread's stack went to the cache; release it (and anything else cached).
+/// strand::thread::release_cached_stacks();
+/// assert_eq!(strand::thread::release_cached_stacks(), 0);
+/// # }
+/// ```
 pub fn release_cached_stacks() -> usize {
     let taken = {
         let mut c = CACHE.lock();

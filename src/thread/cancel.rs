@@ -35,6 +35,21 @@ use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 /// A cancellation point found the calling thread cancelled.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| loop {
+///     strand::thread::check_cancel()?;
+///     strand::thread::yield_now();
+/// }).unwrap();
+/// h.thread().cancel().unwrap();
+/// let r: Result<(), strand::thread::Cancelled> = h.join().unwrap();
+/// assert_eq!(r, Err(strand::thread::Cancelled));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cancelled;
 
@@ -80,6 +95,16 @@ pub(crate) unsafe fn redirect(c: &Control, uc: *mut c_void) {
 
 /// `Err(Cancelled)` if the calling thread has been cancelled (and cancellation is not
 /// disabled): a cancellation point that does not block (pthread_testcancel).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// // Nobody cancelled the main thread.
+/// assert_eq!(strand::thread::check_cancel(), Ok(()));
+/// # }
+/// ```
 pub fn check_cancel() -> Result<(), Cancelled> {
     let c = &Tcb::current().control;
     if c.cancel.load(Acquire) != 0 && c.no_cancel.load(Relaxed) == 0 { Err(Cancelled) } else { Ok(()) }
@@ -88,11 +113,47 @@ pub fn check_cancel() -> Result<(), Cancelled> {
 /// Cancellation disabled for the calling thread while this lives (nestable): its cancellation
 /// points behave as plain calls, and a cancel that arrives meanwhile waits for the last guard
 /// to go (pthread_setcancelstate).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let guard = strand::thread::disable_cancel();
+/// let inner = strand::thread::disable_cancel(); // nests
+/// drop(inner);
+/// drop(guard); // cancellation is enabled again
+/// assert_eq!(strand::thread::check_cancel(), Ok(()));
+/// # }
+/// ```
 pub struct NoCancel {
     _not_send: core::marker::PhantomData<*const ()>,
 }
 
 /// Disables cancellation of the calling thread until the guard is dropped.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+/// static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// let h = strand::thread::spawn(|| {
+///     let guard = strand::thread::disable_cancel();
+///     while !CANCELLED.load(Acquire) {
+///         strand::thread::yield_now();
+///     }
+///     // Disabled: the cancel waits for the guard.
+///     assert_eq!(strand::thread::check_cancel(), Ok(()));
+///     drop(guard);
+///     strand::thread::check_cancel()
+/// }).unwrap();
+/// h.thread().cancel().unwrap();
+/// CANCELLED.store(true, Release);
+/// assert_eq!(h.join().ok(), Some(Err(strand::thread::Cancelled)));
+/// # }
+/// ```
 pub fn disable_cancel() -> NoCancel {
     let c = &Tcb::current().control;
     c.no_cancel.store(c.no_cancel.load(Relaxed) + 1, Relaxed);

@@ -57,6 +57,20 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize};
 use core::time::Duration;
 
 /// Fire-and-forget calls a thread can have queued.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// fn nothing() {}
+/// let me = strand::thread::current();
+/// // A thread's own queue runs at once, so it never fills up.
+/// for _ in 0..strand::thread::QUEUE_LEN + 1 {
+///     me.interrupt(nothing).unwrap();
+/// }
+/// # }
+/// ```
 pub const QUEUE_LEN: usize = 8;
 /// How long a requester waits for an acknowledgement before it sends the signal again (the
 /// first wait of bdwgc's resend logic, which exists because signals do get lost in practice:
@@ -154,6 +168,23 @@ impl Drop for NoSuspend {
 /// when the outermost such scope ends, in the order the requests arrived. Nestable. Costs a
 /// load and a store on entry and on exit (no syscall). Does nothing for synchronous signals
 /// (a fault in `f` is still delivered) or for other signals' handlers.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, with_interrupts, without_interrupts};
+/// assert!(!interrupts_deferred());
+/// let sum = without_interrupts(|| {
+///     assert!(interrupts_deferred());
+///     // A `run_in` or `interrupt` aimed at this thread waits until here.
+///     with_interrupts(|| assert!(!interrupts_deferred()));
+///     1 + 2
+/// });
+/// assert_eq!(sum, 3);
+/// # }
+/// ```
 pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
     struct Leave<'a>(&'a Control);
     impl Drop for Leave<'_> {
@@ -170,6 +201,18 @@ pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
 /// Inside `without_interrupts`: runs `f` with interrupts allowed again (requests recorded so
 /// far are served first), and defers them again afterwards. Strand's internal sections are not
 /// affected: inside one, requests stay deferred. Outside any scope it just runs `f`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, with_interrupts, without_interrupts};
+/// // Outside any `without_interrupts` it just runs the closure.
+/// assert_eq!(with_interrupts(|| 7), 7);
+/// without_interrupts(|| with_interrupts(|| assert!(!interrupts_deferred())));
+/// # }
+/// ```
 pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
     struct Restore<'a>(&'a Control, u32);
     impl Drop for Restore<'_> {
@@ -186,6 +229,17 @@ pub fn with_interrupts<R>(f: impl FnOnce() -> R) -> R {
 
 /// Whether the calling thread is inside `without_interrupts` (or one of strand's internal
 /// sections), so that requests to it are deferred.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{interrupts_deferred, without_interrupts};
+/// assert!(!interrupts_deferred());
+/// assert!(without_interrupts(interrupts_deferred));
+/// # }
+/// ```
 pub fn interrupts_deferred() -> bool {
     Tcb::current().control.sections.depth() != 0
 }
@@ -210,6 +264,19 @@ pub(crate) fn control_signal() -> Signal {
 /// number that is no signal, SIGKILL, SIGSTOP, SIGCONT, a synchronous signal (SIGSEGV, SIGBUS,
 /// SIGFPE, SIGILL, SIGTRAP, SIGSYS), or a real-time signal outside `35..=60` (32–34 belong to
 /// libcs' threads, 61–64 cannot be delivered under QEMU).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::signal::Signal;
+/// use strand::thread::set_control_signal;
+/// assert_eq!(set_control_signal(Signal::SEGV), Err(strand::Errno::EINVAL));
+/// // The default, chosen again: allowed before and after the handler is installed.
+/// set_control_signal(Signal::URG).unwrap();
+/// # }
+/// ```
 pub fn set_control_signal(sig: Signal) -> Result<(), Errno> {
     if sig.is_uncatchable() || sig == Signal::CONT || sig.is_synchronous() || (sig.is_realtime() && !(signal::rt_min()..=signal::rt_max()).contains(&sig)) {
         return Err(Errno::EINVAL);
@@ -323,6 +390,20 @@ static WORLD: World = World::new();
 static STOPPER: Mutex<()> = Mutex::new(());
 
 /// Why a thread-control request failed.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::ControlError;
+/// let h = strand::thread::spawn(|| ()).unwrap();
+/// let t = h.thread();
+/// h.join().unwrap();
+/// assert_eq!(t.run_in(|| ()), Err(ControlError::Exited));
+/// assert_eq!(strand::thread::current().suspend().err(), Some(ControlError::SelfTarget));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlError {
     /// The thread has finished (its tid may belong to another thread by now).
@@ -350,6 +431,30 @@ impl fmt::Display for ControlError {
 }
 
 /// Every other registered thread, stopped; dropping this resumes them. See `stop_the_world`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+/// static STOP: AtomicBool = AtomicBool::new(false);
+/// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+/// let mut seen = 0;
+/// {
+///     let world = strand::thread::stop_the_world().unwrap();
+///     world.for_each(|t| {
+///         // The live stack is `stack_pointer()..stack.end` (empty for a thread not yet started).
+///         assert!((t.stack.start..=t.stack.end).contains(&t.stack_pointer()));
+///         assert!(!t.context().is_null());
+///         seen += 1;
+///     });
+/// } // dropped: the threads resume
+/// assert!(seen >= 1);
+/// STOP.store(true, Release);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct WorldStopped {
     epoch: u32,
     _one_at_a_time: MutexGuard<'static, ()>,
@@ -357,7 +462,31 @@ pub struct WorldStopped {
 
 /// One stopped thread, as a stop exposes it to the stopper (for a conservative collector: scan
 /// `stack_pointer()..stack.end` and the registers in `context()`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut tids = [0i32; 4];
+/// let mut n = 0;
+/// let h = strand::thread::spawn(|| strand::thread::park()).unwrap();
+/// {
+///     let world = strand::thread::stop_the_world().unwrap();
+///     world.for_each(|t| {
+///         if n < tids.len() {
+///             tids[n] = t.thread.tid();
+///             n += 1;
+///         }
+///     });
+/// }
+/// assert!(tids[..n].contains(&h.thread().tid()));
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct StoppedThread<'a> {
+    /// The thread.
     pub thread: Thread,
     /// The thread's stack (see `ThreadInfo::stack`).
     pub stack: Range<usize>,
@@ -390,6 +519,27 @@ impl StoppedThread<'_> {
 /// stopped thread may hold (a user `Mutex`), or for a stopped thread to do something.
 /// One stop or suspension at a time: a second waits for the first to end (and may be
 /// stopped by it meanwhile).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// static STOP: AtomicU64 = AtomicU64::new(0);
+/// let h = strand::thread::spawn(|| while STOP.load(Relaxed) == 0 { COUNTER.fetch_add(1, Relaxed); }).unwrap();
+/// {
+///     let _world = strand::thread::stop_the_world().unwrap();
+///     // Every other thread is stopped: the counter does not move.
+///     let a = COUNTER.load(Relaxed);
+///     strand::thread::sleep(core::time::Duration::from_millis(2));
+///     assert_eq!(COUNTER.load(Relaxed), a);
+/// }
+/// STOP.store(1, Relaxed);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn stop_the_world() -> Result<WorldStopped, ControlError> {
     ensure_installed()?;
     let guard = STOPPER.lock();
@@ -534,6 +684,20 @@ impl Drop for WorldStopped {
 }
 
 /// One thread, suspended; dropping this resumes it. See `Thread::suspend`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| strand::thread::park()).unwrap();
+/// let s = h.thread().suspend().unwrap();
+/// assert_eq!(s.thread().tid(), h.thread().tid());
+/// drop(s); // resumed
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct Suspended {
     epoch: u32,
     pin: registry::Pin,
@@ -548,15 +712,40 @@ struct StoppedInfo {
 }
 
 impl Suspended {
+    /// The stack pointer the thread was suspended at (where its live stack begins).
+    ///
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// let s = h.thread().suspend().unwrap();
+    /// assert_eq!(s.thread(), h.thread());
+    /// // A thread caught before its first push has an empty live stack: sp == stack.end.
+    /// assert!((s.stack().start..=s.stack().end).contains(&s.stack_pointer()));
+    /// assert!(!s.context().is_null());
+    /// drop(s); // resumes it
+    /// STOP.store(true, Release);
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn stack_pointer(&self) -> usize {
         self.stopped.sp
     }
+    /// The saved register context (the `ucontext_t` its control handler got), valid while
+    /// the thread stays suspended.
     pub fn context(&self) -> *const c_void {
         self.stopped.context
     }
+    /// The thread's stack (see `ThreadInfo::stack`).
     pub fn stack(&self) -> Range<usize> {
         self.stopped.stack.clone()
     }
+    /// The suspended thread.
     pub fn thread(&self) -> Thread {
         Thread::of(self.pin.tcb())
     }
@@ -630,6 +819,8 @@ struct Call<F> {
     f: UnsafeCell<Option<F>>,
 }
 
+/// Runs the closure of the call whose header is `h` (the type-erased entry of a `Call<F>`).
+///
 /// # Safety
 /// `h` is the header of a live `Call<F>` whose closure has not been taken.
 unsafe fn run_call<F: FnOnce()>(h: *mut CallHeader) {
@@ -640,6 +831,8 @@ unsafe fn run_call<F: FnOnce()>(h: *mut CallHeader) {
     }
 }
 
+/// Publishes a call's final state and wakes its owner.
+///
 /// # Safety
 /// `state` belongs to a call whose owner waits for it to leave PENDING.
 unsafe fn finish(state: &AtomicU32, to: u32) {
@@ -662,6 +855,22 @@ impl Thread {
     /// blocked while it runs). A suspended or stopped thread runs it only when resumed.
     ///
     /// `Exited` if the thread has finished, or finishes before it takes the call.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// let mut tid_there = 0;
+    /// h.thread().run_in(|| tid_there = strand::thread::current_tid()).unwrap();
+    /// assert_eq!(tid_there, h.thread().tid());
+    /// h.thread().run_in_timeout(|| STOP.store(true, Release), core::time::Duration::from_secs(5)).unwrap();
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn run_in<F: FnOnce() + Send>(&self, f: F) -> Result<(), ControlError> {
         self.run_in_inner(f, None)
     }
@@ -728,6 +937,22 @@ impl Thread {
     /// thread runs its queue in order; see `run_in` for what `f` may do). `QueueFull` when
     /// `QUEUE_LEN` calls are already waiting; `Exited` if the thread has finished. A
     /// thread that exits before it gets to its queue drops what is left in it.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static STOP: AtomicBool = AtomicBool::new(false);
+    /// fn stop() {
+    ///     STOP.store(true, Release);
+    /// }
+    /// let h = strand::thread::spawn(|| while !STOP.load(Acquire) { strand::thread::yield_now() }).unwrap();
+    /// h.thread().interrupt(stop).unwrap(); // returns at once; the thread runs `stop` soon
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn interrupt(&self, f: fn()) -> Result<(), ControlError> {
         ensure_installed()?;
         let pin = registry::pin(self).ok_or(ControlError::Exited)?;

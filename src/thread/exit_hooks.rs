@@ -26,6 +26,15 @@ use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::Relaxed;
 
 /// How many rounds of exit hooks a thread runs at most (see the module doc).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// assert!(strand::thread::EXIT_HOOK_ROUNDS >= 1);
+/// # }
+/// ```
 pub const EXIT_HOOK_ROUNDS: u32 = 4;
 
 /// One exit hook: a node the caller owns and registers with [`ExitHook::register`].
@@ -33,6 +42,32 @@ pub const EXIT_HOOK_ROUNDS: u32 = 4;
 /// Typically a `#[thread_local]` static (one per thread, alive as long as the thread) or a field
 /// of one, as in `thread_local!`'s values. It is `!Sync` and `!Send`: it belongs to the thread
 /// that registers it. Once it has run it may be registered again.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # #![feature(thread_local)]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{AlreadyRegistered, ExitHook};
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// #[thread_local]
+/// static HOOK: ExitHook = ExitHook::new();
+/// static RAN: AtomicU32 = AtomicU32::new(0);
+/// unsafe fn on_exit(arg: *mut u8) {
+///     RAN.fetch_add(arg as u32, Relaxed);
+/// }
+/// let h = strand::thread::spawn(|| {
+///     // SAFETY: a #[thread_local] of this thread; `on_exit` is sound to call at its exit.
+///     unsafe { HOOK.register(on_exit, 5 as *mut u8) }.unwrap();
+///     assert!(HOOK.is_registered());
+///     // SAFETY: as above.
+///     assert_eq!(unsafe { HOOK.register(on_exit, 5 as *mut u8) }, Err(AlreadyRegistered));
+/// }).unwrap();
+/// h.join().unwrap();
+/// assert_eq!(RAN.load(Relaxed), 5);
+/// # }
+/// ```
 pub struct ExitHook {
     next: Cell<*const ExitHook>,
     f: Cell<Option<unsafe fn(*mut u8)>>,
@@ -43,6 +78,18 @@ pub struct ExitHook {
 
 /// `ExitHook::register` on a hook that is registered and has not run yet. Linking it twice
 /// would make the list a cycle, so the second registration is refused.
+///
+/// See [`ExitHook`] for an example that gets it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let e = strand::thread::AlreadyRegistered;
+/// strand::println!("{e}");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlreadyRegistered;
 
@@ -59,6 +106,7 @@ impl Default for ExitHook {
 }
 
 impl ExitHook {
+    /// A hook that is not registered.
     pub const fn new() -> ExitHook {
         ExitHook { next: Cell::new(ptr::null()), f: Cell::new(None), arg: Cell::new(ptr::null_mut()), queued: Cell::new(false) }
     }
@@ -224,6 +272,20 @@ pub(crate) fn run_current() {
 /// - it is not called inside `LocalKey::with` (or `try_with`): that value's destructor would
 ///   run while it is borrowed. (From an exit hook or a destructor it is allowed: the remaining
 ///   hooks run, and the rest of the calling hook is skipped like any other abandoned frame.)
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::JoinError;
+/// let h = strand::thread::spawn(|| {
+///     // SAFETY: nothing on this thread's stack needs its Drop to run.
+///     unsafe { strand::thread::exit() }
+/// }).unwrap();
+/// assert_eq!(h.join().err(), Some(JoinError::Exited));
+/// # }
+/// ```
 pub unsafe fn exit() -> ! {
     let tcb = Tcb::current();
     if tcb.map_base.is_null() {

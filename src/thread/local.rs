@@ -22,6 +22,17 @@ const ALIVE: u8 = 2;
 const DESTROYED: u8 = 3;
 
 /// Why `LocalKey::try_with` could not give access to the value.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::cell::Cell;
+/// strand::thread_local!(static X: Cell<u8> = Cell::new(1));
+/// assert_eq!(X.try_with(|x| x.get()), Ok(1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccessError {
     /// The value has been destroyed: this thread is running its exit hooks, and this value's
@@ -100,6 +111,19 @@ unsafe fn destroy<T>(local: *mut u8) {
 /// A key to a thread-local value, made by [`thread_local!`](crate::thread_local): each thread
 /// has its own value, created by the initialiser on the thread's first access and dropped when
 /// the thread ends.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::cell::RefCell;
+/// strand::thread_local!(static STACK: RefCell<[u32; 4]> = RefCell::new([0; 4]));
+/// STACK.with(|s| s.borrow_mut()[0] = 1);
+/// assert_eq!(STACK.with(|s| s.borrow()[0]), 1);
+/// assert_eq!(STACK.try_with(|s| s.borrow()[1]), Ok(0));
+/// # }
+/// ```
 pub struct LocalKey<T: 'static> {
     local: fn() -> *const Local<T>,
     init: fn() -> T,
@@ -153,12 +177,26 @@ impl<T: 'static> fmt::Debug for LocalKey<T> {
 
 /// Declares thread-local values, like std's `thread_local!`:
 ///
-/// ```ignore
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// use core::cell::Cell;
+///
 /// strand::thread_local! {
-///     static COUNTER: core::cell::Cell<u32> = core::cell::Cell::new(0);
-///     pub static NAMES: MyList = MyList::new();
+///     static COUNTER: Cell<u32> = Cell::new(0);
+///     pub static LABEL: &'static str = "main";
 /// }
+///
+/// # fn main() {
 /// COUNTER.with(|c| c.set(c.get() + 1));
+/// COUNTER.with(|c| c.set(c.get() + 1));
+/// // Another thread starts from the initialiser, with a value of its own.
+/// let h = strand::thread::spawn(|| COUNTER.with(|c| { c.set(c.get() + 10); c.get() })).unwrap();
+/// assert_eq!(h.join().ok(), Some(10));
+/// assert_eq!(COUNTER.with(|c| c.get()), 2);
+/// assert_eq!(LABEL.with(|l| *l), "main");
+/// # }
 /// ```
 ///
 /// Each thread's value is created by the initialiser on its first access (`with`, `try_with`)

@@ -171,13 +171,48 @@ use crate::arch::sys::prctl::{PR_GET_NAME, PR_SET_NAME};
 use mapping::{origin_of, Mapping};
 
 /// Stack size when neither the builder nor PT_GNU_STACK asks for one (Rust std's default).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| ()).unwrap();
+/// h.join().unwrap();
+/// assert_eq!(strand::thread::DEFAULT_STACK_SIZE, 2 << 20);
+/// # }
+/// ```
 pub const DEFAULT_STACK_SIZE: usize = 2 << 20;
 /// The smallest stack strand gives a thread; smaller requests are rounded up to it (glibc's
 /// PTHREAD_STACK_MIN is 16 KiB on x86_64). The kernel's AT_MINSIGSTKSZ is added on top.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// // A tiny request is rounded up, so the thread still runs.
+/// let h = strand::thread::Builder::new().stack_size(1).spawn(|| 1).unwrap();
+/// assert_eq!(h.join().ok(), Some(1));
+/// assert!(strand::thread::MIN_STACK_SIZE >= 16 << 10);
+/// # }
+/// ```
 pub const MIN_STACK_SIZE: usize = 16 << 10;
 
 /// Why a spawn failed. A failed spawn has unmapped the memory it mapped; a mapping it took from
 /// the stack cache has gone back to the cache, ready for the next spawn.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, ConfigError, SpawnError};
+/// let e = Builder::new().stack_size(usize::MAX).spawn(|| ()).unwrap_err();
+/// assert_eq!(e, SpawnError::InvalidConfig(ConfigError::SizeOverflow));
+/// assert_eq!(e.errno(), None);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpawnError {
     /// `clone` said EAGAIN: RLIMIT_NPROC, the pid or thread limit (`threads-max`, cgroup
@@ -185,13 +220,35 @@ pub enum SpawnError {
     ThreadLimit(Errno),
     /// ENOMEM from `mmap`, `mprotect` or `clone`: address space (RLIMIT_AS), the map count
     /// limit (`vm.max_map_count`) or memory.
-    OutOfMemory { syscall: &'static str, errno: Errno },
+    OutOfMemory {
+        /// The syscall that failed.
+        syscall: &'static str,
+        /// Its error (ENOMEM).
+        errno: Errno,
+    },
     /// The builder's settings cannot describe a thread.
     InvalidConfig(ConfigError),
     /// Any other error from the named syscall.
-    Os { syscall: &'static str, errno: Errno },
+    Os {
+        /// The syscall that failed.
+        syscall: &'static str,
+        /// Its error.
+        errno: Errno,
+    },
 }
 
+/// Why a [`Builder`]'s settings cannot describe a thread (inside [`SpawnError::InvalidConfig`]).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, ConfigError, NameError, SpawnError};
+/// let e = Builder::new().name("a-name-longer-than-15").spawn(|| ()).unwrap_err();
+/// assert_eq!(e, SpawnError::InvalidConfig(ConfigError::Name(NameError::TooLong { len: 21 })));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     /// Stack plus guard plus TLS does not fit in the address space.
@@ -241,6 +298,22 @@ impl fmt::Display for SpawnError {
 }
 
 /// Thread settings.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::Builder;
+/// let h = Builder::new()
+///     .name("worker")
+///     .stack_size(64 << 10)
+///     .guard_size(4096)
+///     .spawn(|| strand::thread::current().name().map(|n| n.len()))
+///     .unwrap();
+/// assert_eq!(h.join().ok(), Some(Some(6)));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Builder {
     stack_size: Option<usize>,
@@ -258,6 +331,8 @@ enum StartMask {
 }
 
 impl Builder {
+    /// Settings with every default: the spawner's session and signal mask, a default-sized stack
+    /// (PT_GNU_STACK or [`DEFAULT_STACK_SIZE`]), one guard page, no name.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -285,6 +360,21 @@ impl Builder {
     /// with that mask: no handler of those signals runs in it, even before its first
     /// instruction (it is cloned with every signal blocked and sets its mask first). A synchronous
     /// signal or the control signal in `set` is refused by `spawn` (`MasksReservedSignal`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, SigSet, Signal};
+    /// use strand::thread::Builder;
+    /// let set = SigSet::of(&[Signal::USR1]);
+    /// let h = Builder::new().block_signals(&set).spawn(|| signal::mask().unwrap().contains(Signal::USR1)).unwrap();
+    /// assert_eq!(h.join().ok(), Some(true));
+    /// // The spawner's own mask is unchanged.
+    /// assert!(!signal::mask().unwrap().contains(Signal::USR1));
+    /// # }
+    /// ```
     pub fn block_signals(mut self, set: &SigSet) -> Builder {
         let (block, unblock) = self.edits();
         self.mask = Some(StartMask::Edit { block: block.union(set), unblock: unblock.difference(set) });
@@ -299,6 +389,22 @@ impl Builder {
     }
 
     /// The thread starts with exactly `set` blocked.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, SigSet, Signal};
+    /// use strand::thread::Builder;
+    /// let h = Builder::new()
+    ///     .signal_mask(&SigSet::of(&[Signal::USR2]))
+    ///     .unblock_signals(&SigSet::of(&[Signal::USR2]))
+    ///     .spawn(|| signal::mask().unwrap().contains(Signal::USR2))
+    ///     .unwrap();
+    /// assert_eq!(h.join().ok(), Some(false));
+    /// # }
+    /// ```
     pub fn signal_mask(mut self, set: &SigSet) -> Builder {
         self.mask = Some(StartMask::Exact(*set));
         self
@@ -334,6 +440,7 @@ impl Builder {
         self
     }
 
+    /// Spawns a thread with these settings that runs `f`; its handle gives `f`'s result.
     pub fn spawn<F, T>(self, f: F) -> Result<JoinHandle<T>, SpawnError>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -343,6 +450,21 @@ impl Builder {
         unsafe { self.spawn_unchecked(f, ptr::null()) }
     }
 
+    /// Spawns a thread with these settings in `scope` (see [`Scope::spawn`]): it may borrow
+    /// from the caller's stack.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let data = [1, 2, 3];
+    /// strand::thread::scope(|s| {
+    ///     let h = strand::thread::Builder::new().name("summer").spawn_scoped(s, || data.iter().sum::<i32>()).unwrap();
+    ///     assert_eq!(h.join().ok(), Some(6));
+    /// });
+    /// # }
+    /// ```
     pub fn spawn_scoped<'scope, 'env, F, T>(
         self,
         scope: &'scope Scope<'scope, 'env>,
@@ -440,6 +562,16 @@ union Packet<F, T> {
 }
 
 /// Spawns a thread with the default settings.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| "done").unwrap();
+/// assert_eq!(h.join().ok(), Some("done"));
+/// # }
+/// ```
 pub fn spawn<F, T>(f: F) -> Result<JoinHandle<T>, SpawnError>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -453,6 +585,21 @@ where
 /// thread control (`run_in`, `interrupt`, `suspend`), which first finds it in the registry by
 /// control block and serial number, so a `Thread` of a thread that has exited is refused
 /// (`ControlError::Exited`), never confused with whoever reused its tid or its memory.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let me = strand::thread::current();
+/// assert_eq!(me.tid(), strand::thread::current_tid());
+/// assert_eq!(me.generation(), 1); // the main thread
+/// assert!(!me.has_exited());
+/// let h = strand::thread::spawn(|| strand::thread::current()).unwrap();
+/// let child = h.join().unwrap();
+/// assert!(child.generation() > 1 && child.has_exited());
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Thread {
     tid: i32,
@@ -488,6 +635,17 @@ impl Thread {
         self.tid
     }
 
+    /// The thread's name when this `Thread` was taken, if it had one.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// strand::thread::set_name("main-loop").unwrap();
+    /// assert_eq!(strand::thread::current().name(), Some("main-loop"));
+    /// # }
+    /// ```
     pub fn name(&self) -> Option<&str> {
         (!self.name.is_empty()).then(|| self.name.as_str())
     }
@@ -497,6 +655,25 @@ impl Thread {
     /// left alone: the token goes to its control block only while the registry pins it
     /// (`registry`), never to a freed or reused mapping. Unparking another thread takes the
     /// registry lock to find it; unparking oneself does not.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+    /// static DONE: AtomicBool = AtomicBool::new(false);
+    /// let main = strand::thread::current();
+    /// let h = strand::thread::spawn(move || {
+    ///     DONE.store(true, Release);
+    ///     main.unpark();
+    /// }).unwrap();
+    /// while !DONE.load(Acquire) {
+    ///     strand::thread::park();
+    /// }
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn unpark(&self) {
         let me = Tcb::current();
         if ptr::eq(self.tcb, me) && self.serial == me.links.serial.get() {
@@ -511,12 +688,46 @@ impl Thread {
 /// Blocks the calling thread until its park token is there (see `Thread::unpark`), and takes
 /// it. Unlike std's, it never returns without the token: a signal or a spurious futex wake-up
 /// puts it back to sleep.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
+/// static READY: AtomicBool = AtomicBool::new(false);
+/// let h = strand::thread::spawn(|| {
+///     while !READY.load(Acquire) {
+///         strand::thread::park(); // returns only with a token
+///     }
+/// }).unwrap();
+/// READY.store(true, Release);
+/// h.thread().unpark();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub fn park() {
     Tcb::current().park.park();
 }
 
 /// `park`, for at most `timeout`. Returns when it took the token or the time ran out (a signal
 /// does not cut the wait short).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// // A token given beforehand makes the next park return at once.
+/// strand::thread::current().unpark();
+/// strand::thread::park();
+/// // No token: it returns when the time runs out.
+/// let start = strand::time::Instant::now();
+/// strand::thread::park_timeout(Duration::from_millis(2));
+/// assert!(start.elapsed() >= Duration::from_millis(2));
+/// # }
+/// ```
 pub fn park_timeout(timeout: Duration) {
     Tcb::current().park.park_timeout(timeout);
 }
@@ -529,11 +740,31 @@ impl fmt::Debug for Thread {
 
 /// The calling thread. Async-signal-safe: it takes no lock, so a signal handler may call it
 /// whatever the thread it interrupted was doing (README, "Async-signal-safe calls").
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::spawn(|| strand::thread::current().tid()).unwrap();
+/// let tid = h.thread().tid();
+/// assert_eq!(h.join().ok(), Some(tid));
+/// # }
+/// ```
 pub fn current() -> Thread {
     Thread::of(Tcb::current())
 }
 
 /// The calling thread's kernel tid, from its control block (no syscall). Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// assert_eq!(strand::thread::current_tid(), strand::syscall::gettid());
+/// # }
+/// ```
 #[inline]
 pub fn current_tid() -> i32 {
     Tcb::current_tid()
@@ -541,6 +772,18 @@ pub fn current_tid() -> i32 {
 
 /// `sleep`, as a cancellation point: `Err(Cancelled)` as soon as the thread is cancelled
 /// (see `Thread::cancel`), whether before or during the sleep.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// let h = strand::thread::spawn(|| strand::thread::sleep_cancellable(Duration::from_secs(60))).unwrap();
+/// h.thread().cancel().unwrap();
+/// assert_eq!(h.join().ok(), Some(Err(strand::thread::Cancelled)));
+/// # }
+/// ```
 pub fn sleep_cancellable(d: Duration) -> Result<(), Cancelled> {
     let Some(mut req) = futex::timespec(d) else {
         loop {
@@ -560,6 +803,18 @@ pub fn sleep_cancellable(d: Duration) -> Result<(), Cancelled> {
 /// Names the calling thread (`prctl(PR_SET_NAME)`). `NameError::TooLong` past 15 bytes,
 /// `ContainsNul` for a NUL byte (the errors `Builder::name` gives at spawn). Not
 /// async-signal-safe: it takes the control block's lock, which the interrupted code may hold.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// strand::thread::set_name("io-thread").unwrap();
+/// assert_eq!(strand::thread::kernel_name().unwrap().as_str(), "io-thread");
+/// use strand::thread::NameError;
+/// assert_eq!(strand::thread::set_name("a-name-longer-than-15"), Err(NameError::TooLong { len: 21 }));
+/// # }
+/// ```
 pub fn set_name(name: &str) -> Result<(), NameError> {
     let name = ThreadName::try_new(name)?;
     let tcb = Tcb::current();
@@ -572,6 +827,16 @@ pub fn set_name(name: &str) -> Result<(), NameError> {
 }
 
 /// The calling thread's name as the kernel has it (`prctl(PR_GET_NAME)`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::Builder::new().name("named").spawn(|| strand::thread::kernel_name()).unwrap();
+/// assert_eq!(h.join().unwrap().unwrap().as_str(), "named");
+/// # }
+/// ```
 pub fn kernel_name() -> Result<ThreadName, Errno> {
     let mut buf = [0u8; 16];
     syscall::prctl(PR_GET_NAME, buf.as_mut_ptr() as usize)?;
@@ -580,11 +845,33 @@ pub fn kernel_name() -> Result<ThreadName, Errno> {
     ThreadName::new(s).ok_or(Errno::EINVAL)
 }
 
+/// Gives up the CPU to another runnable thread, if any (`sched_yield`).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// strand::thread::yield_now();
+/// # }
+/// ```
 pub fn yield_now() {
     syscall::sched_yield()
 }
 
 /// Sleeps for at least `d` (CLOCK_MONOTONIC), resuming after signal handlers.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// let start = strand::time::Instant::now();
+/// strand::thread::sleep(Duration::from_millis(3));
+/// assert!(start.elapsed() >= Duration::from_millis(3));
+/// # }
+/// ```
 pub fn sleep(d: Duration) {
     let Some(mut req) = futex::timespec(d) else {
         // Longer than the clock can express: sleep "forever", in the longest steps it can.

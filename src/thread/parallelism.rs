@@ -9,6 +9,16 @@ use core::num::NonZeroUsize;
 /// `quota / period` (at least 1) when the process's cgroup v2 `cpu.max`, or an ancestor's, sets
 /// a quota. The cgroup hierarchy is looked for where systemd and containers mount it,
 /// `/sys/fs/cgroup`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let n = strand::thread::available_parallelism().unwrap();
+/// assert!(n.get() >= 1);
+/// # }
+/// ```
 pub fn available_parallelism() -> Result<NonZeroUsize, Errno> {
     // Room for 8192 CPUs; the kernel fails with EINVAL only if its mask is larger.
     let mut mask = [0usize; 8192 / usize::BITS as usize];

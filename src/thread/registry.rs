@@ -200,6 +200,21 @@ fn wait_for_pins(tcb: &Tcb) {
 }
 
 /// One registered thread, as the registry saw it.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut main_seen = false;
+/// strand::thread::for_each_thread(|info| {
+///     if info.thread.generation() == 1 {
+///         main_seen = !info.exited && info.stack.start < info.stack.end;
+///     }
+/// });
+/// assert!(main_seen);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ThreadInfo {
     /// Identity: tid, name, serial number.
@@ -217,6 +232,17 @@ pub struct ThreadInfo {
 /// whose handles have not been joined or dropped, marked `exited`), newest first, under
 /// the registry lock: `f` must not spawn or join threads, or wait for one (they would wait for
 /// the lock). Not async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut n = 0;
+/// strand::thread::for_each_thread(|_| n += 1);
+/// assert!(n >= 1);
+/// # }
+/// ```
 pub fn for_each_thread(mut f: impl FnMut(&ThreadInfo)) {
     let r = lock();
     for t in r.iter() {
@@ -226,11 +252,38 @@ pub fn for_each_thread(mut f: impl FnMut(&ThreadInfo)) {
 }
 
 /// The number of threads in the registry that have not finished.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::Barrier;
+/// static GATE: Barrier = Barrier::new(2);
+/// let before = strand::thread::thread_count();
+/// let h = strand::thread::spawn(|| { GATE.wait(); }).unwrap();
+/// assert_eq!(strand::thread::thread_count(), before + 1);
+/// GATE.wait();
+/// h.join().unwrap();
+/// assert_eq!(strand::thread::thread_count(), before);
+/// # }
+/// ```
 pub fn thread_count() -> usize {
     lock().live().count()
 }
 
 /// The registered thread with kernel tid `tid`, if any.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let me = strand::thread::find(strand::thread::current_tid()).unwrap();
+/// assert_eq!(me, strand::thread::current());
+/// assert_eq!(strand::thread::find(-1), None);
+/// # }
+/// ```
 pub fn find(tid: i32) -> Option<Thread> {
     let r = lock();
     let found = r.live().find(|t| t.tid() == tid).map(Thread::of);

@@ -22,6 +22,18 @@ use core::ops::Deref;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 /// Why another thread's thread-local could not be reached.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::LocalError;
+/// static NOT_TLS: u32 = 0;
+/// let me = strand::thread::current();
+/// assert_eq!(me.local_ref(&NOT_TLS).err(), Some(LocalError::NotThreadLocal));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LocalError {
     /// The thread has finished, or has begun to (its thread-locals may be destroyed).
@@ -42,6 +54,31 @@ impl fmt::Display for LocalError {
 
 /// Another thread's instance of a thread-local, borrowed: while it lives the thread cannot
 /// start exiting (it waits in its exit path), so keep it short.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # #![feature(thread_local)]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+/// use strand::sync::Barrier;
+/// #[thread_local]
+/// static PROGRESS: AtomicU32 = AtomicU32::new(0);
+/// static STEP: Barrier = Barrier::new(2);
+/// let h = strand::thread::spawn(|| {
+///     PROGRESS.store(7, Relaxed);
+///     STEP.wait(); // stored
+///     STEP.wait(); // read by main
+/// }).unwrap();
+/// STEP.wait();
+/// let seen = h.thread().local_ref(&raw const PROGRESS).unwrap().load(Relaxed);
+/// assert_eq!(seen, 7);
+/// assert_eq!(h.thread().with_local(&raw const PROGRESS, |p| p.load(Relaxed)), Ok(7));
+/// STEP.wait();
+/// h.join().unwrap();
+/// # }
+/// ```
 pub struct LocalRef<'a, T> {
     value: *const T,
     pin: registry::Pin,

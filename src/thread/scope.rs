@@ -8,6 +8,23 @@ use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 /// Runs `f` with a scope to spawn threads in; waits for all of them before returning.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut counts = [0u32; 3];
+/// let total = 10;
+/// strand::thread::scope(|s| {
+///     for (i, c) in counts.iter_mut().enumerate() {
+///         // Borrows `total` and one element of `counts`: the scope outlives the threads.
+///         s.spawn(move || *c = total + i as u32).unwrap();
+///     }
+/// });
+/// assert_eq!(counts, [10, 11, 12]);
+/// # }
+/// ```
 pub fn scope<'env, F, T>(f: F) -> T
 where
     F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
@@ -24,6 +41,23 @@ where
     result
 }
 
+/// A scope to spawn borrowing threads in, given by [`scope`]; every thread spawned in it has
+/// finished before `scope` returns.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let mut log = [0u8; 2];
+/// let (first, second) = log.split_at_mut(1);
+/// strand::thread::scope(|s| {
+///     s.spawn(|| first[0] = 1).unwrap();
+///     s.spawn(|| second[0] = 2).unwrap();
+/// });
+/// assert_eq!(log, [1, 2]);
+/// # }
+/// ```
 pub struct Scope<'scope, 'env: 'scope> {
     /// Threads that may still use borrowed data.
     running: AtomicU32,
@@ -32,6 +66,22 @@ pub struct Scope<'scope, 'env: 'scope> {
 }
 
 impl<'scope, 'env> Scope<'scope, 'env> {
+    /// Spawns a thread that may borrow anything that outlives the scope; `Err` if the kernel
+    /// refused a resource (see [`SpawnError`]).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// let data = [1, 2, 3];
+    /// let sum = strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| data.iter().sum::<i32>()).unwrap();
+    ///     h.join().unwrap()
+    /// });
+    /// assert_eq!(sum, 6);
+    /// # }
+    /// ```
     pub fn spawn<F, T>(&'scope self, f: F) -> Result<ScopedJoinHandle<'scope, T>, SpawnError>
     where
         F: FnOnce() -> T + Send + 'scope,
@@ -72,6 +122,21 @@ pub(super) unsafe fn thread_done(running: *const AtomicU32) {
 }
 
 /// Owns a scoped thread; dropping it detaches the thread (the scope still waits for it).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let v = [1, 2, 3];
+/// strand::thread::scope(|s| {
+///     let h = s.spawn(|| v.len()).unwrap();
+///     assert_eq!(h.join().ok(), Some(3));
+///     let detached = s.spawn(|| v[0]).unwrap();
+///     drop(detached); // the scope still waits for it
+/// });
+/// # }
+/// ```
 pub struct ScopedJoinHandle<'scope, T> {
     inner: JoinHandle<T>,
     _scope: PhantomData<&'scope ()>,
@@ -84,10 +149,41 @@ impl<T> ScopedJoinHandle<'_, T> {
         self.inner.join()
     }
 
+    /// Whether the thread has finished running its closure (`join` would not wait).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::ResetEvent;
+    /// let go = ResetEvent::new();
+    /// strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| go.wait()).unwrap();
+    ///     assert!(!h.is_finished()); // it waits for `go`
+    ///     go.set();
+    ///     h.join().unwrap();
+    /// });
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }
 
+    /// The thread, as a [`Thread`] handle (for its tid, name, or `unpark`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// strand::thread::scope(|s| {
+    ///     let h = s.spawn(|| strand::thread::current_tid()).unwrap();
+    ///     let tid = h.thread().tid();
+    ///     assert_eq!(h.join().ok(), Some(tid));
+    /// });
+    /// # }
+    /// ```
     pub fn thread(&self) -> Thread {
         self.inner.thread()
     }

@@ -35,6 +35,26 @@ impl fmt::Debug for Session {
 }
 
 /// A group of threads with a foreground member.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, Session, SessionError};
+/// static JOBS: Session = Session::new();
+/// assert!(core::ptr::eq(Session::current(), Session::main()));
+/// let h = Builder::new().session(&JOBS).spawn(|| {
+///     let me = strand::thread::current();
+///     let fg = Session::current().acquire_foreground().unwrap();
+///     assert_eq!(Session::current().foreground(), Some(me));
+///     drop(fg);
+///     (Session::current().members(), Session::current().foreground())
+/// }).unwrap();
+/// assert_eq!(h.join().ok(), Some((1, None)));
+/// assert_eq!(JOBS.acquire_foreground().err(), Some(SessionError::NotMember));
+/// # }
+/// ```
 pub struct Session {
     state: Mutex<State>,
     changed: Condvar,
@@ -56,6 +76,17 @@ struct State {
 }
 
 /// Why a session operation was refused.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Session, SessionError};
+/// static OTHER: Session = Session::new();
+/// assert_eq!(OTHER.terminate_others(core::time::Duration::ZERO).err(), Some(SessionError::NotMember));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionError {
     /// The calling thread (or the thread named) is not a member of this session.
@@ -144,6 +175,24 @@ fn on_sigint(_: &SigInfo, _: &mut Context) {
 }
 
 /// The result of `Session::terminate_others`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, Session};
+/// use core::time::Duration;
+/// static WORKERS: Session = Session::new();
+/// let h = Builder::new().session(&WORKERS).spawn(|| {
+///     // Spawned threads join their spawner's session.
+///     drop(strand::thread::spawn(|| strand::thread::sleep_cancellable(Duration::from_secs(60))).unwrap());
+///     let report = Session::current().terminate_others(Duration::from_secs(30)).unwrap();
+///     report.remaining
+/// }).unwrap();
+/// assert_eq!(h.join().ok(), Some(0));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct TerminateReport {
     /// Members still running when the timeout passed.
@@ -153,6 +202,7 @@ pub struct TerminateReport {
 }
 
 impl Session {
+    /// An empty session with no foreground member (usable in a `static`).
     pub const fn new() -> Session {
         Session {
             state: Mutex::new(State { foreground: None, next_ticket: 1, handoff: None }),
@@ -183,6 +233,23 @@ impl Session {
     }
 
     /// Calls `f` for each member (under the registry lock: `f` must not spawn or join).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::{Builder, Session};
+    /// static S: Session = Session::new();
+    /// let h = Builder::new().session(&S).spawn(|| {
+    ///     let mut tids = [0; 2];
+    ///     let mut n = 0;
+    ///     S.for_each_member(|t| { tids[n] = t.tid(); n += 1; });
+    ///     (n, tids[0] == strand::thread::current_tid())
+    /// }).unwrap();
+    /// assert_eq!(h.join().ok(), Some((1, true)));
+    /// # }
+    /// ```
     pub fn for_each_member(&self, mut f: impl FnMut(&Thread)) {
         let r = registry::lock();
         for t in r.live().filter(|t| self.is(t)) {
@@ -260,6 +327,26 @@ impl Session {
     /// or only set a flag). Replaces whatever SIGINT handler was installed. Once per process:
     /// `SigintRoutedElsewhere` if another session has it; calling it again on the same session
     /// replaces `handler`.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, Signal};
+    /// use strand::thread::Session;
+    /// use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+    /// static RAN_ON: AtomicI32 = AtomicI32::new(0);
+    /// fn on_interrupt() {
+    ///     RAN_ON.store(strand::thread::current_tid(), Relaxed); // an atomic: async-signal-safe
+    /// }
+    /// let main = Session::main();
+    /// let _fg = main.acquire_foreground().unwrap();
+    /// main.route_sigint(on_interrupt).unwrap();
+    /// signal::raise(Signal::INT).unwrap();
+    /// assert_eq!(RAN_ON.load(Relaxed), strand::thread::current_tid());
+    /// # }
+    /// ```
     pub fn route_sigint(&'static self, handler: fn()) -> Result<(), SessionError> {
         let me = self as *const Session as *mut Session;
         if let Err(other) = ROUTED.compare_exchange(ptr::null_mut(), me, AcqRel, Acquire) {
@@ -330,6 +417,23 @@ impl Session {
 }
 
 /// The calling thread's hold on the foreground; dropping it passes the foreground on.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::{Builder, Session, SessionError};
+/// static S: Session = Session::new();
+/// let h = Builder::new().session(&S).spawn(|| {
+///     let fg = S.acquire_foreground().unwrap();
+///     let again = S.acquire_foreground().err();
+///     drop(fg); // passes it on (to nobody here)
+///     (again, S.foreground())
+/// }).unwrap();
+/// assert_eq!(h.join().ok(), Some((Some(SessionError::AlreadyForeground), None)));
+/// # }
+/// ```
 pub struct Foreground {
     session: &'static Session,
     _not_send: core::marker::PhantomData<*const ()>,
@@ -337,6 +441,30 @@ pub struct Foreground {
 
 impl Foreground {
     /// Gives the foreground to `next` (a member, which gets it once it asks, ahead of the FIFO).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::{Builder, Session};
+    /// use strand::sync::Barrier;
+    /// static S: Session = Session::new();
+    /// static ASKED: Barrier = Barrier::new(2);
+    /// let h = Builder::new().session(&S).spawn(|| {
+    ///     let fg = S.acquire_foreground().unwrap();
+    ///     let next = Builder::new().spawn(|| {
+    ///         ASKED.wait();
+    ///         let _fg = S.acquire_foreground().unwrap();
+    ///         S.foreground() == Some(strand::thread::current())
+    ///     }).unwrap();
+    ///     ASKED.wait();
+    ///     fg.hand_to(&next.thread()).unwrap();
+    ///     next.join().unwrap()
+    /// }).unwrap();
+    /// assert_eq!(h.join().ok(), Some(true));
+    /// # }
+    /// ```
     pub fn hand_to(self, next: &Thread) -> Result<(), SessionError> {
         {
             let r = registry::lock();

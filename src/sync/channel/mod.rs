@@ -60,13 +60,54 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use core::time::Duration;
 
 /// The channel was split already: its endpoints are out there (or were).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{AlreadySplit, Channel};
+/// static CH: Channel<u8, 1> = Channel::new();
+/// let _ends = CH.split().unwrap();
+/// assert_eq!(CH.split().err(), Some(AlreadySplit));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlreadySplit;
 
 /// Every receiver is gone; the value comes back.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, SendError};
+/// let ch = Channel::<u8, 1>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// drop(rx);
+/// assert_eq!(tx.send(7), Err(SendError(7)));
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
+/// Why `try_send` did not send; the value comes back in either case.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, TrySendError};
+/// let ch = Channel::<u8, 1>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// drop(rx);
+/// assert_eq!(tx.try_send(3).map_err(TrySendError::into_inner), Err(3));
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TrySendError<T> {
     /// The ring is full; the value comes back.
@@ -75,6 +116,23 @@ pub enum TrySendError<T> {
     Disconnected(T),
 }
 
+/// Why `send_timeout` did not send; the value comes back in either case.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, SendTimeoutError};
+/// use core::time::Duration;
+/// let ch = Channel::<u8, 1>::new();
+/// let (tx, _rx) = ch.split().unwrap();
+/// tx.send(1).unwrap();
+/// let e = tx.send_timeout(2, Duration::from_millis(2)).unwrap_err();
+/// assert!(matches!(e, SendTimeoutError::Timeout(2)));
+/// assert_eq!(e.into_inner(), 2);
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum SendTimeoutError<T> {
     /// The ring stayed full for the whole timeout; the value comes back.
@@ -84,18 +142,65 @@ pub enum SendTimeoutError<T> {
 }
 
 /// Every sender is gone and the ring is empty.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, RecvError};
+/// let ch = Channel::<u8, 2>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// // What was sent is still received; then the disconnection is reported.
+/// assert_eq!(rx.recv(), Ok(1));
+/// assert_eq!(rx.recv(), Err(RecvError));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvError;
 
+/// Why `try_recv` returned no item.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, TryRecvError};
+/// let ch = Channel::<u8, 1>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TryRecvError {
+    /// The ring is empty, and a sender may still send.
     Empty,
     /// Every sender is gone and the ring is empty.
     Disconnected,
 }
 
+/// Why `recv_timeout` returned no item.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Channel, RecvTimeoutError};
+/// use core::time::Duration;
+/// let ch = Channel::<u8, 1>::new();
+/// let (_tx, rx) = ch.split().unwrap();
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(2)), Err(RecvTimeoutError::Timeout));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecvTimeoutError {
+    /// The ring stayed empty for the whole timeout.
     Timeout,
     /// Every sender is gone and the ring is empty.
     Disconnected,
@@ -233,6 +338,30 @@ struct Slot<T> {
 }
 
 /// A bounded ring of `N` slots for values of `T` (see the module doc). `N` must be at least 1.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::Channel;
+/// static JOBS: Channel<u32, 4> = Channel::new();
+/// let (tx, rx) = JOBS.split().unwrap();
+/// assert_eq!(JOBS.capacity(), 4);
+/// let worker = strand::thread::spawn(move || {
+///     let mut sum = 0;
+///     while let Ok(job) = rx.recv() {
+///         sum += job;
+///     }
+///     sum
+/// }).unwrap();
+/// for job in 1..=10 {
+///     tx.send(job).unwrap(); // waits while the ring is full
+/// }
+/// drop(tx); // the worker's `recv` then reports the disconnection
+/// assert_eq!(worker.join().ok(), Some(55));
+/// # }
+/// ```
 pub struct Channel<T, const N: usize> {
     /// The next position to send to.
     tail: Padded<AtomicUsize>,
@@ -480,6 +609,30 @@ impl<T, const N: usize> fmt::Debug for Channel<T, N> {
 /// Makes a channel of `N` slots on this call's stack and runs `f` with its two endpoints (the
 /// issue's `channel::<T, N>()`, without an allocator: the endpoints cannot outlive the call, so
 /// threads that use them must be scoped ones). Items still in the ring at the end are dropped.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel;
+/// let total = channel::<u32, 2, _>(|tx, rx| {
+///     strand::thread::scope(|s| {
+///         for t in 0..3 {
+///             let tx = tx.clone();
+///             s.spawn(move || tx.send(t).unwrap()).unwrap();
+///         }
+///         drop(tx);
+///         let mut total = 0;
+///         while let Ok(v) = rx.recv() {
+///             total += v;
+///         }
+///         total
+///     })
+/// });
+/// assert_eq!(total, 3);
+/// # }
+/// ```
 pub fn scoped<T, const N: usize, R>(f: impl for<'a> FnOnce(Sender<'a, T, N>, Receiver<'a, T, N>) -> R) -> R {
     let ch = Channel::<T, N>::new();
     let Ok((tx, rx)) = ch.split() else { unreachable!("a fresh channel is not split") };
@@ -487,6 +640,21 @@ pub fn scoped<T, const N: usize, R>(f: impl for<'a> FnOnce(Sender<'a, T, N>, Rec
 }
 
 /// The sending side. Clone it for more senders; the last one dropped disconnects the receivers.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ch = strand::sync::channel::Channel::<&str, 2>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// let tx2 = tx.clone();
+/// tx.send("a").unwrap();
+/// tx2.try_send("b").unwrap();
+/// assert!(tx.try_send("c").is_err()); // full
+/// assert_eq!((rx.recv(), rx.recv()), (Ok("a"), Ok("b")));
+/// # }
+/// ```
 pub struct Sender<'a, T, const N: usize> {
     ch: &'a Channel<T, N>,
 }
@@ -548,6 +716,22 @@ impl<T, const N: usize> fmt::Debug for Sender<'_, T, N> {
 
 /// The receiving side. Clone it for more receivers; the last one dropped disconnects the
 /// senders and drops what is left in the ring.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ch = strand::sync::channel::Channel::<u8, 2>::new();
+/// let (tx, rx) = ch.split().unwrap();
+/// let rx2 = rx.clone();
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// assert_eq!(rx2.recv_timeout(core::time::Duration::from_millis(1)), Ok(2));
+/// assert_eq!(rx2.capacity(), 2);
+/// # }
+/// ```
 pub struct Receiver<'a, T, const N: usize> {
     ch: &'a Channel<T, N>,
 }

@@ -28,6 +28,20 @@ const RECEIVER_GONE: u32 = 5;
 const TAKEN: u32 = 6;
 
 /// One value's channel (see the module doc). Split it once into its two ends.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::Oneshot;
+/// static REPLY: Oneshot<u64> = Oneshot::new();
+/// let (tx, rx) = REPLY.split().unwrap();
+/// let h = strand::thread::spawn(move || tx.send(6 * 7)).unwrap();
+/// assert_eq!(rx.recv(), Ok(42));
+/// assert!(h.join().unwrap().is_ok());
+/// # }
+/// ```
 pub struct Oneshot<T> {
     state: AtomicU32,
     value: UnsafeCell<MaybeUninit<T>>,
@@ -40,6 +54,7 @@ unsafe impl<T: Send> Sync for Oneshot<T> {}
 unsafe impl<T: Send> Send for Oneshot<T> {}
 
 impl<T> Oneshot<T> {
+    /// An empty, unsplit oneshot (usable in a `static`).
     pub const fn new() -> Oneshot<T> {
         Oneshot { state: AtomicU32::new(UNSPLIT), value: UnsafeCell::new(MaybeUninit::uninit()) }
     }
@@ -86,6 +101,23 @@ impl<T> fmt::Debug for Oneshot<T> {
 }
 
 /// Sends the one value; dropped unsent, it disconnects the receiver.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Oneshot, RecvError};
+/// let one = Oneshot::<u8>::new();
+/// let (tx, rx) = one.split().unwrap();
+/// drop(tx); // never sent
+/// assert_eq!(rx.recv(), Err(RecvError));
+/// let two = Oneshot::<u8>::new();
+/// let (tx, rx) = two.split().unwrap();
+/// drop(rx);
+/// assert_eq!(tx.send(1), Err(1)); // the receiver is gone: the value comes back
+/// # }
+/// ```
 pub struct OneshotSender<'a, T> {
     one: &'a Oneshot<T>,
 }
@@ -124,6 +156,22 @@ impl<T> fmt::Debug for OneshotSender<'_, T> {
 }
 
 /// Receives the one value; `Disconnected` if the sender went away without sending.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::sync::channel::{Oneshot, TryRecvError, RecvTimeoutError};
+/// use core::time::Duration;
+/// let one = Oneshot::<u8>::new();
+/// let (tx, mut rx) = one.split().unwrap();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+/// drop(tx); // dropped unsent
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// # }
+/// ```
 pub struct OneshotReceiver<'a, T> {
     one: &'a Oneshot<T>,
 }
