@@ -37,7 +37,7 @@ pub fn files(name: &str, arches: &[&Arch]) -> Vec<(&'static str, String)> {
     );
     let toolchain = format!("[toolchain]\nchannel = \"{TOOLCHAIN}\"\ncomponents = [\"rust-src\"]\n");
     let mut config = format!(
-        "[build]\ntarget = \"{}\"\n\n[unstable]\nbuild-std = [\"core\", \"compiler_builtins\"]\nbuild-std-features = [\"compiler-builtins-mem\"]\n",
+        "[build]\ntarget = \"{}\"\n\n[unstable]\nbuild-std = [\"core\", \"alloc\", \"compiler_builtins\"]\nbuild-std-features = [\"compiler-builtins-mem\"]\n",
         arches[0].triple
     );
     for a in arches {

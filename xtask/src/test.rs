@@ -3,7 +3,7 @@
 
 use crate::arches::Arch;
 use crate::setup;
-use crate::util::{cargo, json_str, root, run_limited, BUILD_STD, BUILD_STD_ALLOC};
+use crate::util::{cargo, json_str, root, run_limited, BUILD_STD};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -340,7 +340,7 @@ fn arch_tests(arch: &Arch) -> Result<Row, String> {
         return Ok(row);
     };
     if !with_alloc.is_empty() {
-        match build_programs(arch, &with_alloc, "lock_api,alloc", &BUILD_STD_ALLOC)? {
+        match build_programs(arch, &with_alloc, "lock_api,alloc", &BUILD_STD)? {
             Some(more) => exes.extend(more),
             // Each missing executable is counted failed below.
             None => println!("   FAILED: {} did not build with the alloc feature for {}", with_alloc.join(", "), arch.triple),

@@ -12,13 +12,10 @@ pub fn root() -> PathBuf {
 }
 
 /// `-Z` flags for every target build: `core` from source (prebuilt rust-std is missing for
-/// several of our targets), with compiler-builtins' memcpy/memset since there is no libc.
-pub const BUILD_STD: [&str; 2] = ["-Zbuild-std=core,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"];
-
-/// `BUILD_STD` plus `alloc`, for programs built with strand's `alloc` feature (its global
-/// allocator) that use `Box`, `Vec`, `String`.
-pub const BUILD_STD_ALLOC: [&str; 2] =
-    ["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"];
+/// several of our targets), with compiler-builtins' memcpy/memset since there is no libc; and
+/// `alloc`, which only the programs of the `alloc` feature link, built once here so that those
+/// programs share the one `core` build with all the others instead of causing a second.
+pub const BUILD_STD: [&str; 2] = ["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"];
 
 /// `cargo` with the pinned nightly, run in the repository root.
 pub fn cargo() -> Command {

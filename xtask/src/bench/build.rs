@@ -4,7 +4,7 @@
 
 use crate::arches::ARCHES;
 use crate::setup::{self, output, TOOLCHAIN};
-use crate::util::{cargo, command_exists, root, run_limited, BUILD_STD_ALLOC};
+use crate::util::{cargo, command_exists, root, run_limited, BUILD_STD};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -239,7 +239,7 @@ fn cargo_build(package: &str, triple: &str, dir: &str, rustflags: Option<&str>, 
     if build_std {
         // bench-strand's allocator workload needs `alloc`; the other packages built this way
         // are none, so one set of flags serves.
-        c.args(BUILD_STD_ALLOC);
+        c.args(BUILD_STD);
     }
     match rustflags {
         Some(flags) => c.env("RUSTFLAGS", flags),
