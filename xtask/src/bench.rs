@@ -50,6 +50,10 @@ enum Who {
     MallocGlibc,
     /// musl's malloc from C, static (the same source built with musl-gcc).
     MallocMusl,
+    /// bench/strand built with its `unwind` feature and `panic = "unwind"`: workload 18.
+    StrandUnwind,
+    /// bench/std on glibc built with `panic = "unwind"`: workload 18's reference.
+    StdUnwind,
 }
 
 use Who::*;
@@ -75,6 +79,8 @@ const SIGNALLERS: &[Who] = &[Glibc, Strand];
 /// Workload 17: threads allocating and freeing small objects, strand's global allocator against
 /// the C libraries' malloc.
 const ALLOCATORS: &[Who] = &[MallocGlibc, MallocMusl, Strand];
+/// Workload 18: a panic caught one frame up, std against strand's `unwind` feature.
+const UNWINDERS: &[Who] = &[StdUnwind, StrandUnwind];
 
 impl Who {
     fn label(self) -> &'static str {
@@ -94,6 +100,8 @@ impl Who {
             Crossbeam => "crossbeam",
             MallocGlibc => "glibc malloc",
             MallocMusl => "musl malloc",
+            StrandUnwind => "strand",
+            StdUnwind => "std-glibc",
         }
     }
 
@@ -112,6 +120,8 @@ impl Who {
             Bdwgc => (&p.bdwgc, None),
             MallocGlibc => (&p.malloc_glibc, None),
             MallocMusl => (&p.malloc_musl, None),
+            StrandUnwind => (&p.strand_unwind, None),
+            StdUnwind => (&p.std_unwind, None),
         };
         match built {
             Ok(path) => Ok(Exe { path: path.clone(), extra: extra.into_iter().map(String::from).collect() }),
@@ -450,6 +460,14 @@ fn plan(quick: bool) -> Vec<Workload> {
     plan.extend(control_plan(quick));
     plan.extend(rwlock_plan(quick));
     plan.extend(alloc_plan(quick));
+    plan.push(Workload {
+        program: "panic_catch",
+        args: args(&[("iters", if quick { 2_000 } else { 20_000 })]),
+        how: How::Timed { pinned: true, reps: repetitions(quick) },
+        who: UNWINDERS,
+        reference: StdUnwind,
+        metrics: vec![metric("18 panic! caught by catch_unwind one frame up (message printed), pinned", "ns_per_op", "ns/op", None)],
+    });
     plan
 }
 

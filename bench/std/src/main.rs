@@ -253,9 +253,33 @@ impl HandOff for CrossbeamChans {
     }
 }
 
+/// Workload 18: `iters` panics, each caught by `catch_unwind` one frame up, with std's default
+/// panic hook printing the message to stderr each time (as strand's handler does).
+fn panic_catch(iters: u64) -> i32 {
+    let t0 = Std::now_ns();
+    for i in 0..iters {
+        let r = std::panic::catch_unwind(|| {
+            if std::hint::black_box(i) != u64::MAX {
+                panic!("bench");
+            }
+        });
+        if r.is_ok() {
+            eprintln!("ERROR the panic was not caught");
+            return 1;
+        }
+    }
+    let t1 = Std::now_ns();
+    println!("RESULT ns_per_op {:.1}", (t1 - t0) as f64 / iters as f64);
+    0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    if argv.first() == Some(&"panic_catch") {
+        let a = bench_common::Args::parse(&argv);
+        std::process::exit(panic_catch(a.num("iters", 1000)));
+    }
     let code = bench_common::run::<Std>(&argv, |a| {
         Some(match (a.get("lock").unwrap_or("std"), a.workload) {
             ("std", "pingpong") => bench_common::run_cond::<Std, StdCond>(a),

@@ -215,6 +215,36 @@ impl HandOff for StrandChans {
     }
 }
 
+/// Workload 18: `iters` panics, each caught by `catch_unwind` one frame up (the default panic
+/// message goes to stderr each time, as std's default hook does). Only the build with the
+/// `unwind` feature (and `panic = "unwind"`) can run it.
+fn panic_catch(iters: u64) -> i32 {
+    #[cfg(feature = "unwind")]
+    {
+        let t0 = Strand::now_ns();
+        for i in 0..iters {
+            let r = strand::panic::catch_unwind(|| {
+                if core::hint::black_box(i) != u64::MAX {
+                    panic!("bench");
+                }
+            });
+            if r.is_ok() {
+                bench_common::print::<Strand>(format_args!("ERROR the panic was not caught"));
+                return 1;
+            }
+        }
+        let t1 = Strand::now_ns();
+        bench_common::print::<Strand>(format_args!("RESULT ns_per_op {:.1}", (t1 - t0) as f64 / iters as f64));
+        0
+    }
+    #[cfg(not(feature = "unwind"))]
+    {
+        let _ = iters;
+        bench_common::print::<Strand>(format_args!("ERROR this build has no unwinding (bench-strand's `unwind` feature)"));
+        1
+    }
+}
+
 fn main() -> i32 {
     let mut args = [""; 16];
     let mut n = 0;
@@ -232,6 +262,7 @@ fn main() -> i32 {
         "signal_handler" => return control::signal_handler(a.num("iters", 1000)),
         "signal_thread" => return control::signal_thread(a.num("iters", 1000)),
         "alloc" => return alloc_bench::run(a.num("threads", 2) as usize, a.num("iters", 1000)),
+        "panic_catch" => return panic_catch(a.num("iters", 1000)),
         _ => {}
     }
     bench_common::run::<Strand>(&args[..n], |a| match (a.get("lock").unwrap_or("strand"), a.workload) {

@@ -42,6 +42,12 @@ pub struct Programs {
     /// bench/c/malloc.c with `musl-gcc -O2 -static` (Debian's musl-tools): workload 17 on musl's
     /// malloc.
     pub malloc_musl: Built,
+    /// bench/strand again with its `unwind` feature and `panic = "unwind"` (core rebuilt so):
+    /// workload 18.
+    pub strand_unwind: Built,
+    /// bench/std on glibc again with `panic = "unwind"` (the bench profile aborts): workload
+    /// 18's reference.
+    pub std_unwind: Built,
     /// How each was built and with which versions, for the report.
     pub notes: Vec<String>,
     /// Tools that are missing (valgrind, strace, perf, taskset, prlimit), with the reason.
@@ -136,7 +142,23 @@ pub fn build_all() -> Result<Programs, String> {
     notes.push(
         "17 (allocator): bench/c/malloc.c, the loop of bench/strand/src/alloc_bench.rs, built with gcc against \
          glibc's malloc and with Debian's musl-gcc (musl-tools) statically against musl's; strand runs it on its \
-         `alloc` feature's global allocator (dlmalloc behind one strand mutex)."
+         `alloc` feature's global allocator (dlmalloc in 8 arenas, each behind a strand mutex)."
+            .into(),
+    );
+    // The bench profile aborts on panic; workload 18 needs both sides built to unwind.
+    const UNWIND: [&str; 2] = ["--config", "profile.release.panic=\"unwind\""];
+    let strand_unwind = timed("strand with unwinding (feature unwind, panic = \"unwind\")", || {
+        let exe = cargo_build_with("bench-strand", MUSL, "strand-unwind", None, true, &[&UNWIND[..], &["--features", "unwind"]].concat())?;
+        require_static(&exe)?;
+        Ok(exe)
+    });
+    let std_unwind = timed("std on glibc with panic = \"unwind\"", || cargo_build_with("bench-std", GNU, "gnu-unwind", Some(""), false, &UNWIND));
+    notes.push(
+        "18 (panic + catch): std's `catch_unwind` around a `panic!` (glibc build, libgcc's unwinder, the default \
+         hook printing each message) against strand's `panic::catch_unwind` (the `unwind` feature: the `unwinding` \
+         crate, strand's handler printing each message); both built with `panic = \"unwind\"`, core for strand too. (bench/'s lockfile holds \
+         `unwinding` at strand's pinned 0.2.8, which origin's requirement accepts: one workspace has one \
+         0.2.x.)"
             .into(),
     );
 
@@ -151,6 +173,8 @@ pub fn build_all() -> Result<Programs, String> {
         bdwgc,
         malloc_glibc,
         malloc_musl,
+        strand_unwind,
+        std_unwind,
         notes,
         missing_tools,
     })
@@ -232,8 +256,14 @@ fn gcc_with(compiler: &str, name: &str, source: &str, flags: &[&str], libs: &[&s
 /// every configured flag (RUSTFLAGS wins over .cargo/config.toml); `None` keeps the repository's
 /// configuration, as strand's own builds do.
 fn cargo_build(package: &str, triple: &str, dir: &str, rustflags: Option<&str>, build_std: bool) -> Built {
+    cargo_build_with(package, triple, dir, rustflags, build_std, &[])
+}
+
+/// `cargo_build` with more arguments for cargo (`--features`, `--config`).
+fn cargo_build_with(package: &str, triple: &str, dir: &str, rustflags: Option<&str>, build_std: bool, extra: &[&str]) -> Built {
     let mut c = cargo();
     c.args(["build", "--release", "--manifest-path", "bench/Cargo.toml", "-p", package, "--target", triple])
+        .args(extra)
         .arg("--target-dir")
         .arg(target_root().join(dir));
     if build_std {
