@@ -8,10 +8,24 @@ mod table;
 
 pub use table::{Abi as Arch, Linker, Unwind, ABIS as ARCHES, QEMU_PACKAGE};
 
-/// Parses `--arch` values: a comma-separated list of names or triples, or `all`.
+/// Parses `--arch` values: a comma-separated list of names or triples, `all`, or `per-file`
+/// (the first row of each arch file: one ABI per distinct kernel boundary, which `.ci/run` uses
+/// to sample the stress programs; rows sharing a file differ only in byte order, float ABI,
+/// instruction set or link flags, which the test programs cover on every row).
 pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
     match list {
         None | Some("all") => Ok(ARCHES.iter().collect()),
+        Some("per-file") => {
+            let mut seen: Vec<&str> = Vec::new();
+            Ok(ARCHES
+                .iter()
+                .filter(|a| {
+                    let first = !seen.contains(&a.file);
+                    seen.push(a.file);
+                    first
+                })
+                .collect())
+        }
         Some(list) => list
             .split(',')
             .filter(|s| !s.is_empty())
