@@ -22,7 +22,8 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RES
 pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+nr_native!();
 
 /// Variant I: `tpidr_el0` points at a 16-byte TCB (two words: DTV pointer and a reserved word),
 /// and the TLS block starts at TP + align_up(16, p_align) (Drepper's TLS paper, 3.4.1; AAELF64,

@@ -215,4 +215,16 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: true,
     },
+    Abi {
+        name: "armv7",
+        // 32-bit arm, EABI, hard-float, ARM code (arch/arm.rs).
+        triple: "armv7-unknown-linux-musleabihf",
+        also: &["armv7-unknown-linux-gnueabihf"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
 ];

@@ -24,8 +24,8 @@
 //! - `nr`: the syscall numbers whose *name* differs by ABI: `FUTEX`, `CLOCK_GETTIME`,
 //!   `CLOCK_NANOSLEEP`, `RT_SIGTIMEDWAIT` (the 64-bit-time variants on 32-bit ABIs), `GETUID`
 //!   (`getuid32` where the plain one is 16-bit) and `MMAP` (with `mmap_raw`).
-//!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
-//!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
+//!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs expand
+//!   `nr_native!()` and, for a register-argument `mmap`, `mmap_six_args`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`,
 //!   `RT_SIGTIMEDWAIT_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
@@ -104,21 +104,30 @@ use crate::signal::SigSet;
 
 /// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
 /// register arguments (every 64-bit ABI; each ABI's own numbers come from its `sys`). An arch
-/// file uses it with `pub use super::nr_native as nr;`.
-pub mod nr_native {
-    use super::imp::sys::general as g;
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    pub const MMAP: usize = g::__NR_mmap as usize;
-    /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
-    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
-    /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c).
-    pub const GETUID: usize = g::__NR_getuid as usize;
-    pub const FUTEX_TIME32: Option<usize> = None;
-    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
-    pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
-    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+/// file writes `nr_native!();` where it would define `nr`. A macro, not a shared module, because
+/// it names `__NR_mmap`, which ABIs without the old `mmap` (arm EABI) do not have: it is only
+/// compiled into the files that use it.
+#[allow(unused_macros)] // the 32-bit files define their own `nr`
+macro_rules! nr_native {
+    () => {
+        /// The syscall numbers whose name differs by ABI: here the plain ones (`nr_native!` in
+        /// `arch/mod.rs`).
+        pub mod nr {
+            use super::sys::general as g;
+            pub const FUTEX: usize = g::__NR_futex as usize;
+            pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+            pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+            pub const MMAP: usize = g::__NR_mmap as usize;
+            /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
+            pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
+            /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c).
+            pub const GETUID: usize = g::__NR_getuid as usize;
+            pub const FUTEX_TIME32: Option<usize> = None;
+            pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
+            pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
+            pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+        }
+    };
 }
 
 /// `load_tp_u32` for ABIs whose loads cannot address through the thread pointer directly: read

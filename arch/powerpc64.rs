@@ -30,7 +30,8 @@ pub use linux_raw_sys as sys;
 /// 64-bit time and a register-argument `mmap`: the plain syscall names
 /// (arch/powerpc/kernel/syscalls/syscall.tbl: `mmap` 90 is `sys_mmap` with six register
 /// arguments, byte offset).
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+nr_native!();
 
 /// `R_PPC64_RELATIVE` (B + A) (ELFv2 ABI, "Relocation Types"): the only relocation a static-pie
 /// applies.

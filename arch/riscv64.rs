@@ -12,7 +12,8 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+nr_native!();
 
 /// Variant I with neither gap nor bias: `tp` holds the address one past the end of the TCB, which
 /// is where the first TLS block starts (RISC-V ELF psABI, "Thread Local Storage"). strand's Tcb

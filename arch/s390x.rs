@@ -16,7 +16,7 @@ pub use linux_raw_sys as sys;
 /// Names that differ by ABI; everything else comes from `sys::general`.
 /// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
 /// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
-pub use super::nr_native as nr;
+nr_native!();
 
 /// Variant II: the thread pointer (access registers `a0:a1`) points at the TCB, whose first
 /// word is a pointer to itself; the TLS block lies below (Drepper's TLS paper, 3.4.2, which

@@ -37,7 +37,8 @@ pub use linux_raw_sys as sys;
 
 /// 64-bit time, and number 71 is a plain six-register `mmap` (arch/sparc/kernel/sys_sparc_64.c
 /// `SYSCALL_DEFINE6(mmap, ...)`; arch/sparc/kernel/syscalls/syscall.tbl).
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+nr_native!();
 
 /// The stack bias of the 64-bit ABI: `%sp`/`%fp` hold the real address minus this
 /// (arch/sparc/include/asm/ptrace.h `STACK_BIAS`; SPARC V9 psABI, "Stack Bias").

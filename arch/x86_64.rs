@@ -11,7 +11,8 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RES
 pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
-pub use super::{mmap_six_args as mmap_raw, nr_native as nr};
+pub use super::mmap_six_args as mmap_raw;
+nr_native!();
 
 /// Variant II: `%fs` points at the TCB, whose first word is a pointer to itself; the TLS block
 /// lies below (x86-64 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
