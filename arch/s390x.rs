@@ -13,9 +13,9 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RES
 
 pub use linux_raw_sys as sys;
 
-/// Names that differ by ABI; everything else comes from `sys::general`.
-/// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
-/// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
+// Names that differ by ABI; everything else comes from `sys::general`.
+// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
+// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
 nr_native!();
 
 /// Variant II: the thread pointer (access registers `a0:a1`) points at the TCB, whose first
