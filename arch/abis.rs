@@ -227,4 +227,17 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: false,
     },
+    Abi {
+        name: "thumbv7neon",
+        // armv7's kernel ABI (arch/arm.rs) with the code compiled to Thumb-2: `r7` is the frame
+        // pointer here, which the file moves by hand around every `svc`.
+        triple: "thumbv7neon-unknown-linux-musleabihf",
+        also: &["thumbv7neon-unknown-linux-gnueabihf"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
 ];

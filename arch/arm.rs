@@ -145,15 +145,18 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 }
 
 // The kernel enters `_start` with `sp` at argc (fs/binfmt_elf.c, create_elf_tables;
-// STACK_ROUND keeps it 16-byte aligned) and the entry's bit 0 choosing the instruction set
-// (arch/arm/include/asm/processor.h, `start_thread`: T only if bit 0 of the entry is set; QEMU
-// 7.2's linux-user/elfload.c `init_thread` the same). `#[instruction_set(arm::a32)]` makes this
-// ARM code with an even address on every row, Thumb ones included, so it never depends on how
-// the linker marks the entry. AAPCS ("The Stack", public interfaces) wants `sp` 8-byte aligned
-// at a call: it is aligned down to 16. `r11` (the ARM frame pointer) and `r7` (the Thumb one)
-// and `lr` are zeroed so frame walks end here; `bl` to a Thumb `__strand_start` becomes `blx`
-// (lld, R_ARM_CALL). `udf` traps if `__strand_start` ever returned. Only PC-relative branches:
-// it runs unchanged in a static-pie.
+// STACK_ROUND keeps it 16-byte aligned) in the instruction set that bit 0 of the entry address
+// names (arch/arm/include/asm/processor.h, `start_thread`: the T bit only if bit 0 is set; QEMU
+// 7.2's linux-user/elfload.c `init_thread` the same). On a Thumb row `_start` is Thumb code and
+// LLVM marks it `.thumb_func`, so lld writes an odd `e_entry` (measured with `llvm-objdump -f`: an odd start address) and the kernel
+// starts it in Thumb state; on the ARM rows it is ARM code at an even address. Every
+// instruction below exists in both. (`#[instruction_set(arm::a32)]` would pin it to ARM code,
+// but rustc refuses it on these targets.) AAPCS ("The Stack", public interfaces) wants `sp`
+// 8-byte aligned at a call: it is aligned down to 16 (through `r1`: Thumb cannot `bic` into
+// `sp`). `r11` (the ARM frame pointer), `r7` (the Thumb one) and `lr` are zeroed so frame walks
+// end here; `bl` reaches `__strand_start` in either state (lld turns it into `blx` across
+// states, R_ARM_CALL / R_ARM_THM_CALL). `udf` traps if `__strand_start` ever returned. Only
+// PC-relative branches: it runs unchanged in a static-pie.
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]

@@ -612,11 +612,11 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
         args: &["--divide-by-zero"],
         // Where the hardware (or QEMU's model of it) does not trap, the run says so on a
         // `skipped:` line with exit status SKIP: aarch64, aarch64_be and riscv64 (the ISA
-        // returns a value), and under QEMU 7.2 powerpc64, powerpc64le and s390x too; armv7:
-        // without the hardware divider LLVM calls compiler_builtins' `__aeabi_idiv`, which
-        // returns a value (the RTABI lets `__aeabi_idiv0` return; measured: 7 / 0 gave 15), and
-        // `sdiv` would give 0 (Arm ARM, SDIV: no trap on A-profile). Those ABIs all run under
-        // QEMU.
+        // returns a value), and under QEMU 7.2 powerpc64, powerpc64le and s390x too; armv7 and
+        // thumbv7neon: without the hardware divider LLVM calls compiler_builtins'
+        // `__aeabi_idiv`, which returns a value (the RTABI lets `__aeabi_idiv0` return;
+        // measured: 7 / 0 gave 15), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
+        // A-profile). Those ABIs all run under QEMU.
         expect: |arch| {
             Some(if arch.file == "mips.rs" {
                 // Every ABI of the mips o32 file, either byte order (mips, mipsel): LLVM guards a
