@@ -240,4 +240,17 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: false,
     },
+    Abi {
+        name: "armv6",
+        // 32-bit arm, EABI, soft-float, ARMv6 (ARM1176: LDREX/STREX and the `mrc` thread-pointer
+        // read exist from ARMv6K); arch/arm.rs.
+        triple: "arm-unknown-linux-musleabi",
+        also: &["arm-unknown-linux-gnueabi"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+    },
 ];

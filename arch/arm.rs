@@ -12,9 +12,11 @@
 //! `r7` into a scratch register, loads the number into `r7`, traps, and puts the old `r7` back.
 //! In ARM code the frame pointer is `r11`; the same templates work unchanged there.
 //!
-//! The ABIs of this file are the rows `armv7` (ARM code, hard-float) and `thumbv7neon` (the same
-//! kernel ABI, code compiled to Thumb-2). Every template is written in unified syntax with
-//! instructions both instruction sets have; `_start` alone is always ARM code (see there).
+//! The ABIs of this file are the rows `armv7` (ARM code, hard-float), `thumbv7neon` (the same
+//! kernel ABI, code compiled to Thumb-2) and `armv6` (ARM code, soft-float, ARMv6: the floating
+//! point convention changes nothing here, no asm touches a VFP register). Every template is
+//! written in unified syntax with instructions all three have (ARMv6 has `bx`/`blx`, `mrc`
+//! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics).
 //! Interworking: a function's address (`fn` pointer, `sym`) carries the Thumb bit when it is
 //! Thumb code, and everything here that jumps to such an address uses `blx`/`bx`, which honour
 //! the bit (ARM ARM, "Interworking"); the kernel does the same for a handler and its restorer
@@ -59,6 +61,34 @@ pub const R_RELATIVE: u32 = 23;
 /// `getTlsTpOffset` for EM_ARM; musl arch/arm/pthread_arch.h, GAP_ABOVE_TP 8). strand keeps
 /// those 8 bytes unused and puts its own `Tcb` just below TP.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 8, bias: 0 };
+
+/// The instruction set for the assembler of the naked functions below. rustc assembles them as
+/// module-level asm with the LLVM triple's baseline, not the target's features: for the
+/// `arm-`/`armeb-` triples that is generic ARM without `bx` ("invalid instruction" on `bx lr`,
+/// measured with arm-unknown-linux-musleabi, whose features are `+v6`), so each naked function
+/// first names the architecture its target guarantees. The Thumb rows' triple (`thumbv7neon`)
+/// already says it, and `.arch` there would leave Thumb-2. Below ARMv6 (armv5te) there is no
+/// `mrc` thread pointer or LDREX/STREX, which this file relies on: refused at compile time.
+#[cfg(target_feature = "thumb-mode")]
+macro_rules! naked_arch {
+    () => {
+        ""
+    };
+}
+#[cfg(all(not(target_feature = "thumb-mode"), target_feature = "v7"))]
+macro_rules! naked_arch {
+    () => {
+        ".arch armv7-a"
+    };
+}
+#[cfg(all(not(target_feature = "thumb-mode"), not(target_feature = "v7"), target_feature = "v6"))]
+macro_rules! naked_arch {
+    () => {
+        ".arch armv6"
+    };
+}
+#[cfg(not(any(target_feature = "thumb-mode", target_feature = "v7", target_feature = "v6")))]
+compile_error!("arch/arm.rs needs ARMv6 or later (the `mrc` thread-pointer read, LDREX/STREX)");
 
 /// One `svc 0` with the number moved into `r7` by hand (module header). `{nr}` and `{save}` are
 /// registers the allocator picks away from the argument registers; `save` is an output, so it
@@ -162,6 +192,7 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
+        naked_arch!(),
         "mov r11, #0",
         "mov r7, #0",
         "mov lr, #0",
@@ -207,7 +238,7 @@ pub fn thread_pointer() -> *mut u8 {
 #[no_mangle]
 #[unsafe(naked)]
 pub unsafe extern "C" fn __aeabi_read_tp() -> *mut u8 {
-    naked_asm!("mrc p15, 0, r0, c13, c0, 3", "bx lr")
+    naked_asm!(naked_arch!(), "mrc p15, 0, r0, c13, c0, 3", "bx lr")
 }
 
 /// arm clone argument order is (flags, stack, ptid, tls, ctid): arch/arm/Kconfig selects
@@ -303,13 +334,13 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
 /// rt_sigreturn reads; nothing here touches the stack.
 #[unsafe(naked)]
 unsafe extern "C" fn restore_rt() -> ! {
-    naked_asm!("mov r7, #{nr}", "svc 0", "udf #0", nr = const __NR_rt_sigreturn)
+    naked_asm!(naked_arch!(), "mov r7, #{nr}", "svc 0", "udf #0", nr = const __NR_rt_sigreturn)
 }
 
 /// A handler without SA_SIGINFO returns here, to `sigreturn` of the old frame.
 #[unsafe(naked)]
 unsafe extern "C" fn restore() -> ! {
-    naked_asm!("mov r7, #{nr}", "svc 0", "udf #0", nr = const __NR_sigreturn)
+    naked_asm!(naked_arch!(), "mov r7, #{nr}", "svc 0", "udf #0", nr = const __NR_sigreturn)
 }
 
 /// `struct ucontext` (arch/arm/include/asm/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
@@ -348,6 +379,7 @@ pub unsafe extern "C" fn syscall_cp(
     a6: usize,
 ) -> usize {
     naked_asm!(
+        naked_arch!(),
         cp_labels!(),
         "push {{r4, r5, r7, lr}}",
         "mov r7, r1",
