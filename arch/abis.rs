@@ -253,4 +253,20 @@ pub const ABIS: &[Abi] = &[
         rustflags: &[],
         experimental_asm: false,
     },
+    Abi {
+        name: "armeb",
+        // Big-endian 32-bit arm (arch/arm.rs), BE8: data big-endian, instructions little-endian,
+        // the only big-endian form from ARMv7 on (the target is ARMv8 AArch32). lld writes BE8
+        // (byte-swapped code, EF_ARM_BE8) only when asked: without `--be8` it writes BE32, which
+        // QEMU runs but ARMv7+ hardware cannot. A -gnu triple (Rust has no musl one), linked as
+        // every row without crt objects or libc.
+        triple: "armeb-unknown-linux-gnueabi",
+        also: &[],
+        file: "arm.rs",
+        qemu: Some("qemu-armeb"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &["-C", "link-arg=--be8"],
+        experimental_asm: false,
+    },
 ];

@@ -17,6 +17,16 @@
 //! point convention changes nothing here, no asm touches a VFP register). Every template is
 //! written in unified syntax with instructions all three have (ARMv6 has `bx`/`blx`, `mrc`
 //! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics).
+//!
+//! The `armeb` row is the same kernel ABI big-endian (BE8: data big-endian, instructions
+//! little-endian, which the assembler and lld's `--be8` take care of). What could differ by byte
+//! order, and why nothing here does: a 64-bit syscall argument in a register pair (EABI puts it
+//! in an even/odd pair in memory order: musl's arch/arm/syscall_arch.h, `__SYSCALL_LL_E`):
+//! strand makes no such call (`mmap2` takes a 32-bit page offset, the time64 calls take
+//! pointers); and memory the kernel shares: the cancel flag, the ucontext's `arm_pc`/`arm_sp`,
+//! `sigset_t` (an array of `unsigned long`, as `SigSet`) and `struct sigaction` are all read and
+//! written as whole native 32-bit words; nothing picks a byte or a half out of a wider word
+//! (arch/arm/include/uapi/asm/*.h have no endian conditionals for these).
 //! Interworking: a function's address (`fn` pointer, `sym`) carries the Thumb bit when it is
 //! Thumb code, and everything here that jumps to such an address uses `blx`/`bx`, which honour
 //! the bit (ARM ARM, "Interworking"); the kernel does the same for a handler and its restorer
