@@ -27,6 +27,7 @@
 //! `sigset_t` (an array of `unsigned long`, as `SigSet`) and `struct sigaction` are all read and
 //! written as whole native 32-bit words; nothing picks a byte or a half out of a wider word
 //! (arch/arm/include/uapi/asm/*.h have no endian conditionals for these).
+//!
 //! Interworking: a function's address (`fn` pointer, `sym`) carries the Thumb bit when it is
 //! Thumb code, and everything here that jumps to such an address uses `blx`/`bx`, which honour
 //! the bit (ARM ARM, "Interworking"); the kernel does the same for a handler and its restorer
@@ -188,8 +189,8 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 // STACK_ROUND keeps it 16-byte aligned) in the instruction set that bit 0 of the entry address
 // names (arch/arm/include/asm/processor.h, `start_thread`: the T bit only if bit 0 is set; QEMU
 // 7.2's linux-user/elfload.c `init_thread` the same). On a Thumb row `_start` is Thumb code and
-// LLVM marks it `.thumb_func`, so lld writes an odd `e_entry` (measured with `llvm-objdump -f`: an odd start address) and the kernel
-// starts it in Thumb state; on the ARM rows it is ARM code at an even address. Every
+// LLVM marks it `.thumb_func`, so lld writes an odd `e_entry` (measured with
+// `llvm-objdump -f`) and the kernel starts it in Thumb state; on the ARM rows it is ARM code at an even address. Every
 // instruction below exists in both. (`#[instruction_set(arm::a32)]` would pin it to ARM code,
 // but rustc refuses it on these targets.) AAPCS ("The Stack", public interfaces) wants `sp`
 // 8-byte aligned at a call: it is aligned down to 16 (through `r1`: Thumb cannot `bic` into
@@ -228,7 +229,8 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
 /// A register read (`mrc p15, 0, rN, c13, c0, 3`, TPIDRURO, on ARMv6K and later: every row of
-/// this file), no syscall; set by the `set_tls` syscall.
+/// this file; the armv6 row's CPU, ARM1176, is ARMv6KZ, and its tests pass with
+/// `QEMU_CPU=arm1176`), no syscall; set by the `set_tls` syscall.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;
@@ -238,10 +240,10 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
-/// The thread pointer for compiled TLS code: the arm EABI reads it through this helper, which
-/// may change only `r0` (ip, lr and the flags too by the RTABI, but it changes none of them)
-/// (RTABI32, "Thread-local storage"; LLVM's ARM `__aeabi_read_tp` call, which the compiler emits
-/// for every TLS access with the default `-mtp=soft`).
+/// The thread pointer for compiled TLS code: with the default `-mtp=soft` the compiler reads it
+/// by calling this helper (RTABI32, `__aeabi_read_tp`), and assumes the call changes only `r0`,
+/// `ip`, `lr` and the flags (LLVM's ARMInstrInfo.td, `TPsoft`), not `r1..r3` as a normal call
+/// may: so it is asm that touches nothing but `r0`.
 ///
 /// # Safety
 /// Callable at any time on any thread whose thread pointer is set.
@@ -269,9 +271,9 @@ pub unsafe fn clone_thread(
     // whole `pt_regs`), so `{entry}`/`{arg}` still hold entry/arg. The allocator may have put
     // either in `r7`, `r11` or `lr` (all allocatable in some mode), so the child first moves them
     // to `r0` and `ip`, then zeroes both frame pointers (`r7`, `r11`) and `lr` so frame walks end
-    // at `entry`, and calls it with `blx`, which takes the Thumb bit of the address; `entry` never returns, so the child never comes
-    // back into this function and never touches the parent's stack. The parent only sees `r0`,
-    // with `r7` back to its old value.
+    // at `entry`, and calls it with `blx`, which takes the Thumb bit of the address; `entry`
+    // never returns, so the child never comes back into this function and never touches the
+    // parent's stack. The parent only sees `r0`, with `r7` back to its old value.
     unsafe {
         asm!(
             "mov {save}, r7",
