@@ -23,10 +23,7 @@ pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::mmap_six_args as mmap_raw;
-
-/// The common 64-bit numbers, plus whether this ABI has `alarm`.
-pub mod nr {
-    pub use crate::arch::nr_native::*;
+nr_native! {
     /// No `alarm`: aarch64 uses the asm-generic table, which dropped it (include/uapi/asm-generic/unistd.h).
     pub const ALARM: Option<usize> = None;
 }

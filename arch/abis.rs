@@ -255,4 +255,62 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: true,
         unwind: Unwind::No(NO_UNWINDER),
     },
+    Abi {
+        name: "armv7",
+        // 32-bit arm, EABI, hard-float, ARM code (arch/arm.rs).
+        triple: "armv7-unknown-linux-musleabihf",
+        also: &["armv7-unknown-linux-gnueabihf"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "thumbv7neon",
+        // armv7's kernel ABI (arch/arm.rs) with the code compiled to Thumb-2: `r7` is the frame
+        // pointer here, which the file moves by hand around every `svc`.
+        triple: "thumbv7neon-unknown-linux-musleabihf",
+        also: &["thumbv7neon-unknown-linux-gnueabihf"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "armv6",
+        // 32-bit arm, EABI, soft-float, ARMv6 (ARM1176: LDREX/STREX and the `mrc` thread-pointer
+        // read exist from ARMv6K); arch/arm.rs.
+        triple: "arm-unknown-linux-musleabi",
+        also: &["arm-unknown-linux-gnueabi"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "armeb",
+        // Big-endian 32-bit arm (arch/arm.rs), BE8: data big-endian, instructions little-endian,
+        // the only big-endian form from ARMv7 on (the target is ARMv8 AArch32). lld writes BE8
+        // (byte-swapped code, EF_ARM_BE8) only when asked: without `--be8` it writes BE32, which
+        // QEMU runs but ARMv7+ hardware cannot. A -gnu triple (Rust has no musl one), linked as
+        // every row without crt objects or libc.
+        triple: "armeb-unknown-linux-gnueabi",
+        also: &[],
+        file: "arm.rs",
+        qemu: Some("qemu-armeb"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &["-C", "link-arg=--be8"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
 ];

@@ -28,8 +28,8 @@
 //!   `SETGROUPS`) and `MMAP` (with `mmap_raw`). `ALARM` is `Some(number)` of `alarm` where
 //!   the ABI has it, `None` where it does not (the asm-generic table of aarch64 and riscv):
 //!   `process::alarm` then emulates it with `setitimer`.
-//!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs re-export
-//!   `nr_native` and, for a register-argument `mmap`, `mmap_six_args`. Also
+//!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs expand
+//!   `nr_native! { ALARM }` and, for a register-argument `mmap`, `mmap_six_args`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`,
 //!   `RT_SIGTIMEDWAIT_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
@@ -108,53 +108,63 @@ use crate::signal::SigSet;
 
 /// `nr` for ABIs whose plain `futex`, `clock_*` and `mmap` syscalls already take 64-bit time and
 /// register arguments (every 64-bit ABI; each ABI's own numbers come from its `sys`). An arch
-/// file uses it with `pub mod nr { pub use crate::arch::nr_native::*; pub const ALARM: ... }`,
-/// adding `ALARM`, which 64-bit ABIs do not all have.
-pub mod nr_native {
-    use super::imp::sys::general as g;
-    /// `futex`, with 64-bit time on a 64-bit ABI.
-    pub const FUTEX: usize = g::__NR_futex as usize;
-    /// `clock_gettime`.
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
-    /// `clock_nanosleep`.
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
-    /// `mmap`, with a byte offset.
-    pub const MMAP: usize = g::__NR_mmap as usize;
-    /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
-    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
-    /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c); so do the
-    /// other id calls below, which 32-bit x86 has as `*32` variants.
-    pub const GETUID: usize = g::__NR_getuid as usize;
-    /// `geteuid`.
-    pub const GETEUID: usize = g::__NR_geteuid as usize;
-    /// `getgid`.
-    pub const GETGID: usize = g::__NR_getgid as usize;
-    /// `getegid`.
-    pub const GETEGID: usize = g::__NR_getegid as usize;
-    /// `getresuid`.
-    pub const GETRESUID: usize = g::__NR_getresuid as usize;
-    /// `getresgid`.
-    pub const GETRESGID: usize = g::__NR_getresgid as usize;
-    /// `setuid`.
-    pub const SETUID: usize = g::__NR_setuid as usize;
-    /// `setgid`.
-    pub const SETGID: usize = g::__NR_setgid as usize;
-    /// `setresuid`.
-    pub const SETRESUID: usize = g::__NR_setresuid as usize;
-    /// `setresgid`.
-    pub const SETRESGID: usize = g::__NR_setresgid as usize;
-    /// `getgroups`.
-    pub const GETGROUPS: usize = g::__NR_getgroups as usize;
-    /// `setgroups`.
-    pub const SETGROUPS: usize = g::__NR_setgroups as usize;
-    /// No 32-bit-time `futex` to fall back to.
-    pub const FUTEX_TIME32: Option<usize> = None;
-    /// No 32-bit-time `rt_sigtimedwait` to fall back to.
-    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
-    /// No 32-bit-time `clock_gettime` to fall back to.
-    pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
-    /// No 32-bit-time `clock_nanosleep` to fall back to.
-    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+/// file writes `nr_native! { <its ALARM> }` where it would define `nr`. A macro, not a shared
+/// module, because it names `__NR_mmap`, which ABIs without the old `mmap` (arm EABI) do not
+/// have: it is only compiled into the files that use it. The items given are added to `nr`
+/// (`ALARM`, which 64-bit ABIs do not all have).
+#[allow(unused_macros)] // the 32-bit files define their own `nr`
+macro_rules! nr_native {
+    ($($extra:item)*) => {
+        /// The syscall numbers whose name differs by ABI: here the plain ones (`nr_native!` in
+        /// `arch/mod.rs`).
+        pub mod nr {
+            use super::sys::general as g;
+            /// `futex`, with 64-bit time on a 64-bit ABI.
+            pub const FUTEX: usize = g::__NR_futex as usize;
+            /// `clock_gettime`.
+            pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime as usize;
+            /// `clock_nanosleep`.
+            pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep as usize;
+            /// `mmap`, with a byte offset.
+            pub const MMAP: usize = g::__NR_mmap as usize;
+            /// No 32-bit-time variants to fall back to: the plain syscalls above are the only ones.
+            pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait as usize;
+            /// `getuid` returns the full 32-bit uid on every 64-bit ABI (kernel/sys.c); so do the
+            /// other id calls below, which 32-bit x86 has as `*32` variants.
+            pub const GETUID: usize = g::__NR_getuid as usize;
+            /// `geteuid`.
+            pub const GETEUID: usize = g::__NR_geteuid as usize;
+            /// `getgid`.
+            pub const GETGID: usize = g::__NR_getgid as usize;
+            /// `getegid`.
+            pub const GETEGID: usize = g::__NR_getegid as usize;
+            /// `getresuid`.
+            pub const GETRESUID: usize = g::__NR_getresuid as usize;
+            /// `getresgid`.
+            pub const GETRESGID: usize = g::__NR_getresgid as usize;
+            /// `setuid`.
+            pub const SETUID: usize = g::__NR_setuid as usize;
+            /// `setgid`.
+            pub const SETGID: usize = g::__NR_setgid as usize;
+            /// `setresuid`.
+            pub const SETRESUID: usize = g::__NR_setresuid as usize;
+            /// `setresgid`.
+            pub const SETRESGID: usize = g::__NR_setresgid as usize;
+            /// `getgroups`.
+            pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+            /// `setgroups`.
+            pub const SETGROUPS: usize = g::__NR_setgroups as usize;
+            /// No 32-bit-time `futex` to fall back to.
+            pub const FUTEX_TIME32: Option<usize> = None;
+            /// No 32-bit-time `rt_sigtimedwait` to fall back to.
+            pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
+            /// No 32-bit-time `clock_gettime` to fall back to.
+            pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
+            /// No 32-bit-time `clock_nanosleep` to fall back to.
+            pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+            $($extra)*
+        }
+    };
 }
 
 /// `load_tp_u32` for ABIs whose loads cannot address through the thread pointer directly: read

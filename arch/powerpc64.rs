@@ -31,10 +31,7 @@ pub use linux_raw_sys as sys;
 /// (arch/powerpc/kernel/syscalls/syscall.tbl: `mmap` 90 is `sys_mmap` with six register
 /// arguments, byte offset).
 pub use super::mmap_six_args as mmap_raw;
-
-/// The common 64-bit numbers, plus whether this ABI has `alarm`.
-pub mod nr {
-    pub use crate::arch::nr_native::*;
+nr_native! {
     /// `alarm` is syscall 27 (arch/powerpc/kernel/syscalls/syscall.tbl).
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }

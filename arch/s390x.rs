@@ -13,14 +13,10 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RES
 
 pub use linux_raw_sys as sys;
 
-/// Names that differ by ABI; everything else comes from `sys::general`.
-/// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
-/// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
-
-
-/// The common 64-bit numbers, plus whether this ABI has `alarm`.
-pub mod nr {
-    pub use crate::arch::nr_native::*;
+// Names that differ by ABI; everything else comes from `sys::general`.
+// 64-bit time (the plain syscall names), but number 90 is `sys_old_mmap`, which takes one pointer
+// to six words (arch/s390/kernel/syscalls/syscall.tbl); see `mmap_raw`.
+nr_native! {
     /// `alarm` is syscall 27 (arch/s390/kernel/syscalls/syscall.tbl).
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }

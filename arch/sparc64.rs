@@ -38,10 +38,7 @@ pub use linux_raw_sys as sys;
 /// 64-bit time, and number 71 is a plain six-register `mmap` (arch/sparc/kernel/sys_sparc_64.c
 /// `SYSCALL_DEFINE6(mmap, ...)`; arch/sparc/kernel/syscalls/syscall.tbl).
 pub use super::mmap_six_args as mmap_raw;
-
-/// The common 64-bit numbers, plus whether this ABI has `alarm`.
-pub mod nr {
-    pub use crate::arch::nr_native::*;
+nr_native! {
     /// `alarm` is syscall 27 (arch/sparc/kernel/syscalls/syscall.tbl).
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }

@@ -12,10 +12,7 @@ pub use linux_raw_sys as sys;
 
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::mmap_six_args as mmap_raw;
-
-/// The common 64-bit numbers, plus whether this ABI has `alarm`.
-pub mod nr {
-    pub use crate::arch::nr_native::*;
+nr_native! {
     /// `alarm` is syscall 37 (arch/x86/entry/syscalls/syscall_64.tbl).
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }
