@@ -457,13 +457,14 @@ fn zero_itimerval() -> KItimerval {
 /// # fn main() {
 /// use core::time::Duration;
 /// use strand::process::{getitimer, setitimer, Itimer, ItimerVal};
-/// // Arm the profiling timer far ahead, read it back, disarm it before it fires.
+/// // Arm the wall-clock timer an hour ahead, read it back, disarm it before it fires.
+/// // (The CPU-time timers count in scheduler ticks: they read back rounded up to one.)
 /// let hour = ItimerVal { interval: Duration::ZERO, value: Duration::from_secs(3600) };
-/// assert_eq!(setitimer(Itimer::Prof, &hour).unwrap(), ItimerVal::default());
-/// let left = getitimer(Itimer::Prof).unwrap().value;
+/// assert_eq!(setitimer(Itimer::Real, &hour).unwrap(), ItimerVal::default());
+/// let left = getitimer(Itimer::Real).unwrap().value;
 /// assert!(left > Duration::from_secs(3599) && left <= Duration::from_secs(3600));
-/// assert_eq!(setitimer(Itimer::Prof, &ItimerVal::default()).unwrap().interval, Duration::ZERO);
-/// assert_eq!(getitimer(Itimer::Prof).unwrap(), ItimerVal::default());
+/// assert_eq!(setitimer(Itimer::Real, &ItimerVal::default()).unwrap().interval, Duration::ZERO);
+/// assert_eq!(getitimer(Itimer::Real).unwrap(), ItimerVal::default());
 /// # }
 /// ```
 pub fn setitimer(which: Itimer, new: &ItimerVal) -> Result<ItimerVal, Errno> {
