@@ -267,8 +267,28 @@ pub fn mmap_anon(len: usize, prot: u32, extra_flags: u32) -> Result<*mut u8, Err
     Errno::result(r).map(|p| p as *mut u8)
 }
 
-/// `munmap(addr, len)`: gives a range of mappings back to the kernel (see [`mmap_anon`] for an
-/// example).
+/// `munmap(addr, len)`: gives a range of mappings back to the kernel; `len` is rounded up to
+/// whole pages, and a range with nothing mapped is no error.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::arch::sys::general::{PROT_READ, PROT_WRITE};
+/// use strand::syscall::{mmap_anon, munmap};
+/// let page = strand::rt::page_size();
+/// let p = mmap_anon(2 * page, PROT_READ | PROT_WRITE, 0).unwrap();
+/// // SAFETY: the mapping is ours; the second page is not used after it is given back, the first
+/// // not after the second call.
+/// unsafe {
+///     munmap(p.add(page), page).unwrap(); // the tail only
+///     *p = 1; // the head is still mapped
+///     munmap(p, page).unwrap();
+///     assert_eq!(munmap(p.add(1), page), Err(strand::Errno::EINVAL)); // not page-aligned
+/// }
+/// # }
+/// ```
 ///
 /// # Safety
 /// Nothing may use `[addr, addr + len)` afterwards.
