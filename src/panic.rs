@@ -74,10 +74,10 @@ pub const TRUNCATED_MARK: &str = "[...]";
 /// A message longer than [`MESSAGE_CAPACITY`] bytes is cut at a character boundary and ends
 /// with [`TRUNCATED_MARK`]; [`is_truncated`](Panic::is_truncated) says whether it was.
 ///
-/// (Compiled only where `panic = "unwind"` is built, not by the doc-test run: see the README's
-/// "Unwinding panics".)
+/// (Like [`Panic`] itself, this example exists only in a build with `panic = "unwind"`: the doc
+/// tests run it when built that way, see the README's "Documentation and `strand::prelude`".)
 ///
-/// ```no_run
+/// ```
 /// # #![no_std]
 /// # #![no_main]
 /// # strand::main!(main);
@@ -175,9 +175,9 @@ pub use core::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 /// Needs a program built with `panic = "unwind"`; a panic while another one is unwinding the
 /// same thread (in a `Drop`) still ends the process, as in std.
 ///
-/// (Compiled only with `panic = "unwind"`, which the doc-test run does not build.)
+/// (Runs in a doc-test run built with `panic = "unwind"`; see [`Panic`].)
 ///
-/// ```no_run
+/// ```
 /// # #![no_std]
 /// # #![no_main]
 /// # strand::main!(main);
