@@ -148,8 +148,8 @@ pub fn read_cancellable(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     Errno::result(r)
 }
 
-/// `openat(AT_FDCWD, path, flags | O_CLOEXEC)`: opens an existing file (no mode: it cannot
-/// create one) and returns the descriptor, close-on-exec.
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC, 0)`: opens an existing file and returns the
+/// descriptor, close-on-exec. The mode is 0, so `O_CREAT` would make a file nobody may open.
 ///
 /// ```
 /// # #![no_std]
@@ -455,8 +455,8 @@ pub fn sched_yield() {
 /// # #![no_main]
 /// # strand::main!(main);
 /// # fn main() {
-/// // SAFETY: a null address: the kernel writes nothing at exit. The main thread is never
-/// // joined, so nothing waits for its word.
+/// // SAFETY: a null address: the kernel writes nothing at exit. strand's own word for the
+/// // main thread is then no longer cleared when it exits: fine in a program that ends here.
 /// let tid = unsafe { strand::syscall::set_tid_address(core::ptr::null_mut()) };
 /// assert_eq!(tid, strand::thread::current_tid());
 /// # }

@@ -142,6 +142,7 @@ impl Sub<Instant> for Instant {
 /// let before = UNIX_EPOCH - Duration::from_secs(1);
 /// assert_eq!(UNIX_EPOCH.duration_since(before), Ok(Duration::from_secs(1)));
 /// assert_eq!(before.duration_since(UNIX_EPOCH).unwrap_err().duration(), Duration::from_secs(1));
+/// assert_eq!(UNIX_EPOCH.checked_add(Duration::MAX), None); // past 64-bit seconds
 /// # }
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
