@@ -89,6 +89,23 @@ unsafe impl dlmalloc::Allocator for Pages {
 
 /// How many independent heaps (see "Arenas" above): at least the threads that allocate at once
 /// on a small machine, few enough that the memory each keeps cached stays small.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # extern crate alloc;
+/// # fn main() {
+/// use alloc::vec::Vec;
+/// // ARENAS threads allocating at once each get a heap of their own.
+/// let hs: Vec<_> = (0..strand::alloc::ARENAS)
+///     .map(|i| strand::thread::spawn(move || (0..100).map(|j| i * j).collect::<Vec<usize>>()).unwrap())
+///     .collect();
+/// for (i, h) in hs.into_iter().enumerate() {
+///     assert_eq!(h.join().unwrap()[99], i * 99);
+/// }
+/// # }
+/// ```
 pub const ARENAS: usize = 8;
 
 /// The bytes in front of a block of alignment at most this: dlmalloc's alignment
@@ -135,6 +152,25 @@ impl Arena {
 /// Installed as the `#[global_allocator]` by the `alloc` feature; there is one, [`ALLOCATOR`].
 /// Out of memory (or a call from a signal handler that interrupted this thread inside the
 /// allocator) gives null, never a panic. Alignments up to the page size and beyond are served.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # extern crate alloc;
+/// # fn main() {
+/// use alloc::{boxed::Box, string::String, sync::Arc, vec};
+/// let b = Box::new(41);
+/// let mut v = vec![*b; 3];
+/// v.push(42);
+/// let s = String::from("strand");
+/// let shared = Arc::new(v);
+/// let other = Arc::clone(&shared);
+/// let h = strand::thread::spawn(move || other.iter().sum::<i32>()).unwrap();
+/// assert_eq!(h.join().unwrap(), 41 * 3 + 42);
+/// assert_eq!(s.len(), 6);
+/// # }
+/// ```
 pub struct Allocator {
     arenas: [Arena; ARENAS],
 }
@@ -261,6 +297,27 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-/// The program's global allocator while the `alloc` feature is on.
+/// The program's global allocator while the `alloc` feature is on: what `Box`, `Vec` and the
+/// rest allocate from. Callable directly through `GlobalAlloc`, for a layout of one's own.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # extern crate alloc;
+/// # fn main() {
+/// use core::alloc::{GlobalAlloc, Layout};
+/// use strand::alloc::ALLOCATOR;
+/// // A page-aligned block, then given back.
+/// let layout = Layout::from_size_align(100, 4096).unwrap();
+/// // SAFETY: the layout has a nonzero size; the block is freed once, with the same layout.
+/// unsafe {
+///     let p = ALLOCATOR.alloc_zeroed(layout);
+///     assert!(!p.is_null() && p as usize % 4096 == 0);
+///     assert_eq!(*p.add(99), 0);
+///     ALLOCATOR.dealloc(p, layout);
+/// }
+/// # }
+/// ```
 #[global_allocator]
 pub static ALLOCATOR: Allocator = Allocator::new();

@@ -3,32 +3,92 @@
 use core::fmt;
 use crate::arch::sys::errno as e;
 
-/// A Linux error number, as returned by a failed syscall.
+/// A Linux error number, as returned by a failed syscall: the error type of every strand
+/// wrapper that can fail.
+///
+/// `Debug` prints the name (`ENOENT`), `Display` the name and the kernel's description.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::fmt::Write;
+/// use strand::Errno;
+/// # struct Buf([u8; 64], usize);
+/// # impl Write for Buf {
+/// #     fn write_str(&mut self, s: &str) -> core::fmt::Result {
+/// #         let end = self.1 + s.len();
+/// #         self.0.get_mut(self.1..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+/// #         self.1 = end;
+/// #         Ok(())
+/// #     }
+/// # }
+/// // Closing a descriptor that is not open fails with EBADF.
+/// let e = strand::syscall::close(-1).unwrap_err();
+/// assert_eq!(e.name(), Some("EBADF"));
+/// assert_eq!(e.message(), Some("Bad file number"));
+/// let mut buf = Buf([0; 64], 0);
+/// write!(buf, "{e}").unwrap();
+/// assert_eq!(&buf.0[..buf.1], b"EBADF (Bad file number)");
+/// // Numbers outside the kernel's set have no name.
+/// assert_eq!(Errno::from_raw(4000).name(), None);
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Errno(u16);
 
 impl Errno {
+    /// `EPERM`: Operation not permitted.
     pub const EPERM: Errno = Errno(e::EPERM as u16);
+    /// `ENOENT`: No such file or directory.
     pub const ENOENT: Errno = Errno(e::ENOENT as u16);
+    /// `ESRCH`: No such process.
     pub const ESRCH: Errno = Errno(e::ESRCH as u16);
+    /// `EINTR`: Interrupted system call.
     pub const EINTR: Errno = Errno(e::EINTR as u16);
+    /// `EIO`: I/O error.
     pub const EIO: Errno = Errno(e::EIO as u16);
+    /// `EAGAIN`: Try again.
     pub const EAGAIN: Errno = Errno(e::EAGAIN as u16);
+    /// `ENOMEM`: Out of memory.
     pub const ENOMEM: Errno = Errno(e::ENOMEM as u16);
+    /// `EFAULT`: Bad address.
     pub const EFAULT: Errno = Errno(e::EFAULT as u16);
+    /// `EINVAL`: Invalid argument.
     pub const EINVAL: Errno = Errno(e::EINVAL as u16);
+    /// `ENOSPC`: No space left on device.
     pub const ENOSPC: Errno = Errno(e::ENOSPC as u16);
+    /// `ERANGE`: Math result not representable.
     pub const ERANGE: Errno = Errno(e::ERANGE as u16);
+    /// `ENOSYS`: Invalid system call number.
     pub const ENOSYS: Errno = Errno(e::ENOSYS as u16);
+    /// `ETIMEDOUT`: Connection timed out.
     pub const ETIMEDOUT: Errno = Errno(e::ETIMEDOUT as u16);
+    /// `EDEADLK`: Resource deadlock would occur.
     pub const EDEADLK: Errno = Errno(e::EDEADLK as u16);
+    /// `EBUSY`: Device or resource busy.
     pub const EBUSY: Errno = Errno(e::EBUSY as u16);
+    /// `ECANCELED`: Operation Canceled.
     pub const ECANCELED: Errno = Errno(e::ECANCELED as u16);
+    /// `ENODATA`: No data available.
     pub const ENODATA: Errno = Errno(e::ENODATA as u16);
+    /// `EPIPE`: Broken pipe.
     pub const EPIPE: Errno = Errno(e::EPIPE as u16);
 
     /// Turns a raw syscall result (strand's convention: `-4095..=-1` is a negated errno) into a
     /// `Result`.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::Errno;
+    /// assert_eq!(Errno::result(3), Ok(3));
+    /// assert_eq!(Errno::result(-2isize as usize), Err(Errno::ENOENT));
+    /// # }
+    /// ```
     #[inline]
     pub fn result(raw: usize) -> Result<usize, Errno> {
         if raw > (-4096isize) as usize {
@@ -38,26 +98,64 @@ impl Errno {
         }
     }
 
+    /// The errno numbered `n` on this ABI (any number: one the kernel does not define prints as
+    /// `errno N`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::Errno;
+    /// let e = Errno::from_raw(Errno::EINTR.raw());
+    /// assert_eq!(e, Errno::EINTR);
+    /// assert_eq!(e.name(), Some("EINTR"));
+    /// # }
+    /// ```
     pub const fn from_raw(n: u16) -> Errno {
         Errno(n)
     }
 
+    /// This ABI's number for the errno (`ENOENT` is 2 everywhere; many others differ on mips,
+    /// powerpc and sparc).
     pub const fn raw(self) -> u16 {
         self.0
     }
 
+    /// `EMFILE`: Too many open files.
     pub const EMFILE: Errno = Errno(e::EMFILE as u16);
+    /// `EOVERFLOW`: Value too large for defined data type.
     pub const EOVERFLOW: Errno = Errno(e::EOVERFLOW as u16);
 
     /// The symbolic name (`"ENOENT"`), for every errno the kernel defines on all of strand's
     /// ABIs; `None` for a number outside that set. Where two names share a number on an ABI
     /// (`EWOULDBLOCK` is `EAGAIN`; `EDEADLOCK` is `EDEADLK` except on mips, powerpc and sparc)
     /// the first one is given.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// assert_eq!(strand::Errno::EAGAIN.name(), Some("EAGAIN"));
+    /// assert_eq!(strand::Errno::from_raw(0).name(), None);
+    /// # }
+    /// ```
     pub fn name(self) -> Option<&'static str> {
         self.entry().map(|&(_, name, _)| name)
     }
 
-    /// The description (`"No such file or directory"`), as the kernel's uapi headers give it.
+    /// The description (`"No such file or directory"`), as the kernel's uapi headers give it;
+    /// `None` where [`Errno::name`] is.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// assert_eq!(strand::Errno::ENOENT.message(), Some("No such file or directory"));
+    /// # }
+    /// ```
     pub fn message(self) -> Option<&'static str> {
         self.entry().map(|&(_, _, msg)| msg)
     }

@@ -1,9 +1,9 @@
 //! Panics: strand's panic handler (feature `panic-handler`), and with the `unwind` feature the
-//! typed panic payload [`Panic`] and [`catch_unwind`].
+//! typed panic payload `Panic` and `catch_unwind`.
 //!
 //! The handler prints one line naming the thread. Without `unwind` the process then exits
 //! with 101 (a panic never unwinds). With `unwind` the panic unwinds the thread's stack to the
-//! nearest [`catch_unwind`] (strand has one at the edge of every spawned thread, whose `join`
+//! nearest `catch_unwind` (strand has one at the edge of every spawned thread, whose `join`
 //! then gives `JoinError::Panicked`, and one around `main`, after which the process exits with
 //! 101); if nothing catches it or the stack cannot be walked, the process exits with 101 at
 //! once. See the README's "Unwinding panics".
@@ -73,6 +73,24 @@ pub const TRUNCATED_MARK: &str = "[...]";
 ///
 /// A message longer than [`MESSAGE_CAPACITY`] bytes is cut at a character boundary and ends
 /// with [`TRUNCATED_MARK`]; [`is_truncated`](Panic::is_truncated) says whether it was.
+///
+/// (Like [`Panic`] itself, this example exists only in a build with `panic = "unwind"`: the doc
+/// tests run it when built that way, see the README's "Documentation and `strand::prelude`".)
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::panic::{Panic, MESSAGE_CAPACITY, TRUNCATED_MARK};
+/// let p = Panic::new(format_args!("boom {}", 42));
+/// assert_eq!(p.message(), "boom 42");
+/// assert!(!p.is_truncated());
+/// let long = Panic::new(format_args!("{:300}", "x"));
+/// assert!(long.is_truncated() && long.message().ends_with(TRUNCATED_MARK));
+/// assert!(long.message().len() <= MESSAGE_CAPACITY);
+/// # }
+/// ```
 #[cfg(feature = "unwind")]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Panic {
@@ -156,6 +174,22 @@ pub use core::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 ///
 /// Needs a program built with `panic = "unwind"`; a panic while another one is unwinding the
 /// same thread (in a `Drop`) still ends the process, as in std.
+///
+/// (Runs in a doc-test run built with `panic = "unwind"`; see [`Panic`].)
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let r = strand::panic::catch_unwind(|| {
+///     panic!("caught {}", 1);
+/// });
+/// assert_eq!(r.unwrap_err().message(), "caught 1");
+/// // The thread goes on, and may panic again.
+/// assert_eq!(strand::panic::catch_unwind(|| 5).ok(), Some(5));
+/// # }
+/// ```
 #[cfg(all(strand_unwinding, not(test)))]
 pub fn catch_unwind<F: FnOnce() -> R + UnwindSafe, R>(f: F) -> Result<R, Panic> {
     crate::unwind::catch(f)

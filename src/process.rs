@@ -23,17 +23,60 @@ use crate::arch::sys::general as g;
 pub use crate::signal::{kill, raise};
 
 /// A user id.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let uid: strand::process::Uid = strand::process::getuid();
+/// assert_eq!(uid, strand::process::getresuid().unwrap().real);
+/// # }
+/// ```
 pub type Uid = u32;
 /// A group id.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let gid: strand::process::Gid = strand::process::getgid();
+/// assert_eq!(gid, strand::process::getresgid().unwrap().real);
+/// # }
+/// ```
 pub type Gid = u32;
 
 /// The process id (the thread group id: the same in every thread). Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getpid, gettid};
+/// assert_eq!(getpid(), gettid()); // in the main thread
+/// let tid = strand::thread::spawn(gettid).unwrap().join().unwrap();
+/// assert_ne!(tid, getpid());
+/// # }
+/// ```
 pub fn getpid() -> i32 {
     crate::syscall::getpid()
 }
 
 /// The parent's process id; that of the reaper (init or a subreaper) once the parent has
 /// exited. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ppid = strand::process::getppid();
+/// assert!(ppid >= 0); // 0 only under a parent outside our pid namespace
+/// assert_ne!(ppid, strand::process::getpid());
+/// # }
+/// ```
 pub fn getppid() -> i32 {
     // SAFETY: no memory is involved; getppid cannot fail.
     unsafe { sys!(g::__NR_getppid) as i32 }
@@ -41,6 +84,16 @@ pub fn getppid() -> i32 {
 
 /// The calling thread's kernel id (equal to [`getpid`] in the main thread). Async-signal-safe.
 /// `thread::current_tid` gives the same without a syscall.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let tid = strand::process::gettid();
+/// assert_eq!(tid, strand::thread::current_tid());
+/// # }
+/// ```
 pub fn gettid() -> i32 {
     crate::syscall::gettid()
 }
@@ -52,26 +105,76 @@ fn id_call(number: usize) -> u32 {
 }
 
 /// The calling thread's real user id. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getresuid, getuid};
+/// assert_eq!(getuid(), getresuid().unwrap().real);
+/// # }
+/// ```
 pub fn getuid() -> Uid {
     id_call(nr::GETUID)
 }
 
 /// The calling thread's effective user id. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{geteuid, getresuid};
+/// assert_eq!(geteuid(), getresuid().unwrap().effective);
+/// # }
+/// ```
 pub fn geteuid() -> Uid {
     id_call(nr::GETEUID)
 }
 
 /// The calling thread's real group id. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getgid, getresgid};
+/// assert_eq!(getgid(), getresgid().unwrap().real);
+/// # }
+/// ```
 pub fn getgid() -> Gid {
     id_call(nr::GETGID)
 }
 
 /// The calling thread's effective group id. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getegid, getresgid};
+/// assert_eq!(getegid(), getresgid().unwrap().effective);
+/// # }
+/// ```
 pub fn getegid() -> Gid {
     id_call(nr::GETEGID)
 }
 
 /// The real, effective and saved ids of one kind, as `getresuid`/`getresgid` report them.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ids: strand::process::ResIds = strand::process::getresuid().unwrap();
+/// assert_eq!(ids.effective, strand::process::geteuid());
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResIds {
     /// Who the thread is: the owner of what it creates and sends signals from.
@@ -91,11 +194,31 @@ fn getres(number: usize) -> Result<ResIds, Errno> {
 }
 
 /// The calling thread's real, effective and saved user ids. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ids = strand::process::getresuid().unwrap();
+/// assert_eq!((ids.real, ids.effective), (strand::process::getuid(), strand::process::geteuid()));
+/// # }
+/// ```
 pub fn getresuid() -> Result<ResIds, Errno> {
     getres(nr::GETRESUID)
 }
 
 /// The calling thread's real, effective and saved group ids. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let ids = strand::process::getresgid().unwrap();
+/// assert_eq!((ids.real, ids.effective), (strand::process::getgid(), strand::process::getegid()));
+/// # }
+/// ```
 pub fn getresgid() -> Result<ResIds, Errno> {
     getres(nr::GETRESGID)
 }
@@ -117,6 +240,18 @@ fn opt_id(id: Option<u32>) -> Result<usize, Errno> {
 /// Sets the calling thread's user id (all three if privileged, else the effective one).
 /// **The calling thread only**: see the module docs. `EPERM` without the privilege, `EINVAL`
 /// for `u32::MAX`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getuid, setuid};
+/// // Setting the id the thread already has is allowed without privilege.
+/// setuid(getuid()).unwrap();
+/// assert_eq!(setuid(u32::MAX), Err(strand::Errno::EINVAL)); // (uid_t)-1 is not an id
+/// # }
+/// ```
 pub fn setuid(uid: Uid) -> Result<(), Errno> {
     let uid = check_id(uid)?;
     // SAFETY: no memory is involved.
@@ -124,6 +259,17 @@ pub fn setuid(uid: Uid) -> Result<(), Errno> {
 }
 
 /// Sets the calling thread's group id. **The calling thread only**: see the module docs.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getgid, setgid};
+/// setgid(getgid()).unwrap();
+/// assert_eq!(setgid(u32::MAX), Err(strand::Errno::EINVAL));
+/// # }
+/// ```
 pub fn setgid(gid: Gid) -> Result<(), Errno> {
     let gid = check_id(gid)?;
     // SAFETY: no memory is involved.
@@ -132,6 +278,18 @@ pub fn setgid(gid: Gid) -> Result<(), Errno> {
 
 /// Sets the calling thread's real, effective and saved user ids; `None` leaves one unchanged.
 /// **The calling thread only**: see the module docs.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getresuid, setresuid};
+/// let before = getresuid().unwrap();
+/// setresuid(None, Some(before.effective), None).unwrap(); // no change: allowed to anyone
+/// assert_eq!(getresuid().unwrap(), before);
+/// # }
+/// ```
 pub fn setresuid(real: Option<Uid>, effective: Option<Uid>, saved: Option<Uid>) -> Result<(), Errno> {
     let (r, e, s) = (opt_id(real)?, opt_id(effective)?, opt_id(saved)?);
     // SAFETY: no memory is involved.
@@ -140,6 +298,18 @@ pub fn setresuid(real: Option<Uid>, effective: Option<Uid>, saved: Option<Uid>) 
 
 /// Sets the calling thread's real, effective and saved group ids; `None` leaves one unchanged.
 /// **The calling thread only**: see the module docs.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getresgid, setresgid};
+/// let before = getresgid().unwrap();
+/// setresgid(None, None, Some(before.saved)).unwrap();
+/// assert_eq!(getresgid().unwrap(), before);
+/// # }
+/// ```
 pub fn setresgid(real: Option<Gid>, effective: Option<Gid>, saved: Option<Gid>) -> Result<(), Errno> {
     let (r, e, s) = (opt_id(real)?, opt_id(effective)?, opt_id(saved)?);
     // SAFETY: no memory is involved.
@@ -148,6 +318,19 @@ pub fn setresgid(real: Option<Gid>, effective: Option<Gid>, saved: Option<Gid>) 
 
 /// Fills `groups` with the calling thread's supplementary groups and returns how many there
 /// are; an empty slice only counts them. `EINVAL` if the slice is too small for them all.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::getgroups;
+/// let n = getgroups(&mut []).unwrap(); // only counts
+/// let mut groups = [0u32; 256];
+/// assert!(n <= groups.len());
+/// assert_eq!(getgroups(&mut groups).unwrap(), n);
+/// # }
+/// ```
 pub fn getgroups(groups: &mut [Gid]) -> Result<usize, Errno> {
     // The kernel takes an int count (kernel/groups.c); a longer slice is offered only in part.
     let len = groups.len().min(i32::MAX as usize);
@@ -157,12 +340,41 @@ pub fn getgroups(groups: &mut [Gid]) -> Result<usize, Errno> {
 
 /// Sets the calling thread's supplementary groups (privileged). **The calling thread only**:
 /// see the module docs.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getgroups, geteuid, setgroups};
+/// let mut groups = [0u32; 256];
+/// let n = getgroups(&mut groups).unwrap();
+/// // Without CAP_SETGID even the same list is refused.
+/// let r = setgroups(&groups[..n]);
+/// if geteuid() != 0 {
+///     assert_eq!(r, Err(strand::Errno::EPERM));
+/// }
+/// # }
+/// ```
 pub fn setgroups(groups: &[Gid]) -> Result<(), Errno> {
     // SAFETY: the kernel reads `groups.len()` gids from the live slice.
     Errno::result(unsafe { sys!(nr::SETGROUPS, groups.len(), groups.as_ptr()) }).map(drop)
 }
 
 /// Which of the process's three interval timers (setitimer(2)).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::{getitimer, Itimer};
+/// // No timer runs until one is armed.
+/// for which in [Itimer::Real, Itimer::Virtual, Itimer::Prof] {
+///     assert_eq!(getitimer(which).unwrap().value, core::time::Duration::ZERO);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Itimer {
     /// Wall-clock time; expiry sends SIGALRM. The timer `alarm` uses.
@@ -185,6 +397,18 @@ impl Itimer {
 
 /// An interval timer's setting: `value` until the next expiry (zero: disarmed), then every
 /// `interval` (zero: once). The kernel keeps microseconds.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::process::ItimerVal;
+/// let every_second = ItimerVal { interval: Duration::from_secs(1), value: Duration::from_secs(1) };
+/// assert_ne!(every_second, ItimerVal::default()); // the default is disarmed
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ItimerVal {
     /// The period after the first expiry; zero for a one-shot timer.
@@ -225,6 +449,24 @@ fn zero_itimerval() -> KItimerval {
 /// Arms (or, with a zero `value`, disarms) one of the process's interval timers and returns its
 /// previous setting. `EOVERFLOW` if a time does not fit the ABI's `struct timeval`.
 /// Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::process::{getitimer, setitimer, Itimer, ItimerVal};
+/// // Arm the wall-clock timer an hour ahead, read it back, disarm it before it fires.
+/// // (The CPU-time timers count in scheduler ticks: they read back rounded up to one.)
+/// let hour = ItimerVal { interval: Duration::ZERO, value: Duration::from_secs(3600) };
+/// assert_eq!(setitimer(Itimer::Real, &hour).unwrap(), ItimerVal::default());
+/// let left = getitimer(Itimer::Real).unwrap().value;
+/// assert!(left > Duration::from_secs(3599) && left <= Duration::from_secs(3600));
+/// assert_eq!(setitimer(Itimer::Real, &ItimerVal::default()).unwrap().interval, Duration::ZERO);
+/// assert_eq!(getitimer(Itimer::Real).unwrap(), ItimerVal::default());
+/// # }
+/// ```
 pub fn setitimer(which: Itimer, new: &ItimerVal) -> Result<ItimerVal, Errno> {
     let k_new = KItimerval { it_interval: to_timeval(new.interval)?, it_value: to_timeval(new.value)? };
     let mut k_old = zero_itimerval();
@@ -237,6 +479,18 @@ pub fn setitimer(which: Itimer, new: &ItimerVal) -> Result<ItimerVal, Errno> {
 
 /// One of the process's interval timers: the time left until its next expiry and its interval.
 /// Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::process::{getitimer, Itimer};
+/// let t = getitimer(Itimer::Real).unwrap();
+/// assert_eq!((t.interval, t.value), (Duration::ZERO, Duration::ZERO)); // none armed
+/// # }
+/// ```
 pub fn getitimer(which: Itimer) -> Result<ItimerVal, Errno> {
     let mut k = zero_itimerval();
     // SAFETY: the kernel writes one itimerval to the live k.
@@ -252,6 +506,17 @@ pub fn getitimer(which: Itimer) -> Result<ItimerVal, Errno> {
 /// Uses the `alarm` syscall where the ABI has one; elsewhere (aarch64, riscv64) it does what
 /// the kernel's own `alarm` does (kernel/time/itimer.c, `alarm_setitimer`): a one-shot
 /// `ITIMER_REAL`, the previous value rounded the same way.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::process::alarm;
+/// assert_eq!(alarm(100), 0); // no alarm was pending
+/// assert_eq!(alarm(0), 100); // cancelled, with (rounded) 100 s left
+/// # }
+/// ```
 pub fn alarm(secs: u32) -> u32 {
     match nr::ALARM {
         // SAFETY: no memory is involved; alarm cannot fail.

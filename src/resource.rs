@@ -10,6 +10,19 @@ use crate::arch::sys::general as g;
 
 /// A limited resource (getrlimit(2)). Its number differs by ABI (mips and sparc number
 /// `NOFILE`, `AS`, `RSS` and `NPROC` differently): it comes from the arch's `sys`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::resource::{getrlimit, Resource};
+/// for r in Resource::ALL {
+///     let l = getrlimit(r).unwrap();
+///     assert!(l.soft <= l.hard);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Resource {
     /// CPU time in seconds (SIGXCPU at the soft limit, SIGKILL at the hard one).
@@ -68,6 +81,16 @@ impl Resource {
     ];
 
     /// This ABI's `RLIMIT_*` number.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::arch::sys::general::RLIMIT_NOFILE;
+    /// assert_eq!(strand::resource::Resource::Nofile.raw(), RLIMIT_NOFILE);
+    /// # }
+    /// ```
     pub fn raw(self) -> u32 {
         match self {
             Resource::Cpu => g::RLIMIT_CPU,
@@ -92,6 +115,18 @@ impl Resource {
 
 /// A soft and a hard limit. The soft one is enforced; an unprivileged process may move it
 /// anywhere up to the hard one and may lower (never raise) the hard one.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::resource::Rlimit;
+/// let l = Rlimit::both(1024);
+/// assert_eq!((l.soft, l.hard), (1024, 1024));
+/// assert_ne!(l, Rlimit { soft: 1024, hard: Rlimit::INFINITY });
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rlimit {
     /// The limit enforced (`Rlimit::INFINITY`: none).
@@ -117,6 +152,19 @@ type K = g::rlimit64;
 /// limit before the call. `EINVAL` if `new.soft > new.hard` (checked before the syscall),
 /// `EPERM` to raise a hard limit without CAP_SYS_RESOURCE or to touch another user's process,
 /// `ESRCH` for no such process. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::resource::{prlimit, Resource, Rlimit};
+/// let now = prlimit(0, Resource::Core, None).unwrap(); // only reads
+/// // Asking for a soft limit above the hard one is refused before the syscall.
+/// assert_eq!(prlimit(0, Resource::Core, Some(Rlimit { soft: 2, hard: 1 })), Err(strand::Errno::EINVAL));
+/// assert_eq!(prlimit(0, Resource::Core, None), Ok(now));
+/// # }
+/// ```
 pub fn prlimit(pid: i32, resource: Resource, new: Option<Rlimit>) -> Result<Rlimit, Errno> {
     if matches!(new, Some(l) if l.soft > l.hard) {
         return Err(Errno::EINVAL);
@@ -130,12 +178,38 @@ pub fn prlimit(pid: i32, resource: Resource, new: Option<Rlimit>) -> Result<Rlim
 }
 
 /// The calling process's limit of `resource`. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::resource::{getrlimit, Resource};
+/// let files = getrlimit(Resource::Nofile).unwrap();
+/// assert!(files.soft >= 3); // stdin, stdout, stderr
+/// # }
+/// ```
 pub fn getrlimit(resource: Resource) -> Result<Rlimit, Errno> {
     prlimit(0, resource, None)
 }
 
 /// Sets the calling process's limit of `resource` (limits are per process: every thread sees
 /// the change). Errors as for [`prlimit`]. Async-signal-safe.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::resource::{getrlimit, setrlimit, Resource, Rlimit};
+/// let before = getrlimit(Resource::Core).unwrap();
+/// // Lowering the soft limit needs no privilege; every thread sees it.
+/// setrlimit(Resource::Core, Rlimit { soft: 0, hard: before.hard }).unwrap();
+/// let seen = strand::thread::spawn(|| getrlimit(Resource::Core).unwrap().soft).unwrap().join().unwrap();
+/// assert_eq!(seen, 0);
+/// setrlimit(Resource::Core, before).unwrap();
+/// # }
+/// ```
 pub fn setrlimit(resource: Resource, limit: Rlimit) -> Result<(), Errno> {
     prlimit(0, resource, Some(limit)).map(drop)
 }

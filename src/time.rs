@@ -12,6 +12,25 @@ pub use crate::thread::sleep;
 
 /// A point on the monotonic clock (CLOCK_MONOTONIC: never jumps, does not count suspend).
 /// Only differences between instants mean anything.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::Instant;
+/// let start = Instant::now();
+/// strand::time::sleep(Duration::from_millis(2));
+/// let spent = start.elapsed();
+/// assert!(spent >= Duration::from_millis(2));
+/// let later = start + Duration::from_secs(1);
+/// assert_eq!(later - start, Duration::from_secs(1));
+/// assert_eq!(start - later, Duration::ZERO); // saturating, as std
+/// assert_eq!(start.checked_duration_since(later), None);
+/// assert_eq!(later.checked_sub(Duration::from_secs(1)), Some(start));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(Duration);
 
@@ -108,6 +127,24 @@ impl Sub<Instant> for Instant {
 /// later reading can be earlier, hence the `Result` of [`SystemTime::duration_since`].
 /// Seconds are 64-bit on every ABI (the time64 syscalls), so it holds times past 2038 and
 /// before 1970.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::{SystemTime, UNIX_EPOCH};
+/// let now = SystemTime::now();
+/// let since = now.duration_since(UNIX_EPOCH).unwrap();
+/// assert!(since.as_secs() > 1_600_000_000); // after September 2020
+/// // Before 1970 is a time too.
+/// let before = UNIX_EPOCH - Duration::from_secs(1);
+/// assert_eq!(UNIX_EPOCH.duration_since(before), Ok(Duration::from_secs(1)));
+/// assert_eq!(before.duration_since(UNIX_EPOCH).unwrap_err().duration(), Duration::from_secs(1));
+/// assert_eq!(UNIX_EPOCH.checked_add(Duration::MAX), None); // past 64-bit seconds
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SystemTime {
     /// Seconds since the epoch, negative before it.
@@ -116,7 +153,18 @@ pub struct SystemTime {
     nanos: u32,
 }
 
-/// 1970-01-01 00:00:00 UTC.
+/// 1970-01-01 00:00:00 UTC: [`SystemTime::UNIX_EPOCH`], as std has it at module level.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::time::{SystemTime, UNIX_EPOCH};
+/// assert_eq!(UNIX_EPOCH, SystemTime::UNIX_EPOCH);
+/// assert!(SystemTime::now() > UNIX_EPOCH);
+/// # }
+/// ```
 pub const UNIX_EPOCH: SystemTime = SystemTime::UNIX_EPOCH;
 
 const NANOS: i128 = 1_000_000_000;
@@ -206,6 +254,19 @@ impl SubAssign<Duration> for SystemTime {
 }
 
 /// [`SystemTime::duration_since`] found the other time later; this is by how much.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::UNIX_EPOCH;
+/// let later = UNIX_EPOCH + Duration::from_millis(1500);
+/// let e = UNIX_EPOCH.duration_since(later).unwrap_err();
+/// assert_eq!(e.duration(), Duration::from_millis(1500));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SystemTimeError(Duration);
 
@@ -225,6 +286,19 @@ impl fmt::Display for SystemTimeError {
 /// One relative sleep on CLOCK_MONOTONIC (`clock_nanosleep`, as `nanosleep` does):
 /// `Err(remaining)` if a signal handler interrupted it, for the caller to decide whether to go
 /// on. [`sleep`] goes on by itself.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::{nanosleep, Instant};
+/// let start = Instant::now();
+/// assert_eq!(nanosleep(Duration::from_millis(1)), Ok(())); // no handler interrupted it
+/// assert!(start.elapsed() >= Duration::from_millis(1));
+/// # }
+/// ```
 pub fn nanosleep(d: Duration) -> Result<(), Duration> {
     // Longer than i64 seconds: the longest sleep the clock can express (292 billion years).
     let req = Timespec { tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX), tv_nsec: d.subsec_nanos().into() };
@@ -249,6 +323,24 @@ fn sleep_until_abs(clock: u32, ts: &Timespec) -> Result<(), Errno> {
 /// signal handlers. A deadline computed in advance does not drift as repeated relative sleeps
 /// would. `Err(EOVERFLOW)` only on a 32-bit ABI whose kernel lacks the time64 syscalls, for a
 /// deadline past 2^31 seconds of uptime.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::{sleep_until, Instant};
+/// let start = Instant::now();
+/// let mut deadline = start;
+/// for _ in 0..3 {
+///     deadline += Duration::from_millis(1);
+///     sleep_until(deadline).unwrap(); // ticks on a fixed grid: no drift
+/// }
+/// assert!(Instant::now() >= start + Duration::from_millis(3));
+/// sleep_until(start).unwrap(); // in the past: returns at once
+/// # }
+/// ```
 pub fn sleep_until(deadline: Instant) -> Result<(), Errno> {
     sleep_until_abs(CLOCK_MONOTONIC, &deadline.timespec())
 }
@@ -257,6 +349,21 @@ pub fn sleep_until(deadline: Instant) -> Result<(), Errno> {
 /// or late with the clock if it is set meanwhile (TIMER_ABSTIME on CLOCK_REALTIME follows clock
 /// changes). `Err(EINVAL)` for a time before the epoch, `Err(EOVERFLOW)` for one past 2038 on a
 /// 32-bit ABI whose kernel lacks the time64 syscalls.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::time::Duration;
+/// use strand::time::{sleep_until_system, SystemTime, UNIX_EPOCH};
+/// let deadline = SystemTime::now() + Duration::from_millis(1);
+/// sleep_until_system(deadline).unwrap();
+/// assert!(SystemTime::now() >= deadline);
+/// // Before the epoch: refused.
+/// assert_eq!(sleep_until_system(UNIX_EPOCH - Duration::from_secs(1)), Err(strand::Errno::EINVAL));
+/// # }
+/// ```
 pub fn sleep_until_system(deadline: SystemTime) -> Result<(), Errno> {
     if deadline.secs < 0 {
         return Err(Errno::EINVAL);

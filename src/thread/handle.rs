@@ -12,6 +12,22 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// Why `join` returned no result.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::JoinError;
+/// let h = strand::thread::spawn(|| {
+///     // SAFETY: nothing on this thread's stack needs its Drop to run.
+///     unsafe { strand::thread::exit() }
+/// }).unwrap();
+/// let e = h.join().err().unwrap();
+/// assert_eq!(e, JoinError::Exited);
+/// assert_eq!(e.errno(), strand::Errno::ENODATA);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // `Panicked` holds the panic's message buffer; a `JoinError` is returned once per join.
 #[cfg_attr(feature = "unwind", allow(clippy::large_enum_variant))]
@@ -34,6 +50,16 @@ pub enum JoinError {
 impl JoinError {
     /// The errno pthread_join would report (for `Exited`, which pthread_join does not have:
     /// `ENODATA`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::{thread::JoinError, Errno};
+    /// assert_eq!(JoinError::SelfJoin.errno(), Errno::EDEADLK);
+    /// # }
+    /// ```
     pub fn errno(&self) -> Errno {
         match self {
             JoinError::SelfJoin => Errno::EDEADLK,
@@ -60,6 +86,23 @@ impl fmt::Display for JoinError {
 }
 
 /// Why `JoinHandle::terminate` returned no result.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+/// use core::time::Duration;
+/// use strand::thread::TerminateError;
+/// static STOP: AtomicBool = AtomicBool::new(false);
+/// // A thread with no cancellation point: the cancel cannot stop it.
+/// let h = strand::thread::spawn(|| while !STOP.load(Relaxed) { strand::thread::yield_now() }).unwrap();
+/// let Err(TerminateError::StillRunning(h)) = h.terminate(Duration::from_millis(1)) else { panic!() };
+/// STOP.store(true, Relaxed);
+/// h.join().unwrap();
+/// # }
+/// ```
 pub enum TerminateError<T> {
     /// The thread had not finished when the timeout passed; here is its handle back.
     StillRunning(JoinHandle<T>),
@@ -86,6 +129,20 @@ impl<T> fmt::Display for TerminateError<T> {
 }
 
 /// Owns a joinable thread. Dropping it detaches the thread.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// let h = strand::thread::Builder::new().name("adder").spawn(|| 2 + 2).unwrap();
+/// assert_eq!(h.thread().name(), Some("adder"));
+/// let tid = h.thread().tid();
+/// assert!(tid > 0 && tid != strand::thread::current_tid());
+/// assert_eq!(h.join().unwrap(), 4);
+/// assert!(strand::thread::find(tid).is_none()); // joined: gone
+/// # }
+/// ```
 pub struct JoinHandle<T> {
     tcb: NonNull<Tcb>,
     _result: PhantomData<T>,
@@ -146,11 +203,39 @@ impl<T> JoinHandle<T> {
     }
 
     /// Lets the thread run on unobserved; it frees its own memory when it finishes.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::Barrier;
+    /// static DONE: Barrier = Barrier::new(2);
+    /// strand::thread::spawn(|| { DONE.wait(); }).unwrap().detach();
+    /// DONE.wait(); // the detached thread got here; it frees its own memory when it ends
+    /// # }
+    /// ```
     pub fn detach(self) {
         drop(self)
     }
 
     /// Whether the thread has finished (so `join` will not block).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::Barrier;
+    /// static GO: Barrier = Barrier::new(2);
+    /// let h = strand::thread::spawn(|| { GO.wait(); }).unwrap();
+    /// assert!(!h.is_finished()); // it waits for us
+    /// GO.wait();
+    /// h.wait_cancellable().unwrap(); // sleeps until it has finished
+    /// assert!(h.is_finished());
+    /// h.join().unwrap();
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.tcb().ctid.load(Acquire) == 0
     }
@@ -161,6 +246,18 @@ impl<T> JoinHandle<T> {
     }
 
     /// Asks the thread to stop (see `Thread::cancel`). `Exited` once it has finished.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::Cancelled;
+    /// let h = strand::thread::spawn(|| strand::thread::sleep_cancellable(core::time::Duration::from_secs(3600))).unwrap();
+    /// h.cancel().unwrap();
+    /// assert_eq!(h.join().unwrap(), Err(Cancelled)); // woken from its hour-long sleep
+    /// # }
+    /// ```
     pub fn cancel(&self) -> Result<(), super::ControlError> {
         self.thread().cancel()
     }
@@ -184,6 +281,18 @@ impl<T> JoinHandle<T> {
     /// closure returned (typically its own `Err(Cancelled)`), or
     /// `TerminateError::StillRunning(self)` with the handle back if it has not finished by then
     /// (it goes on running: a thread is never killed, see `thread::cancel`).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use core::time::Duration;
+    /// let h = strand::thread::spawn(|| strand::thread::sleep_cancellable(Duration::from_secs(3600))).unwrap();
+    /// let r = h.terminate(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(r, Err(strand::thread::Cancelled));
+    /// # }
+    /// ```
     pub fn terminate(self, timeout: core::time::Duration) -> Result<T, TerminateError<T>> {
         if core::ptr::eq(self.tcb.as_ptr(), Tcb::current()) {
             return self.join().map_err(TerminateError::Join);
@@ -206,6 +315,22 @@ impl<T> JoinHandle<T> {
 
     /// Sends the thread a signal (`tgkill`). `ESRCH` once it has finished: its tid may belong to
     /// another thread by then.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::signal::{self, SigSet, Signal};
+    /// let set = SigSet::of(&[Signal::USR2]);
+    /// // Blocked before the spawn, so the thread starts with it blocked too: it waits for it.
+    /// let old = signal::block(&set).unwrap();
+    /// let h = strand::thread::spawn(move || signal::wait(&set).map(|i| i.signal())).unwrap();
+    /// h.signal(Signal::USR2).unwrap();
+    /// assert_eq!(h.join().unwrap(), Ok(Signal::USR2));
+    /// signal::set_mask(&old).unwrap();
+    /// # }
+    /// ```
     pub fn signal(&self, sig: crate::signal::Signal) -> Result<(), Errno> {
         let tcb = self.tcb();
         let shared = tcb.shared.lock();
@@ -218,6 +343,25 @@ impl<T> JoinHandle<T> {
 
     /// Renames the thread (through `/proc/self/task/<tid>/comm`). `NameError::Os(ESRCH)` once
     /// it has finished; a bad name is refused as by `thread::set_name`.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::sync::Barrier;
+    /// use strand::thread::NameError;
+    /// static GO: Barrier = Barrier::new(2);
+    /// let h = strand::thread::spawn(|| {
+    ///     GO.wait();
+    ///     strand::thread::current().name().map(|n| n == "renamed")
+    /// }).unwrap();
+    /// h.set_name("renamed").unwrap();
+    /// assert!(matches!(h.set_name("far-too-long-a-name"), Err(NameError::TooLong { len: 19 })));
+    /// GO.wait();
+    /// assert_eq!(h.join().unwrap(), Some(true));
+    /// # }
+    /// ```
     pub fn set_name(&self, name: &str) -> Result<(), NameError> {
         let name = ThreadName::try_new(name)?;
         let tcb = self.tcb();

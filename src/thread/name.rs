@@ -18,6 +18,20 @@ use core::sync::atomic::{fence, AtomicU32};
 use crate::errno::Errno;
 
 /// A thread name as Linux keeps it: at most 15 bytes (TASK_COMM_LEN - 1, include/linux/sched.h).
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::ThreadName;
+/// let name = ThreadName::new("worker-1").unwrap();
+/// assert_eq!(name.as_str(), "worker-1");
+/// assert!(!name.is_empty());
+/// assert!(ThreadName::new("sixteen-bytes-xx").is_none()); // one byte too many
+/// assert!(ThreadName::empty().is_empty());
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ThreadName {
     /// The name, NUL-padded: `bytes[len..]` are all 0, so it is also the C string prctl takes.
@@ -26,20 +40,45 @@ pub struct ThreadName {
 }
 
 impl ThreadName {
+    /// The longest name in bytes: 15 (TASK_COMM_LEN - 1, include/linux/sched.h).
     pub const MAX_LEN: usize = 15;
 
+    /// The empty name (what `thread::current().name()` reports as `None`).
     pub const fn empty() -> ThreadName {
         ThreadName { bytes: [0; 16], len: 0 }
     }
 
     /// `None` if longer than 15 bytes or containing a NUL byte ([`ThreadName::try_new`] says
     /// which).
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::ThreadName;
+    /// assert_eq!(ThreadName::new("fifteen-bytes-x").map(|n| n.as_str().len()), Some(15));
+    /// assert!(ThreadName::new("nul\0inside").is_none());
+    /// # }
+    /// ```
     pub fn new(name: &str) -> Option<ThreadName> {
         ThreadName::try_new(name).ok()
     }
 
     /// The name, or why Linux cannot hold it: a NUL byte inside (checked first: the kernel
     /// would cut the name there), or more than [`ThreadName::MAX_LEN`] bytes.
+    ///
+    /// ```
+    /// # #![no_std]
+    /// # #![no_main]
+    /// # strand::main!(main);
+    /// # fn main() {
+    /// use strand::thread::{NameError, ThreadName};
+    /// assert_eq!(ThreadName::try_new("a-much-too-long-name"), Err(NameError::TooLong { len: 20 }));
+    /// assert_eq!(ThreadName::try_new("a\0b"), Err(NameError::ContainsNul { at: 1 }));
+    /// assert!(ThreadName::try_new("ok").is_ok());
+    /// # }
+    /// ```
     pub fn try_new(name: &str) -> Result<ThreadName, NameError> {
         if let Some(at) = name.bytes().position(|b| b == 0) {
             return Err(NameError::ContainsNul { at });
@@ -59,11 +98,13 @@ impl ThreadName {
         ThreadName::new(core::str::from_utf8(&bytes[..len]).ok()?)
     }
 
+    /// The name as text (never more than [`ThreadName::MAX_LEN`] bytes).
     pub fn as_str(&self) -> &str {
         // SAFETY: `new` built it from a whole &str.
         unsafe { core::str::from_utf8_unchecked(&self.bytes[..self.len as usize]) }
     }
 
+    /// Whether the name has no bytes.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -82,13 +123,31 @@ impl core::fmt::Debug for ThreadName {
 
 /// Why a thread could not be given a name: the one error of `Builder::name` (reported by
 /// `spawn` as `ConfigError::Name`), `thread::set_name` and `JoinHandle::set_name`.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// use strand::thread::NameError;
+/// let b = strand::thread::Builder::new().name("sixteen-bytes-xx");
+/// assert!(b.spawn(|| ()).is_err()); // ConfigError::Name
+/// assert_eq!(strand::thread::set_name("x\0"), Err(NameError::ContainsNul { at: 1 }));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameError {
     /// Longer than [`ThreadName::MAX_LEN`] (15) bytes, the most the kernel keeps
     /// (TASK_COMM_LEN - 1, include/linux/sched.h); `len` is the name's length in bytes.
-    TooLong { len: usize },
+    TooLong {
+        /// The name's length in bytes.
+        len: usize,
+    },
     /// A NUL byte at byte offset `at`: the kernel would silently cut the name there.
-    ContainsNul { at: usize },
+    ContainsNul {
+        /// The NUL's byte offset in the name.
+        at: usize,
+    },
     /// The rename itself failed: `ESRCH` for a thread that has finished, or the error of the
     /// `prctl` or `/proc` write.
     Os(Errno),
