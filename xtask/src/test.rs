@@ -103,7 +103,9 @@ fn host_tests() -> Result<Row, String> {
 
     println!("== host: cargo test --doc (every doc example, run as a strand program on x86_64 musl)");
     let part = Instant::now();
-    let (p, f) = libtest(&mut doctests(), PROGRAM_LIMIT)?;
+    let (p, f) = libtest(&mut doctests(false), PROGRAM_LIMIT)?;
+    let (p2, f2) = libtest(&mut doctests(true), PROGRAM_LIMIT)?;
+    let (p, f) = (p + p2, f + f2);
     (passed, failed) = (passed + p, failed + f);
     println!("   doc examples: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
@@ -138,16 +140,23 @@ fn host_tests() -> Result<Row, String> {
 
 /// `cargo test --doc` for the table's x86_64 musl row: each doc example is a whole `#![no_std]`
 /// strand program (its `strand::main!` and attributes hidden with `# `), built with that row's
-/// link flags and `panic = "abort"` and run natively, so an example is a test that can fail.
-fn doctests() -> Command {
+/// link flags and run natively, so an example is a test that can fail. Twice: with
+/// `panic = "abort"` and the features whose items have examples (`alloc`, `count-syscalls`),
+/// then with `panic = "unwind"` and the `unwind` feature (the `unwind` profile, core rebuilt so)
+/// for the examples of `panic::catch_unwind` and `Panic`.
+fn doctests(unwind: bool) -> Command {
     let arch = crate::arches::ARCHES.iter().find(|a| a.name == "x86_64").expect("x86_64 is in the table");
     let mut flags = crate::arches::rustflags(arch);
-    flags.extend(["-C".to_string(), "panic=abort".to_string()]);
+    flags.extend(["-C".to_string(), format!("panic={}", if unwind { "unwind" } else { "abort" })]);
     let quoted: Vec<String> = flags.iter().map(|f| format!("{f:?}")).collect();
     let mut c = cargo();
-    c.args(["test", "--doc", "--features", "lock_api", "--target", arch.triple])
-        .args(BUILD_STD)
-        .args(["--config", &format!("target.{}.rustdocflags=[{}]", arch.triple, quoted.join(", "))]);
+    c.args(["test", "--doc", "--target", arch.triple]);
+    if unwind {
+        c.args(["--profile", "unwind", "--features", "lock_api,unwind"]);
+    } else {
+        c.args(["--features", "lock_api,alloc,count-syscalls"]);
+    }
+    c.args(BUILD_STD).args(["--config", &format!("target.{}.rustdocflags=[{}]", arch.triple, quoted.join(", "))]);
     c
 }
 
