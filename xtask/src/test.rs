@@ -109,6 +109,21 @@ fn host_tests() -> Result<Row, String> {
     (passed, failed) = (passed + p, failed + f);
     println!("   doc examples: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
+    println!("== host: cargo doc, every warning an error (missing docs and broken links included)");
+    let mut doc = cargo();
+    doc.args(["doc", "--no-deps", "--features", "lock_api,alloc,count-syscalls", "--target", "x86_64-unknown-linux-musl"])
+        .args(BUILD_STD)
+        .env("RUSTDOCFLAGS", "-D warnings -D missing_docs");
+    let out = run_limited(&mut doc, PROGRAM_LIMIT)?;
+    if out.status.is_some_and(|s| s.success()) {
+        println!("   test cargo_doc_without_warnings ... ok");
+        passed += 1;
+    } else {
+        eprint!("{}", indent(&out.stderr));
+        println!("   test cargo_doc_without_warnings ... FAILED");
+        failed += 1;
+    }
+
     println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
     let part = Instant::now();
     setup::ensure_component("miri")?;
