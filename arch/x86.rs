@@ -28,51 +28,91 @@ use core::arch::{asm, naked_asm};
 use core::sync::atomic::{AtomicU32, Ordering};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area, SA_RESTORER};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for i386, from
+/// `linux_raw_sys` (its x86 modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
+/// `nr`: the syscall numbers whose name differs by ABI, as i386 has them.
+///
 /// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI
 /// needs the 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and
 /// `mmap2`, whose offset counts pages (arch/x86/entry/syscalls/syscall_32.tbl).
 pub mod nr {
     use super::sys::general as g;
+    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec` (syscall_32.tbl).
     pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+    /// `clock_gettime64`: `clock_gettime` with 64-bit time (syscall_32.tbl).
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (syscall_32.tbl).
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+    /// `mmap2`: `mmap` with six register arguments and the offset in pages (syscall_32.tbl;
+    /// mm/mmap.c, ksys_mmap_pgoff).
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (syscall_32.tbl).
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
-    /// the plain `getuid` is the 16-bit-uid original on i386 (arch/x86/entry/syscalls/syscall_32.tbl).
+    /// `getuid32`: `getuid` with a full 32-bit uid.
+    ///
+    /// The plain `getuid` is the 16-bit-uid original on i386 (arch/x86/entry/syscalls/syscall_32.tbl).
     pub const GETUID: usize = g::__NR_getuid32 as usize;
+    /// `geteuid32`: `geteuid` with a full 32-bit uid.
+    ///
     /// Likewise every other uid/gid call: the plain numbers take and return 16-bit ids, the
     /// `*32` ones full ids (arch/x86/entry/syscalls/syscall_32.tbl).
     pub const GETEUID: usize = g::__NR_geteuid32 as usize;
+    /// `getgid32`: `getgid` with a full 32-bit gid (syscall_32.tbl).
     pub const GETGID: usize = g::__NR_getgid32 as usize;
+    /// `getegid32`: `getegid` with a full 32-bit gid (syscall_32.tbl).
     pub const GETEGID: usize = g::__NR_getegid32 as usize;
+    /// `getresuid32`: `getresuid` with full 32-bit uids (syscall_32.tbl).
     pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
+    /// `getresgid32`: `getresgid` with full 32-bit gids (syscall_32.tbl).
     pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
+    /// `setuid32`: `setuid` with a full 32-bit uid (syscall_32.tbl).
     pub const SETUID: usize = g::__NR_setuid32 as usize;
+    /// `setgid32`: `setgid` with a full 32-bit gid (syscall_32.tbl).
     pub const SETGID: usize = g::__NR_setgid32 as usize;
+    /// `setresuid32`: `setresuid` with full 32-bit uids (syscall_32.tbl).
     pub const SETRESUID: usize = g::__NR_setresuid32 as usize;
+    /// `setresgid32`: `setresgid` with full 32-bit gids (syscall_32.tbl).
     pub const SETRESGID: usize = g::__NR_setresgid32 as usize;
+    /// `getgroups32`: `getgroups` with a list of 32-bit gids (syscall_32.tbl).
     pub const GETGROUPS: usize = g::__NR_getgroups32 as usize;
+    /// `setgroups32`: `setgroups` with a list of 32-bit gids (syscall_32.tbl).
     pub const SETGROUPS: usize = g::__NR_setgroups32 as usize;
+    /// `ALARM`: i386 has `alarm`.
+    ///
     /// `alarm` is syscall 27 (syscall_32.tbl).
     pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
+    /// `FUTEX_TIME32`: the original `futex`, with a 32-bit `struct old_timespec32`.
+    ///
     /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
     /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time (syscall_32.tbl).
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time (syscall_32.tbl).
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time (syscall_32.tbl).
     pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on i386.
+///
 /// `R_386_RELATIVE` (B + A, the addend stored at the target: i386 uses REL, not RELA) (System V
 /// ABI Intel386 supplement, "Relocation Types"): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 8;
 
+/// `TLS`: the static-TLS layout strand builds for each thread on i386.
+///
 /// Variant II: `%gs` selects a segment based at the TCB, whose first word is a pointer to itself;
 /// the TLS block lies below (i386 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `syscall0`: a syscall with no arguments, with `int $0x80` (i386: number in eax, result in
+/// eax; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -81,6 +121,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `int $0x80` (i386: number in eax, argument in ebx;
+/// arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -89,6 +134,11 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `int $0x80` (i386: number in eax, arguments in
+/// ebx, ecx; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -97,6 +147,11 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `int $0x80` (i386: number in eax, arguments in
+/// ebx, ecx, edx; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -108,6 +163,11 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `int $0x80` (i386: number in eax, arguments in
+/// ebx, ecx, edx, esi, the last moved into `esi` by hand; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -124,6 +184,11 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `int $0x80` (i386: number in eax, arguments in
+/// ebx, ecx, edx, esi, edi, `esi` loaded by hand; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     // eax, ebx, ecx, edx and edi are the only registers an operand is sure to get (esi is not
@@ -147,6 +212,11 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `int $0x80` (i386: number in eax, arguments in
+/// ebx, ecx, edx, esi, edi, ebp, `esi` and `ebp` loaded by hand; arch/x86/entry/entry_32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     // As for syscall5, with seven values for five registers: `eax` carries a pointer to
@@ -172,6 +242,11 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (i386: six register arguments,
+/// offset in pages; arch/x86/entry/syscalls/syscall_32.tbl).
+///
+/// # Safety
+/// The caller upholds mmap's contract.
 #[inline]
 pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
     // SAFETY: the caller upholds mmap's contract; mmap2's offset is in pages, and 0 is 0 either
@@ -256,6 +331,13 @@ impl UserDesc {
 /// start-up, before any other thread exists, so Relaxed is enough.
 static TLS_ENTRY: AtomicU32 = AtomicU32::new(u32::MAX);
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (i386: the base of
+/// the GDT TLS descriptor that `%gs` selects, set with `set_thread_area`; man 2
+/// set_thread_area). Returns the raw syscall result.
+///
+/// # Safety
+/// `tp` must point at a control block whose first word is its own address (variant II), live
+/// for as long as the thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // Reuse the slot `_start` took for the provisional control block (the selector in `%gs`);
     // failing that, entry_number -1: the kernel picks a free TLS slot and writes its index back
@@ -280,6 +362,9 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     r
 }
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control
+/// block.
+///
 /// One load, no syscall: `%gs:0` is the control block's self pointer. Set by `set_thread_area`.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -289,6 +374,9 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read without first reading
+/// the thread pointer.
+///
 /// The 32-bit word `OFF` bytes from the thread pointer, in one `%gs`-relative load (see
 /// x86_64.rs).
 #[inline(always)]
@@ -318,6 +406,13 @@ static_assertions::const_assert_eq!(core::mem::size_of::<ChildFrame>(), 32);
 static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, entry), 4);
 static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, desc), 16);
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`);
+/// on i386 the child's `tp` goes to the kernel as a `user_desc` for its `%gs` slot.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// i386 clone argument order is (flags, stack, ptid, tls, ctid) (kernel/fork.c with
 /// CONFIG_CLONE_BACKWARDS, selected for X86_32 in arch/x86/Kconfig; a 64-bit kernel keeps the
 /// order in arch/x86/kernel/sys_ia32.c, ia32_clone); with CLONE_SETTLS `tls` points at a
@@ -369,6 +464,13 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (i386: `int $0x80` needs no stack of
+/// the caller's).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register, and `int 0x80` needs no stack of ours.
@@ -387,10 +489,18 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where i386 stack-protector code reads its canary.
+///
 /// The canary of `-Zstack-protector` code is `%gs:0x14` (i386 psABI, "Thread-Local Storage";
 /// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x14);
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in i386's
+/// `struct sigaction` and with strand's own `rt_sigreturn` trampoline.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's `__kernel_rt_sigreturn` (arch/x86/kernel/signal_32.c, ia32_setup_rt_frame);
 /// strand passes its own trampoline so a handler's return never depends on the vDSO.

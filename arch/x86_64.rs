@@ -8,8 +8,13 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for x86_64, from
+/// `linux_raw_sys` (its x86_64 modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with the plain `mmap` (x86_64: six register
+/// arguments, byte offset; arch/x86/entry/syscalls/syscall_64.tbl).
+///
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::mmap_six_args as mmap_raw;
 nr_native! {
@@ -17,14 +22,23 @@ nr_native! {
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }
 
+/// `TLS`: the static-TLS layout strand builds for each thread on x86_64.
+///
 /// Variant II: `%fs` points at the TCB, whose first word is a pointer to itself; the TLS block
 /// lies below (x86-64 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on x86_64.
+///
 /// `R_X86_64_RELATIVE` (B + A) (x86-64 psABI, "Relocation Types"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 8;
 
+/// `syscall0`: a syscall with no arguments, with `syscall` (x86_64: number in rax, result in
+/// rax; rcx and r11 clobbered; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -33,6 +47,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `syscall` (x86_64: number in rax, argument in rdi;
+/// arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -44,6 +63,11 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi,
+/// rsi; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -55,6 +79,11 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `syscall` (x86_64: number in rax, arguments in
+/// rdi, rsi, rdx; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -66,6 +95,11 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `syscall` (x86_64: number in rax, arguments in
+/// rdi, rsi, rdx, r10, not rcx, which `syscall` overwrites; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -77,6 +111,11 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `syscall` (x86_64: number in rax, arguments in
+/// rdi, rsi, rdx, r10, r8; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -88,6 +127,11 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `syscall` (x86_64: number in rax, arguments in
+/// rdi, rsi, rdx, r10, r8, r9; arch/x86/entry/entry_64.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -130,11 +174,21 @@ unsafe extern "C" fn _start() -> ! {
 /// `ARCH_SET_FS` from arch/x86/include/uapi/asm/prctl.h.
 const ARCH_SET_FS: usize = 0x1002;
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (x86_64: the `%fs`
+/// base, set with `arch_prctl(ARCH_SET_FS)`; arch/x86/kernel/process_64.c). Returns the raw
+/// syscall result.
+///
+/// # Safety
+/// `tp` must point at a control block whose first word is its own address (variant II), live
+/// for as long as the thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: arch_prctl(ARCH_SET_FS) only changes this thread's %fs base.
     unsafe { syscall2(sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
 }
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control
+/// block.
+///
 /// One load, no syscall: `%fs:0` is the control block's self pointer. Set by `arch_prctl`.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -144,6 +198,9 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read without first reading
+/// the thread pointer.
+///
 /// The 32-bit word `OFF` bytes from the thread pointer, in one `%fs`-relative load (how the
 /// uncontended `Mutex` reads the caller's tid at the cost of the constant it replaced).
 #[inline(always)]
@@ -158,6 +215,13 @@ pub fn load_tp_u32<const OFF: isize>() -> u32 {
     v
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`);
+/// on x86_64 the child calls `entry(arg)` with `rsp` 16-byte aligned before the `call`.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// x86_64 clone argument order is (flags, stack, ptid, ctid, tls) (kernel/fork.c, no
 /// CONFIG_CLONE_BACKWARDS); with CLONE_SETTLS `tls` is the new `%fs` base.
 pub unsafe fn clone_thread(
@@ -194,6 +258,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (x86_64: `syscall` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register.
@@ -212,10 +282,18 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where x86_64 stack-protector code reads its canary.
+///
 /// The canary of `-Zstack-protector` code is `%fs:0x28` (x86-64 psABI, "Thread-Local Storage";
 /// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in x86_64's
+/// `struct sigaction` and with strand's own `rt_sigreturn` trampoline.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `{handler, flags, restorer, mask}`, and x86_64 has no kernel-provided return path from a
 /// handler: every `rt_sigaction` must pass SA_RESTORER and a trampoline that calls
 /// `rt_sigreturn` (arch/x86/kernel/signal_64.c, x64_setup_rt_frame: "x86-64 should always use
