@@ -19,8 +19,14 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for aarch64, from
+/// `linux_raw_sys` (its aarch64 modules, generated from the kernel's uapi headers; the same for
+/// `aarch64_be`).
 pub use linux_raw_sys as sys;
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with the plain `mmap` (aarch64: six register
+/// arguments, byte offset; include/uapi/asm-generic/unistd.h).
+///
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::mmap_six_args as mmap_raw;
 nr_native! {
@@ -28,16 +34,25 @@ nr_native! {
     pub const ALARM: Option<usize> = None;
 }
 
+/// `TLS`: the static-TLS layout strand builds for each thread on aarch64.
+///
 /// Variant I: `tpidr_el0` points at a 16-byte TCB (two words: DTV pointer and a reserved word),
 /// and the TLS block starts at TP + align_up(16, p_align) (Drepper's TLS paper, 3.4.1; AAELF64,
 /// "Thread Local Storage"; lld computes the same TP offsets for EM_AARCH64). strand keeps those
 /// 16 bytes unused and puts its own `Tcb` just below TP.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on aarch64.
+///
 /// `R_AARCH64_RELATIVE` (Delta(S) + A) (AAELF64, "Dynamic relocations"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 1027;
 
+/// `syscall0`: a syscall with no arguments, with `svc 0` (aarch64: number in x8, result in x0;
+/// arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -46,6 +61,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `svc 0` (aarch64: number in x8, argument in x0;
+/// arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -54,6 +74,11 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `svc 0` (aarch64: number in x8, arguments in x0, x1;
+/// arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -62,6 +87,11 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `svc 0` (aarch64: number in x8, arguments in x0, x1,
+/// x2; arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -73,6 +103,11 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `svc 0` (aarch64: number in x8, arguments in x0, x1,
+/// x2, x3; arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -84,6 +119,11 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `svc 0` (aarch64: number in x8, arguments in x0, x1,
+/// x2, x3, x4; arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -95,6 +135,11 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `svc 0` (aarch64: number in x8, arguments in x0, x1, x2,
+/// x3, x4, x5; arch/arm64/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -126,6 +171,13 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (aarch64: writes
+/// `tpidr_el0`, no syscall; the kernel switches it per task, arch/arm64/kernel/process.c). Returns
+/// 0.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: tpidr_el0 is writable at EL0 and only holds this thread's thread pointer; the
     // kernel saves and restores it per task (arch/arm64/kernel/process.c, tls_thread_switch).
@@ -133,9 +185,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`mrs tpidr_el0`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -146,6 +202,13 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// aarch64 the child gets `tp` in `tpidr_el0` and calls `entry(arg)` with `blr`.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// aarch64 clone argument order is (flags, stack, ptid, tls, ctid): arch/arm64/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
 /// CLONE_SETTLS `tls` becomes the child's `tpidr_el0` (arch/arm64/kernel/process.c,
@@ -184,6 +247,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (aarch64: `svc 0` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register.
@@ -202,10 +271,18 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where aarch64 stack-protector code reads its canary.
+///
 /// Compilers read the stack-protector canary from the global `__stack_chk_guard` on aarch64
 /// Linux (GCC's default `-mstack-protector-guard=global`; LLVM's AArch64 target likewise).
 pub const STACK_GUARD: StackGuard = StackGuard::Global;
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in aarch64's `struct
+/// sigaction` and with strand's own `rt_sigreturn` trampoline as SA_RESTORER.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's `__kernel_rt_sigreturn` (arch/arm64/kernel/signal.c, setup_return); strand
 /// passes its own trampoline, which the kernel then puts in `x30`, so nothing depends on the

@@ -9,8 +9,13 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for riscv64, from
+/// `linux_raw_sys` (its riscv64 modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with the plain `mmap` (riscv64: six register
+/// arguments, byte offset; include/uapi/asm-generic/unistd.h).
+///
 /// 64-bit time and a register-argument `mmap`: the plain syscall names.
 pub use super::mmap_six_args as mmap_raw;
 nr_native! {
@@ -18,15 +23,24 @@ nr_native! {
     pub const ALARM: Option<usize> = None;
 }
 
+/// `TLS`: the static-TLS layout strand builds for each thread on riscv64.
+///
 /// Variant I with neither gap nor bias: `tp` holds the address one past the end of the TCB, which
 /// is where the first TLS block starts (RISC-V ELF psABI, "Thread Local Storage"). strand's Tcb
 /// sits right below `tp`.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on riscv64.
+///
 /// `R_RISCV_RELATIVE` (B + A) (RISC-V ELF psABI, "Relocations"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 3;
 
+/// `syscall0`: a syscall with no arguments, with `ecall` (riscv64: number in a7, result in a0;
+/// arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -35,6 +49,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `ecall` (riscv64: number in a7, argument in a0;
+/// arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -43,6 +62,11 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `ecall` (riscv64: number in a7, arguments in a0, a1;
+/// arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -51,6 +75,11 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `ecall` (riscv64: number in a7, arguments in a0, a1,
+/// a2; arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -61,6 +90,11 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `ecall` (riscv64: number in a7, arguments in a0, a1,
+/// a2, a3; arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -72,6 +106,11 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `ecall` (riscv64: number in a7, arguments in a0, a1,
+/// a2, a3, a4; arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -83,6 +122,11 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `ecall` (riscv64: number in a7, arguments in a0, a1, a2,
+/// a3, a4, a5; arch/riscv/include/asm/syscall.h).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -118,6 +162,12 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (riscv64: writes the `tp`
+/// register, no syscall; RISC-V ELF psABI, "Register Convention"). Returns 0.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // SAFETY: `tp` is reserved for the thread pointer (RISC-V ELF psABI, "Register Convention";
     // LLVM never allocates it) and only this thread reads it; no syscall is needed. Not `nomem`:
@@ -126,9 +176,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`tp`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -138,6 +192,13 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// riscv64 the child gets `tp` in its `tp` register and jumps to `entry(arg)` with `ra` 0.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// riscv selects CONFIG_CLONE_BACKWARDS (arch/riscv/Kconfig), so the raw clone argument order is
 /// (flags, stack, ptid, tls, ctid) (kernel/fork.c); with CLONE_SETTLS `tls` becomes the child's
 /// `tp` (arch/riscv/kernel/process.c, copy_thread).
@@ -175,6 +236,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (riscv64: `ecall` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register.
@@ -193,10 +260,18 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where riscv64 stack-protector code reads its canary.
+///
 /// Compilers read the stack-protector canary from the global `__stack_chk_guard` on riscv
 /// Linux (GCC's default `-mstack-protector-guard=global`; LLVM likewise).
 pub const STACK_GUARD: StackGuard = StackGuard::Global;
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in riscv64's `struct
+/// sigaction`, which has no `sa_restorer`: the kernel supplies the return path.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// riscv's `struct sigaction` has no `sa_restorer`; the kernel returns a handler through the
 /// vDSO's `__vdso_rt_sigreturn` (arch/riscv/kernel/signal.c, setup_rt_frame), the only way
 /// this ABI has.
