@@ -11,6 +11,8 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, SA_RESTORER};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for s390x, from
+/// `linux_raw_sys` (its s390x modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
 // Names that differ by ABI; everything else comes from `sys::general`.
@@ -21,15 +23,24 @@ nr_native! {
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }
 
+/// `TLS`: the static-TLS layout strand builds for each thread on s390x.
+///
 /// Variant II: the thread pointer (access registers `a0:a1`) points at the TCB, whose first
 /// word is a pointer to itself; the TLS block lies below (Drepper's TLS paper, 3.4.2, which
 /// lists S/390 with variant II; the s390x ELF ABI supplement, "Thread-Local Storage").
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on s390x.
+///
 /// `R_390_RELATIVE` (B + A) (s390x ELF ABI supplement, "Relocation Types"): the only relocation
 /// a static-pie applies.
 pub const R_RELATIVE: u32 = 12;
 
+/// `syscall0`: a syscall with no arguments, with `svc 0` (s390x: number in r1, result in r2;
+/// arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -38,6 +49,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `svc 0` (s390x: number in r1, argument in r2;
+/// arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -46,6 +62,11 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `svc 0` (s390x: number in r1, arguments in r2, r3;
+/// arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -54,6 +75,11 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `svc 0` (s390x: number in r1, arguments in r2, r3, r4;
+/// arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -64,6 +90,11 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `svc 0` (s390x: number in r1, arguments in r2, r3, r4,
+/// r5; arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -75,6 +106,11 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `svc 0` (s390x: number in r1, arguments in r2, r3, r4,
+/// r5, r6; arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -86,6 +122,11 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `svc 0` (s390x: number in r1, arguments in r2, r3, r4,
+/// r5, r6, r7; arch/s390/kernel/syscall.c).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -97,6 +138,12 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with `old_mmap`, whose one argument points at the
+/// six values (s390x has no register-argument `mmap`; arch/s390/kernel/syscalls/syscall.tbl).
+///
+/// # Safety
+/// The caller upholds mmap's contract.
+///
 /// s390x has no six-register `mmap`: number 90 is `old_mmap`, whose one argument points at
 /// `struct mmap_arg_struct { addr, len, prot, flags, fd, offset }`, six `unsigned long`s
 /// (mm/mmap.c under `__ARCH_WANT_SYS_OLD_MMAP`; arch/s390/kernel/syscalls/syscall.tbl).
@@ -136,6 +183,13 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (s390x: its high and low
+/// halves go to access registers `a0` and `a1` with `sar`, no syscall; arch/s390/kernel/process.c
+/// splits it the same way). Returns 0.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     let tp = tp as usize;
     // The thread pointer is `a0` (high 32 bits) : `a1` (low 32 bits); `sar` copies the low 32
@@ -150,9 +204,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// Two register reads (`ear` of `a0`, `a1`), no syscall; set by writing the registers.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -167,6 +225,14 @@ pub fn thread_pointer() -> *mut u8 {
     tp as *mut u8
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// s390x the kernel loads `tp` into `a0:a1` and the child calls `entry(arg)` with `basr` below a
+/// 160-byte register save area.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// s390x clone argument order is (stack, flags, ptid, ctid, tls) (kernel/fork.c,
 /// CONFIG_CLONE_BACKWARDS2, selected by arch/s390/Kconfig; man 2 clone, NOTES). With
 /// CLONE_SETTLS the kernel loads `tls` into a0:a1 (arch/s390/kernel/process.c, copy_thread).
@@ -206,6 +272,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (s390x: `svc 0` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register.
@@ -224,10 +296,18 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where s390x stack-protector code reads its canary.
+///
 /// The canary of `-Zstack-protector` code is at TP+0x28 (glibc's s390 `tcbhead_t.stack_guard`,
 /// which GCC and LLVM hard-code: `ear`/`sllg`/`ear`, then `lg ...,40`).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in s390x's `struct
+/// sigaction` and with strand's own `rt_sigreturn` trampoline as SA_RESTORER.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's rt_sigreturn (older kernels: an `svc` it writes into the signal frame)
 /// (arch/s390/kernel/signal.c, setup_rt_frame); with it, it puts the restorer in `r14`, so
