@@ -25,8 +25,14 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for powerpc64, from
+/// `linux_raw_sys` (its powerpc64 modules, generated from the kernel's uapi headers; the same for
+/// `powerpc64le`).
 pub use linux_raw_sys as sys;
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with the plain `mmap` (powerpc64: six register
+/// arguments, byte offset; arch/powerpc/kernel/syscalls/syscall.tbl).
+///
 /// 64-bit time and a register-argument `mmap`: the plain syscall names
 /// (arch/powerpc/kernel/syscalls/syscall.tbl: `mmap` 90 is `sys_mmap` with six register
 /// arguments, byte offset).
@@ -36,10 +42,14 @@ nr_native! {
     pub const ALARM: Option<usize> = Some(super::sys::general::__NR_alarm as usize);
 }
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on powerpc64.
+///
 /// `R_PPC64_RELATIVE` (B + A) (ELFv2 ABI, "Relocation Types"): the only relocation a static-pie
 /// applies.
 pub const R_RELATIVE: u32 = 22;
 
+/// `TLS`: the static-TLS layout strand builds for each thread on powerpc64.
+///
 /// Variant I with the 0x7000 bias: `r13` points 0x7000 bytes past the start of the TLS block,
 /// which follows the TCB with no gap (ELFv2 ABI, "Thread Local Storage"; lld's `getTlsTpOffset`
 /// computes every EM_PPC64 TP offset as `offset + (p_vaddr & (p_align - 1)) - 0x7000`, so the
@@ -50,6 +60,12 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
 // Each asm: `sc`, then if CR0.SO is clear (`bns`) skip the `neg` that turns the positive errno
 // into the negated one.
 
+/// `syscall0`: a syscall with no arguments, with `sc` (powerpc64: number in r0, result in r3; an
+/// error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -66,6 +82,12 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `sc` (powerpc64: number in r0, argument in r3; an error
+/// is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -81,6 +103,12 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `sc` (powerpc64: number in r0, arguments in r3, r4; an
+/// error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -96,6 +124,12 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `sc` (powerpc64: number in r0, arguments in r3, r4,
+/// r5; an error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -112,6 +146,12 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `sc` (powerpc64: number in r0, arguments in r3, r4, r5,
+/// r6; an error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -128,6 +168,12 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `sc` (powerpc64: number in r0, arguments in r3, r4, r5,
+/// r6, r7; an error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -144,6 +190,12 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `sc` (powerpc64: number in r0, arguments in r3, r4, r5,
+/// r6, r7, r8; an error is a positive errno with CR0.SO set, negated here;
+/// Documentation/arch/powerpc/syscall64-abi.rst).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -201,6 +253,12 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (powerpc64: writes `r13`,
+/// no syscall; ELFv2 ABI, "Thread Local Storage"). Returns 0.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // The thread pointer is `r13` itself (ELFv2 ABI, "Thread Local Storage"; the kernel saves and
     // restores it with the other GPRs, and CLONE_SETTLS sets the child's, arch/powerpc/kernel/
@@ -211,9 +269,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`r13`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -224,6 +286,14 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// powerpc64 the child gets `tp` in `r13` and calls `entry(arg)` at its global entry point, with
+/// its address in `r12`, below a 32-byte ELFv2 minimum frame.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// powerpc clone argument order is (flags, stack, ptid, tls, ctid): arch/powerpc/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
 /// CLONE_SETTLS a 64-bit task's `tls` becomes the child's `r13` (arch/powerpc/kernel/process.c,
@@ -276,6 +346,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (powerpc64: `sc` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number and its argument are
     // immediates loaded into registers. munmap cannot fail here (the mapping is ours), and exit
@@ -295,11 +371,19 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where powerpc64 stack-protector code reads its canary.
+///
 /// The canary of `-Zstack-protector` code is at `r13`-0x7010 on ppc64 (GCC's rs6000
 /// `TARGET_THREAD_SSP_OFFSET`, LLVM's PPC `LOAD_STACK_GUARD` expansion; glibc's powerpc
 /// `tcbhead_t.stack_guard`, read as `ld ...,-28688(13)` in sysdeps/generic/stackguard-macros.h).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in powerpc64's `struct
+/// sigaction`, with no restorer: the powerpc kernel supplies the return path.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `{handler, flags, restorer, mask}` (arch/powerpc/include/uapi/asm/signal.h, `struct
 /// sigaction`; linux-raw-sys's powerpc64 `kernel_sigaction`). The powerpc kernel never reads
 /// `sa_restorer`: a handler returns into the vDSO's rt_sigreturn trampoline or, without a vDSO,
