@@ -33,8 +33,14 @@ use core::ffi::c_void;
 use core::cell::UnsafeCell;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_rt_sigreturn};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for sparc64, from
+/// `linux_raw_sys` (its sparc64 modules, generated from the kernel's uapi headers; `rt_sigaction`'s
+/// struct is spelled out below).
 pub use linux_raw_sys as sys;
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with the plain `mmap` (sparc64: six register
+/// arguments, byte offset).
+///
 /// 64-bit time, and number 71 is a plain six-register `mmap` (arch/sparc/kernel/sys_sparc_64.c
 /// `SYSCALL_DEFINE6(mmap, ...)`; arch/sparc/kernel/syscalls/syscall.tbl).
 pub use super::mmap_six_args as mmap_raw;
@@ -50,15 +56,25 @@ const BIAS: usize = 2047;
 /// outgoing-argument words (SPARC V9 psABI, "Stack Frame"; a multiple of 16).
 const FRAME: usize = 176;
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on sparc64.
+///
 /// `R_SPARC_RELATIVE` (B + A) (SPARC Compliance Definition 2.4.1, "Relocation Types"; the same
 /// number for 64-bit): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 22;
 
+/// `TLS`: the static-TLS layout strand builds for each thread on sparc64.
+///
 /// Variant II: `%g7` points at the TCB, whose first word is a pointer to itself; the TLS block
 /// lies below (Drepper's TLS paper, 3.4.2, lists SPARC with variant II; the local-exec code the
 /// compilers emit adds a negative `%tle_hix22/%tle_lox10` offset to `%g7`).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
+/// `syscall0`: a syscall with no arguments, with `ta 0x6d` (sparc64: number in %g1, result in %o0;
+/// `%g1` loaded inside the template; an error sets carry with a positive errno, negated here;
+/// arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -79,6 +95,12 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `ta 0x6d` (sparc64: number in %g1, argument in %o0;
+/// `%g1` loaded inside the template; an error sets carry with a positive errno, negated here;
+/// arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -98,6 +120,12 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `ta 0x6d` (sparc64: number in %g1, arguments in %o0,
+/// %o1; `%g1` loaded inside the template; an error sets carry with a positive errno, negated here;
+/// arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -117,6 +145,12 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `ta 0x6d` (sparc64: number in %g1, arguments in %o0,
+/// %o1, %o2; `%g1` loaded inside the template; an error sets carry with a positive errno, negated
+/// here; arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -136,6 +170,12 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `ta 0x6d` (sparc64: number in %g1, arguments in %o0,
+/// %o1, %o2, %o3; `%g1` loaded inside the template; an error sets carry with a positive errno,
+/// negated here; arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -155,6 +195,12 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `ta 0x6d` (sparc64: number in %g1, arguments in %o0,
+/// %o1, %o2, %o3, %o4; `%g1` loaded inside the template; an error sets carry with a positive errno,
+/// negated here; arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -174,6 +220,12 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `ta 0x6d` (sparc64: number in %g1, arguments in %o0,
+/// %o1, %o2, %o3, %o4, %o5; `%g1` loaded inside the template; an error sets carry with a positive
+/// errno, negated here; arch/sparc/kernel/syscalls.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -239,6 +291,12 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (sparc64: writes `%g7`, no
+/// syscall; SPARC V9 psABI, "Thread-Local Storage"). Returns 0.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // The thread pointer is `%g7`, an ordinary register user code may write: no syscall
     // (SPARC V9 psABI, "Thread-Local Storage"; the kernel saves and restores it with the other
@@ -250,9 +308,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     0
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`%g7`), no syscall; set by writing the register.
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
@@ -263,6 +325,14 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// sparc64 the child gets `tp` in `%g7`, sets its own `%sp` 176 bytes (plus the 2047 bias) below
+/// `stack_top`, and calls `entry(arg)`.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// sparc clone argument order is (flags, stack, ptid, tls, ctid), the CLONE_BACKWARDS order,
 /// though sparc has its own entry rather than the generic one: arch/sparc/kernel/process.c
 /// `sparc_clone` reads flags, stack, ptid, tls and ctid from `%o0..%o4` (the trap frame's
@@ -329,6 +399,13 @@ struct ExitFrame(UnsafeCell<[u8; FRAME]>);
 unsafe impl Sync for ExitFrame {}
 static EXIT_FRAME: ExitFrame = ExitFrame(UnsafeCell::new([0; FRAME]));
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits: it flushes its register windows and moves `%sp` to a static scratch frame
+/// first, so that no window spill targets the unmapped stack (arch/sparc/kernel/process_64.c).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // A register window lives in registers and is written to its frame's save area
     // (`%sp + 2047`) whenever the kernel needs the window: on a window overflow inside the
@@ -364,6 +441,8 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where sparc64 stack-protector code reads its canary.
+///
 /// The canary of `-Zstack-protector` code is at `%g7 + 0x28` (glibc's sparc64
 /// `tcbhead_t.stack_guard`, sysdeps/sparc/sparc64/stackguard-macros.h `ldx [%g7+0x28]`, which
 /// GCC, `TARGET_THREAD_SSP_OFFSET`, and LLVM hard-code).
@@ -382,6 +461,13 @@ struct KernelSigaction {
     mask: SigSet,
 }
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in sparc64's `struct
+/// sigaction`, passing strand's own `rt_sigreturn` trampoline as the fifth syscall argument
+/// (arch/sparc/kernel/sys_sparc_64.c).
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `rt_sigaction(sig, act, oact, restorer, sigsetsize)`: five arguments on sparc64
 /// (arch/sparc/Kconfig selects ODD_RT_SIGACTION, so kernel/signal.c leaves the four-argument
 /// one out, and arch/sparc/kernel/sys_sparc_64.c `SYSCALL_DEFINE5(rt_sigaction, ...)` stores
@@ -441,6 +527,9 @@ const CTX_TNPC: usize = CTX_TPC + 8;
 // (signal_64.c). QEMU's sparc64 frame has the same order (linux-user/sparc/signal.c).
 const CTX_SIGMASK: usize = CTX_REGS + 160 + 8 + 24;
 
+/// `context_pc`: the interrupted program counter (`tpc` of the `pt_regs` saved after the siginfo,
+/// which is what a sparc64 handler's third argument points at; arch/sparc/kernel/signal_64.c).
+///
 /// # Safety
 /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
 pub unsafe fn context_pc(uc: *const c_void) -> usize {
@@ -448,6 +537,8 @@ pub unsafe fn context_pc(uc: *const c_void) -> usize {
     unsafe { uc.byte_add(CTX_TPC).cast::<usize>().read() }
 }
 
+/// `context_sp`: the interrupted stack pointer, unbiased (the saved `%o6` plus 2047).
+///
 /// # Safety
 /// As for [`context_pc`].
 pub unsafe fn context_sp(uc: *const c_void) -> usize {
@@ -455,6 +546,8 @@ pub unsafe fn context_sp(uc: *const c_void) -> usize {
     unsafe { uc.byte_add(CTX_SP).cast::<usize>().read() }.wrapping_add(BIAS)
 }
 
+/// `set_context_pc`: makes the thread resume at `pc` when the handler returns.
+///
 /// Sets `tpc` and `tnpc` (`pc + 4`): the thread resumes at `pc` and goes on in sequence.
 ///
 /// # Safety
@@ -468,6 +561,9 @@ pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
     }
 }
 
+/// `context_sigmask`: the mask the thread gets back when the handler returns: the `mask` of the
+/// kernel's `struct rt_signal_frame` (arch/sparc/kernel/signal_64.c).
+///
 /// # Safety
 /// As for [`context_pc`]; what is written there becomes the thread's mask when the handler
 /// returns.
