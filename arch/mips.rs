@@ -59,46 +59,83 @@ use core::ffi::c_void;
 use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_set_thread_area};
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for mips o32, from
+/// `linux_raw_sys` (its mips modules, generated from the kernel's uapi headers; the same for
+/// `mipsel`).
 pub use linux_raw_sys as sys;
 
+/// `nr`: the syscall numbers whose name differs by ABI, as mips o32 has them.
+///
 /// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
 /// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
 /// whose offset counts 4096-byte units on mips whatever the page size
 /// (arch/mips/kernel/syscalls/syscall_o32.tbl; arch/mips/kernel/syscall.c, `mips_mmap2`).
 pub mod nr {
     use super::sys::general as g;
+    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec` (syscall_o32.tbl).
     pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+    /// `clock_gettime64`: `clock_gettime` with 64-bit time (syscall_o32.tbl).
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (syscall_o32.tbl).
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+    /// `mmap2`: `mmap` with the offset in 4096-byte units (syscall_o32.tbl).
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (syscall_o32.tbl).
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
+    /// `getuid`, which returns the full uid on mips o32.
+    ///
     /// mips o32 uids were always 32 bits: there is no `getuid32` (arch/mips/kernel/syscalls/syscall_o32.tbl).
     pub const GETUID: usize = g::__NR_getuid as usize;
+    /// `geteuid`, with the full uid.
+    ///
     /// Likewise every other uid/gid call (syscall_o32.tbl).
     pub const GETEUID: usize = g::__NR_geteuid as usize;
+    /// `getgid`, with the full gid (syscall_o32.tbl).
     pub const GETGID: usize = g::__NR_getgid as usize;
+    /// `getegid`, with the full gid (syscall_o32.tbl).
     pub const GETEGID: usize = g::__NR_getegid as usize;
+    /// `getresuid`, with full uids (syscall_o32.tbl).
     pub const GETRESUID: usize = g::__NR_getresuid as usize;
+    /// `getresgid`, with full gids (syscall_o32.tbl).
     pub const GETRESGID: usize = g::__NR_getresgid as usize;
+    /// `setuid`, with a full uid (syscall_o32.tbl).
     pub const SETUID: usize = g::__NR_setuid as usize;
+    /// `setgid`, with a full gid (syscall_o32.tbl).
     pub const SETGID: usize = g::__NR_setgid as usize;
+    /// `setresuid`, with full uids (syscall_o32.tbl).
     pub const SETRESUID: usize = g::__NR_setresuid as usize;
+    /// `setresgid`, with full gids (syscall_o32.tbl).
     pub const SETRESGID: usize = g::__NR_setresgid as usize;
+    /// `getgroups`, with 32-bit gids (syscall_o32.tbl).
     pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+    /// `setgroups`, with 32-bit gids (syscall_o32.tbl).
     pub const SETGROUPS: usize = g::__NR_setgroups as usize;
+    /// `ALARM`: mips o32 has `alarm`.
+    ///
     /// `alarm` is syscall 4027 (syscall_o32.tbl).
     pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
+    /// `FUTEX_TIME32`: the original `futex`, with 32-bit time.
+    ///
     /// The 32-bit-time originals, for kernels (or seccomp profiles) without the time64 ones.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time (syscall_o32.tbl).
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time
+    /// (syscall_o32.tbl).
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time
+    /// (syscall_o32.tbl).
     pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on mips o32.
+///
 /// `R_MIPS_REL32` (S + A, with S the load bias for a local symbol) (MIPS psABI, "Relocation
 /// Types"): the relocation a mips static-pie applies to itself besides its local GOT entries.
 pub const R_RELATIVE: u32 = 3;
 
+/// `TLS`: the static-TLS layout strand builds for each thread on mips o32.
+///
 /// Variant I with a 0x7000 bias: the thread pointer (the UserLocal register) points 0x7000 bytes
 /// past the start of the first TLS block, so signed 16-bit offsets from it reach the first
 /// 60 KiB of TLS and 4 KiB below the block (MIPS psABI TLS supplement; lld, `getTlsTpOffset`
@@ -146,6 +183,12 @@ macro_rules! o32_syscall {
     };
 }
 
+/// `syscall0`: a syscall with no arguments, with `syscall` (mips o32: number in $2; the result
+/// in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let (r, err);
@@ -156,6 +199,12 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     result(r, err)
 }
 
+/// `syscall1`: a one-argument syscall with `syscall` (mips o32: number in $2, argument in $4; the
+/// result in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let (r, err);
@@ -164,6 +213,12 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     result(r, err)
 }
 
+/// `syscall2`: a two-argument syscall with `syscall` (mips o32: number in $2, arguments in $4, $5;
+/// the result in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let (r, err);
@@ -174,6 +229,12 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     result(r, err)
 }
 
+/// `syscall3`: a three-argument syscall with `syscall` (mips o32: number in $2, arguments in $4,
+/// $5, $6; the result in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let (r, err);
@@ -185,6 +246,12 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     result(r, err)
 }
 
+/// `syscall4`: a four-argument syscall with `syscall` (mips o32: number in $2, arguments in $4, $5,
+/// $6, $7; the result in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let (r, err);
@@ -196,6 +263,12 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     result(r, err)
 }
 
+/// `syscall5`: a five-argument syscall with `syscall` (mips o32: number in $2, arguments in $4, $5,
+/// $6, $7, 16($sp); the result in $2, with `$7` nonzero when it is a positive errno, negated here;
+/// arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let (r, err);
@@ -215,6 +288,12 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     result(r, err)
 }
 
+/// `syscall6`: a six-argument syscall with `syscall` (mips o32: number in $2, arguments in $4, $5,
+/// $6, $7, 16($sp), 20($sp); the result in $2, with `$7` nonzero when it is a positive errno,
+/// negated here; arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let (r, err);
@@ -230,6 +309,11 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     result(r, err)
 }
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (mips o32: offset in 4096-byte units;
+/// arch/mips/kernel/syscall.c, `mips_mmap2`).
+///
+/// # Safety
+/// The caller upholds mmap's contract.
 #[inline]
 pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
     // SAFETY: the caller upholds mmap's contract; mmap2's offset is in 4096-byte units, and 0 is
@@ -518,6 +602,13 @@ unsafe extern "C" fn relocate_local_got(sp: *const usize) {
     }
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (mips o32:
+/// `set_thread_area`, after which `rdhwr $29` reads it back; arch/mips/kernel/syscall.c). Returns
+/// the raw syscall result.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // set_thread_area(tp) stores the value the kernel hands out through `rdhwr $29` (the
     // UserLocal register, or its emulation) (arch/mips/kernel/syscall.c, sys_set_thread_area;
@@ -527,9 +618,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall1(__NR_set_thread_area as usize, tp as usize) }
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`rdhwr $3, $29`, UserLocal; the kernel emulates it on cores before R2, a
 /// trap but no syscall); set by `set_thread_area`.
 #[inline(always)]
@@ -555,6 +650,14 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// mips o32 `ctid` goes on the stack at 16($sp), the child gets `tp` as its UserLocal value and
+/// jumps to `entry(arg)` with the callee address in `$25`.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+///
 /// mips clone argument order is (flags, stack, ptid, tls, ctid): arch/mips/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone). `ctid` is the 5th argument, so it goes on the
 /// stack at 16($sp). With CLONE_SETTLS `tls` becomes the child's UserLocal, the value `rdhwr $29`
@@ -604,6 +707,13 @@ pub unsafe fn clone_thread(
     result(r, err)
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits: on mips o32 it moves to the static [`exit_stack`](super::exit_stack)
+/// first, because the kernel reads 16..31($sp) on every syscall (arch/mips/kernel/scall32-o32.S).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // After the munmap the thread's stack is gone, but the kernel still reads 16..31($sp) on the
     // `exit` (module header): switch to the static exit stack first. `take` makes its lock word
@@ -635,6 +745,8 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where mips o32 stack-protector code reads its canary.
+///
 /// Compilers read the stack-protector canary from the global `__stack_chk_guard` on mips Linux
 /// (GCC's and LLVM's default for MIPS: no TCB slot is defined for it).
 pub const STACK_GUARD: StackGuard = StackGuard::Global;
@@ -665,6 +777,12 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(KernelSigaction, handl
 static_assertions::const_assert_eq!(core::mem::offset_of!(KernelSigaction, mask), 8);
 static_assertions::const_assert_eq!(core::mem::size_of::<KernelSigaction>(), 8 + 16 + 4);
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in mips o32's `struct
+/// sigaction` (flags first, no restorer: the kernel supplies the return path).
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
 /// `rt_sigaction(sig, act, oact, sigsetsize)` with mips's layout. mips has no SA_RESTORER: the
 /// kernel sets a handler's `$ra` to the vDSO's rt_sigreturn trampoline (arch/mips/kernel/signal.c,
 /// setup_rt_frame: `regs[31] = sig_return`; kernels before the vDSO used a trampoline in the
@@ -705,6 +823,9 @@ const UC_SP: usize = 24 + 16 + 29 * 8;
 /// from here (arch/mips/kernel/signal.c, `sys_rt_sigreturn`: `frame->rs_uc.uc_sigmask`).
 const UC_SIGMASK: usize = 24 + 592;
 
+/// `context_pc`: the interrupted program counter, `sc_pc` of the o32 `struct sigcontext` in the
+/// handler's ucontext (a 64-bit field even on o32; arch/mips/include/uapi/asm/sigcontext.h).
+///
 /// # Safety
 /// `uc` is the third argument of an SA_SIGINFO handler that is still running.
 pub unsafe fn context_pc(uc: *const c_void) -> usize {
@@ -712,6 +833,8 @@ pub unsafe fn context_pc(uc: *const c_void) -> usize {
     unsafe { uc.byte_add(UC_PC).cast::<u64>().read() as usize }
 }
 
+/// `context_sp`: the interrupted stack pointer, `sc_regs[29]` of the same context.
+///
 /// # Safety
 /// As for [`context_pc`].
 pub unsafe fn context_sp(uc: *const c_void) -> usize {
@@ -719,6 +842,8 @@ pub unsafe fn context_sp(uc: *const c_void) -> usize {
     unsafe { uc.byte_add(UC_SP).cast::<u64>().read() as usize }
 }
 
+/// `set_context_pc`: makes the thread resume at `pc` when the handler returns.
+///
 /// # Safety
 /// As for [`context_pc`]; the thread resumes at `pc` with the interrupted registers and stack.
 pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
@@ -729,6 +854,9 @@ pub unsafe fn set_context_pc(uc: *mut c_void, pc: usize) {
     unsafe { uc.byte_add(UC_PC).cast::<u64>().write(pc as i32 as i64 as u64) }
 }
 
+/// `context_sigmask`: the mask the thread gets back when the handler returns, `uc_sigmask` of the
+/// handler's ucontext.
+///
 /// # Safety
 /// As for [`context_pc`]; what is written there becomes the thread's mask when the handler
 /// returns.
