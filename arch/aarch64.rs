@@ -205,14 +205,14 @@ pub fn thread_pointer() -> *mut u8 {
 /// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
 /// aarch64 the child gets `tp` in `tpidr_el0` and calls `entry(arg)` with `blr`.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// aarch64 clone argument order is (flags, stack, ptid, tls, ctid): arch/arm64/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
 /// CLONE_SETTLS `tls` becomes the child's `tpidr_el0` (arch/arm64/kernel/process.c,
 /// `copy_thread`).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -280,13 +280,13 @@ pub const STACK_GUARD: StackGuard = StackGuard::Global;
 /// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in aarch64's `struct
 /// sigaction` and with strand's own `rt_sigreturn` trampoline as SA_RESTORER.
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's `__kernel_rt_sigreturn` (arch/arm64/kernel/signal.c, setup_return); strand
 /// passes its own trampoline, which the kernel then puts in `x30`, so nothing depends on the
 /// vDSO being mapped.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
     unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }

@@ -654,14 +654,14 @@ pub fn thread_pointer() -> *mut u8 {
 /// mips o32 `ctid` goes on the stack at 16($sp), the child gets `tp` as its UserLocal value and
 /// jumps to `entry(arg)` with the callee address in `$25`.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// mips clone argument order is (flags, stack, ptid, tls, ctid): arch/mips/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone). `ctid` is the 5th argument, so it goes on the
 /// stack at 16($sp). With CLONE_SETTLS `tls` becomes the child's UserLocal, the value `rdhwr $29`
 /// returns (arch/mips/kernel/process.c, copy_thread).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -780,13 +780,13 @@ static_assertions::const_assert_eq!(core::mem::size_of::<KernelSigaction>(), 8 +
 /// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in mips o32's `struct
 /// sigaction` (flags first, no restorer: the kernel supplies the return path).
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// `rt_sigaction(sig, act, oact, sigsetsize)` with mips's layout. mips has no SA_RESTORER: the
 /// kernel sets a handler's `$ra` to the vDSO's rt_sigreturn trampoline (arch/mips/kernel/signal.c,
 /// setup_rt_frame: `regs[31] = sig_return`; kernels before the vDSO used a trampoline in the
 /// signal frame), and QEMU to its own signal trampoline page; the handler returns with `jr $ra`.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     let k_new = new.map(|a| KernelSigaction { flags: a.flags as u32, handler: a.handler, mask: a.mask, spare: 0 });
     let mut k_old = KernelSigaction { flags: 0, handler: 0, mask: SigSet::EMPTY, spare: 0 };

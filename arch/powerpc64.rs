@@ -290,14 +290,14 @@ pub fn thread_pointer() -> *mut u8 {
 /// powerpc64 the child gets `tp` in `r13` and calls `entry(arg)` at its global entry point, with
 /// its address in `r12`, below a 32-byte ELFv2 minimum frame.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// powerpc clone argument order is (flags, stack, ptid, tls, ctid): arch/powerpc/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone, "C library/kernel differences"). With
 /// CLONE_SETTLS a 64-bit task's `tls` becomes the child's `r13` (arch/powerpc/kernel/process.c,
 /// copy_thread).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -381,9 +381,6 @@ pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
 /// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in powerpc64's `struct
 /// sigaction`, with no restorer: the powerpc kernel supplies the return path.
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// `{handler, flags, restorer, mask}` (arch/powerpc/include/uapi/asm/signal.h, `struct
 /// sigaction`; linux-raw-sys's powerpc64 `kernel_sigaction`). The powerpc kernel never reads
 /// `sa_restorer`: a handler returns into the vDSO's rt_sigreturn trampoline or, without a vDSO,
@@ -392,6 +389,9 @@ pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(-0x7010);
 /// `r12` for an ELFv2 task (e_flags 2, which lld writes), as its global entry point needs.
 /// qemu-user does the same for an ELFv2 image, returning through an rt_sigreturn trampoline on
 /// a page of its own (linux-user/ppc/signal.c, setup_rt_frame and setup_sigtramp).
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the kernel supplies the rt_sigreturn path.
     unsafe { super::sigaction::with_restorer(sig, new, old, None) }

@@ -195,13 +195,13 @@ pub fn thread_pointer() -> *mut u8 {
 /// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
 /// riscv64 the child gets `tp` in its `tp` register and jumps to `entry(arg)` with `ra` 0.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// riscv selects CONFIG_CLONE_BACKWARDS (arch/riscv/Kconfig), so the raw clone argument order is
 /// (flags, stack, ptid, tls, ctid) (kernel/fork.c); with CLONE_SETTLS `tls` becomes the child's
 /// `tp` (arch/riscv/kernel/process.c, copy_thread).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -269,12 +269,12 @@ pub const STACK_GUARD: StackGuard = StackGuard::Global;
 /// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in riscv64's `struct
 /// sigaction`, which has no `sa_restorer`: the kernel supplies the return path.
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// riscv's `struct sigaction` has no `sa_restorer`; the kernel returns a handler through the
 /// vDSO's `__vdso_rt_sigreturn` (arch/riscv/kernel/signal.c, setup_rt_frame), the only way
 /// this ABI has.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract.
     unsafe { super::sigaction::no_restorer(sig, new, old) }

@@ -141,12 +141,12 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
 /// `mmap_raw`: an anonymous or offset-0 mapping with `old_mmap`, whose one argument points at the
 /// six values (s390x has no register-argument `mmap`; arch/s390/kernel/syscalls/syscall.tbl).
 ///
-/// # Safety
-/// The caller upholds mmap's contract.
-///
 /// s390x has no six-register `mmap`: number 90 is `old_mmap`, whose one argument points at
 /// `struct mmap_arg_struct { addr, len, prot, flags, fd, offset }`, six `unsigned long`s
 /// (mm/mmap.c under `__ARCH_WANT_SYS_OLD_MMAP`; arch/s390/kernel/syscalls/syscall.tbl).
+///
+/// # Safety
+/// The caller upholds mmap's contract.
 #[inline]
 pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
     let args: [usize; 6] = [addr, len, prot, flags, fd, 0];
@@ -229,13 +229,13 @@ pub fn thread_pointer() -> *mut u8 {
 /// s390x the kernel loads `tp` into `a0:a1` and the child calls `entry(arg)` with `basr` below a
 /// 160-byte register save area.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// s390x clone argument order is (stack, flags, ptid, ctid, tls) (kernel/fork.c,
 /// CONFIG_CLONE_BACKWARDS2, selected by arch/s390/Kconfig; man 2 clone, NOTES). With
 /// CLONE_SETTLS the kernel loads `tls` into a0:a1 (arch/s390/kernel/process.c, copy_thread).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -305,13 +305,13 @@ pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
 /// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in s390x's `struct
 /// sigaction` and with strand's own `rt_sigreturn` trampoline as SA_RESTORER.
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's rt_sigreturn (older kernels: an `svc` it writes into the signal frame)
 /// (arch/s390/kernel/signal.c, setup_rt_frame); with it, it puts the restorer in `r14`, so
 /// strand passes its own and depends on neither.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
     unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }

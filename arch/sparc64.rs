@@ -329,10 +329,6 @@ pub fn thread_pointer() -> *mut u8 {
 /// sparc64 the child gets `tp` in `%g7`, sets its own `%sp` 176 bytes (plus the 2047 bias) below
 /// `stack_top`, and calls `entry(arg)`.
 ///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
 /// sparc clone argument order is (flags, stack, ptid, tls, ctid), the CLONE_BACKWARDS order,
 /// though sparc has its own entry rather than the generic one: arch/sparc/kernel/process.c
 /// `sparc_clone` reads flags, stack, ptid, tls and ctid from `%o0..%o4` (the trap frame's
@@ -347,6 +343,10 @@ pub fn thread_pointer() -> *mut u8 {
 /// `%o1 == 1` (copy_thread; QEMU agrees: linux-user/sparc/target_cpu.h `cpu_clone_regs_*`,
 /// which also sets the child's `%sp` to the argument). On failure the kernel restores
 /// the parent's `%o1` (the non-zero stack argument) and sets carry, so carry is tested first.
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -465,9 +465,6 @@ struct KernelSigaction {
 /// sigaction`, passing strand's own `rt_sigreturn` trampoline as the fifth syscall argument
 /// (arch/sparc/kernel/sys_sparc_64.c).
 ///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
-///
 /// `rt_sigaction(sig, act, oact, restorer, sigsetsize)`: five arguments on sparc64
 /// (arch/sparc/Kconfig selects ODD_RT_SIGACTION, so kernel/signal.c leaves the four-argument
 /// one out, and arch/sparc/kernel/sys_sparc_64.c `SYSCALL_DEFINE5(rt_sigaction, ...)` stores
@@ -477,6 +474,9 @@ struct KernelSigaction {
 /// There is no kernel-provided return path on sparc64 (no vDSO trampoline; QEMU too calls
 /// `ka_restorer` mandatory), so every handler is installed with strand's own. No `SA_*` bit is
 /// involved, and the flags come back exactly as set.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     let k_new = new.map(|a| KernelSigaction { handler: a.handler, flags: a.flags, restorer: 0, mask: a.mask });
     let mut k_old = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: SigSet::EMPTY };

@@ -28,8 +28,8 @@ use core::arch::{asm, naked_asm};
 use core::sync::atomic::{AtomicU32, Ordering};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_set_thread_area, SA_RESTORER};
 
-/// `sys`: the kernel's constants, syscall numbers and struct layouts for i386, from
-/// `linux_raw_sys` (its x86 modules, generated from the kernel's uapi headers).
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for i386, from `linux_raw_sys`
+/// (its x86 modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
 /// `nr`: the syscall numbers whose name differs by ABI, as i386 has them.
@@ -108,8 +108,8 @@ pub const R_RELATIVE: u32 = 8;
 /// the TLS block lies below (i386 psABI, "Thread-Local Storage"; Drepper's TLS paper, 3.4.2).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
-/// `syscall0`: a syscall with no arguments, with `int $0x80` (i386: number in eax, result in
-/// eax; arch/x86/entry/entry_32.S).
+/// `syscall0`: a syscall with no arguments, with `int $0x80` (i386: number in eax, result in eax;
+/// arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -134,8 +134,8 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
-/// `syscall2`: a two-argument syscall with `int $0x80` (i386: number in eax, arguments in
-/// ebx, ecx; arch/x86/entry/entry_32.S).
+/// `syscall2`: a two-argument syscall with `int $0x80` (i386: number in eax, arguments in ebx, ecx;
+/// arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -147,8 +147,8 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
-/// `syscall3`: a three-argument syscall with `int $0x80` (i386: number in eax, arguments in
-/// ebx, ecx, edx; arch/x86/entry/entry_32.S).
+/// `syscall3`: a three-argument syscall with `int $0x80` (i386: number in eax, arguments in ebx,
+/// ecx, edx; arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -163,8 +163,8 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
-/// `syscall4`: a four-argument syscall with `int $0x80` (i386: number in eax, arguments in
-/// ebx, ecx, edx, esi, the last moved into `esi` by hand; arch/x86/entry/entry_32.S).
+/// `syscall4`: a four-argument syscall with `int $0x80` (i386: number in eax, arguments in ebx,
+/// ecx, edx, esi, the last moved into `esi` by hand; arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -184,8 +184,8 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
-/// `syscall5`: a five-argument syscall with `int $0x80` (i386: number in eax, arguments in
-/// ebx, ecx, edx, esi, edi, `esi` loaded by hand; arch/x86/entry/entry_32.S).
+/// `syscall5`: a five-argument syscall with `int $0x80` (i386: number in eax, arguments in ebx,
+/// ecx, edx, esi, edi, `esi` loaded by hand; arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -212,8 +212,8 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
-/// `syscall6`: a six-argument syscall with `int $0x80` (i386: number in eax, arguments in
-/// ebx, ecx, edx, esi, edi, ebp, `esi` and `ebp` loaded by hand; arch/x86/entry/entry_32.S).
+/// `syscall6`: a six-argument syscall with `int $0x80` (i386: number in eax, arguments in ebx, ecx,
+/// edx, esi, edi, ebp, `esi` and `ebp` loaded by hand; arch/x86/entry/entry_32.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -242,8 +242,8 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
-/// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (i386: six register arguments,
-/// offset in pages; arch/x86/entry/syscalls/syscall_32.tbl).
+/// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (i386: six register arguments, offset
+/// in pages; arch/x86/entry/syscalls/syscall_32.tbl).
 ///
 /// # Safety
 /// The caller upholds mmap's contract.
@@ -331,9 +331,9 @@ impl UserDesc {
 /// start-up, before any other thread exists, so Relaxed is enough.
 static TLS_ENTRY: AtomicU32 = AtomicU32::new(u32::MAX);
 
-/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (i386: the base of
-/// the GDT TLS descriptor that `%gs` selects, set with `set_thread_area`; man 2
-/// set_thread_area). Returns the raw syscall result.
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (i386: the base of the GDT
+/// TLS descriptor that `%gs` selects, set with `set_thread_area`; man 2 set_thread_area). Returns
+/// the raw syscall result.
 ///
 /// # Safety
 /// `tp` must point at a control block whose first word is its own address (variant II), live
@@ -362,8 +362,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     r
 }
 
-/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control
-/// block.
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
 ///
 /// One load, no syscall: `%gs:0` is the control block's self pointer. Set by `set_thread_area`.
 #[inline(always)]
@@ -374,8 +373,8 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
-/// `load_tp_u32`: a word of the calling thread's control block, read without first reading
-/// the thread pointer.
+/// `load_tp_u32`: a word of the calling thread's control block, read without first reading the
+/// thread pointer.
 ///
 /// The 32-bit word `OFF` bytes from the thread pointer, in one `%gs`-relative load (see
 /// x86_64.rs).
@@ -406,17 +405,17 @@ static_assertions::const_assert_eq!(core::mem::size_of::<ChildFrame>(), 32);
 static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, entry), 4);
 static_assertions::const_assert_eq!(core::mem::offset_of!(ChildFrame, desc), 16);
 
-/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`);
-/// on i386 the child's `tp` goes to the kernel as a `user_desc` for its `%gs` slot.
-///
-/// # Safety
-/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
-/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// i386 the child's `tp` goes to the kernel as a `user_desc` for its `%gs` slot.
 ///
 /// i386 clone argument order is (flags, stack, ptid, tls, ctid) (kernel/fork.c with
 /// CONFIG_CLONE_BACKWARDS, selected for X86_32 in arch/x86/Kconfig; a 64-bit kernel keeps the
 /// order in arch/x86/kernel/sys_ia32.c, ia32_clone); with CLONE_SETTLS `tls` points at a
 /// user_desc for the thread's TLS slot (man 2 clone).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -465,8 +464,8 @@ pub unsafe fn clone_thread(
 }
 
 /// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
-/// included, then exits, using only registers in between (i386: `int $0x80` needs no stack of
-/// the caller's).
+/// included, then exits, using only registers in between (i386: `int $0x80` needs no stack of the
+/// caller's).
 ///
 /// # Safety
 /// The calling thread runs on the mapping and must have nothing left to do; no other thread may
@@ -495,15 +494,15 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
 /// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x14);
 
-/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in i386's
-/// `struct sigaction` and with strand's own `rt_sigreturn` trampoline.
-///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in i386's `struct
+/// sigaction` and with strand's own `rt_sigreturn` trampoline.
 ///
 /// `{handler, flags, restorer, mask}`. Without SA_RESTORER the kernel returns a handler through
 /// the vDSO's `__kernel_rt_sigreturn` (arch/x86/kernel/signal_32.c, ia32_setup_rt_frame);
 /// strand passes its own trampoline so a handler's return never depends on the vDSO.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
     unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }

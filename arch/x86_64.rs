@@ -34,8 +34,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 8;
 
-/// `syscall0`: a syscall with no arguments, with `syscall` (x86_64: number in rax, result in
-/// rax; rcx and r11 clobbered; arch/x86/entry/entry_64.S).
+/// `syscall0`: a syscall with no arguments, with `syscall` (x86_64: number in rax, result in rax;
+/// rcx and r11 clobbered; arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -63,8 +63,8 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
-/// `syscall2`: a two-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi,
-/// rsi; arch/x86/entry/entry_64.S).
+/// `syscall2`: a two-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi, rsi;
+/// arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -79,8 +79,8 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
-/// `syscall3`: a three-argument syscall with `syscall` (x86_64: number in rax, arguments in
-/// rdi, rsi, rdx; arch/x86/entry/entry_64.S).
+/// `syscall3`: a three-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi,
+/// rsi, rdx; arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -95,8 +95,8 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
-/// `syscall4`: a four-argument syscall with `syscall` (x86_64: number in rax, arguments in
-/// rdi, rsi, rdx, r10, not rcx, which `syscall` overwrites; arch/x86/entry/entry_64.S).
+/// `syscall4`: a four-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi,
+/// rsi, rdx, r10, not rcx, which `syscall` overwrites; arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -111,8 +111,8 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
-/// `syscall5`: a five-argument syscall with `syscall` (x86_64: number in rax, arguments in
-/// rdi, rsi, rdx, r10, r8; arch/x86/entry/entry_64.S).
+/// `syscall5`: a five-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi,
+/// rsi, rdx, r10, r8; arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -127,8 +127,8 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
-/// `syscall6`: a six-argument syscall with `syscall` (x86_64: number in rax, arguments in
-/// rdi, rsi, rdx, r10, r8, r9; arch/x86/entry/entry_64.S).
+/// `syscall6`: a six-argument syscall with `syscall` (x86_64: number in rax, arguments in rdi, rsi,
+/// rdx, r10, r8, r9; arch/x86/entry/entry_64.S).
 ///
 /// # Safety
 /// The caller upholds the contract of syscall `nr`.
@@ -174,9 +174,9 @@ unsafe extern "C" fn _start() -> ! {
 /// `ARCH_SET_FS` from arch/x86/include/uapi/asm/prctl.h.
 const ARCH_SET_FS: usize = 0x1002;
 
-/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (x86_64: the `%fs`
-/// base, set with `arch_prctl(ARCH_SET_FS)`; arch/x86/kernel/process_64.c). Returns the raw
-/// syscall result.
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (x86_64: the `%fs` base,
+/// set with `arch_prctl(ARCH_SET_FS)`; arch/x86/kernel/process_64.c). Returns the raw syscall
+/// result.
 ///
 /// # Safety
 /// `tp` must point at a control block whose first word is its own address (variant II), live
@@ -186,8 +186,7 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall2(sys::general::__NR_arch_prctl as usize, ARCH_SET_FS, tp as usize) }
 }
 
-/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control
-/// block.
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
 ///
 /// One load, no syscall: `%fs:0` is the control block's self pointer. Set by `arch_prctl`.
 #[inline(always)]
@@ -198,8 +197,8 @@ pub fn thread_pointer() -> *mut u8 {
     tp
 }
 
-/// `load_tp_u32`: a word of the calling thread's control block, read without first reading
-/// the thread pointer.
+/// `load_tp_u32`: a word of the calling thread's control block, read without first reading the
+/// thread pointer.
 ///
 /// The 32-bit word `OFF` bytes from the thread pointer, in one `%fs`-relative load (how the
 /// uncontended `Mutex` reads the caller's tid at the cost of the constant it replaced).
@@ -215,15 +214,15 @@ pub fn load_tp_u32<const OFF: isize>() -> u32 {
     v
 }
 
-/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`);
-/// on x86_64 the child calls `entry(arg)` with `rsp` 16-byte aligned before the `call`.
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on
+/// x86_64 the child calls `entry(arg)` with `rsp` 16-byte aligned before the `call`.
+///
+/// x86_64 clone argument order is (flags, stack, ptid, ctid, tls) (kernel/fork.c, no
+/// CONFIG_CLONE_BACKWARDS); with CLONE_SETTLS `tls` is the new `%fs` base.
 ///
 /// # Safety
 /// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
 /// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
-///
-/// x86_64 clone argument order is (flags, stack, ptid, ctid, tls) (kernel/fork.c, no
-/// CONFIG_CLONE_BACKWARDS); with CLONE_SETTLS `tls` is the new `%fs` base.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -288,16 +287,16 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
 /// glibc's `tcbhead_t.stack_guard`, which compilers hard-code).
 pub const STACK_GUARD: StackGuard = StackGuard::TpRelative(0x28);
 
-/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in x86_64's
-/// `struct sigaction` and with strand's own `rt_sigreturn` trampoline.
-///
-/// # Safety
-/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in x86_64's `struct
+/// sigaction` and with strand's own `rt_sigreturn` trampoline.
 ///
 /// `{handler, flags, restorer, mask}`, and x86_64 has no kernel-provided return path from a
 /// handler: every `rt_sigaction` must pass SA_RESTORER and a trampoline that calls
 /// `rt_sigreturn` (arch/x86/kernel/signal_64.c, x64_setup_rt_frame: "x86-64 should always use
 /// SA_RESTORER").
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     // SAFETY: per the contract; the trampoline below performs rt_sigreturn.
     unsafe { super::sigaction::with_restorer(sig, new, old, Some((SA_RESTORER as usize, restore_rt as unsafe extern "C" fn() -> ! as usize))) }
