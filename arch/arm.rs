@@ -39,50 +39,89 @@ use sys::general::{
     __ARM_NR_set_tls, __NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigreturn, __NR_sigreturn, SA_RESTORER, SA_SIGINFO,
 };
 
+/// `sys`: the kernel's constants, syscall numbers and struct layouts for arm EABI, from
+/// `linux_raw_sys` (its arm modules, generated from the kernel's uapi headers; the same for every
+/// row of this file).
 pub use linux_raw_sys as sys;
 
+/// `nr`: the syscall numbers whose name differs by ABI, as arm EABI has them.
+///
 /// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
 /// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
 /// whose offset counts 4096-byte units (arch/arm/tools/syscall.tbl; arch/arm/kernel/entry-common.S,
 /// `sys_mmap2`).
 pub mod nr {
     use super::sys::general as g;
+    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec`
+    /// (arch/arm/tools/syscall.tbl).
     pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+    /// `clock_gettime64`: `clock_gettime` with 64-bit time (arch/arm/tools/syscall.tbl).
     pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (arch/arm/tools/syscall.tbl).
     pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+    /// `mmap2`: `mmap` with the offset in 4096-byte units (arch/arm/tools/syscall.tbl).
     pub const MMAP: usize = g::__NR_mmap2 as usize;
+    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (arch/arm/tools/syscall.tbl).
     pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
+    /// `getuid32`: `getuid` with a full 32-bit uid.
+    ///
     /// The plain `getuid` is the 16-bit-uid original on arm (arch/arm/tools/syscall.tbl:
     /// `getuid` is `sys_getuid16`, `getuid32` the full one).
     pub const GETUID: usize = g::__NR_getuid32 as usize;
+    /// `geteuid32`: `geteuid` with a full 32-bit uid.
+    ///
     /// Likewise every other uid/gid call: the plain numbers are the 16-bit-id originals
     /// (`sys_*16`), the `*32` ones take full ids (arch/arm/tools/syscall.tbl).
     pub const GETEUID: usize = g::__NR_geteuid32 as usize;
+    /// `getgid32`: `getgid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
     pub const GETGID: usize = g::__NR_getgid32 as usize;
+    /// `getegid32`: `getegid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
     pub const GETEGID: usize = g::__NR_getegid32 as usize;
+    /// `getresuid32`: `getresuid` with full 32-bit uids (arch/arm/tools/syscall.tbl).
     pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
+    /// `getresgid32`: `getresgid` with full 32-bit gids (arch/arm/tools/syscall.tbl).
     pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
+    /// `setuid32`: `setuid` with a full 32-bit uid (arch/arm/tools/syscall.tbl).
     pub const SETUID: usize = g::__NR_setuid32 as usize;
+    /// `setgid32`: `setgid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
     pub const SETGID: usize = g::__NR_setgid32 as usize;
+    /// `setresuid32`: `setresuid` with full 32-bit uids (arch/arm/tools/syscall.tbl).
     pub const SETRESUID: usize = g::__NR_setresuid32 as usize;
+    /// `setresgid32`: `setresgid` with full 32-bit gids (arch/arm/tools/syscall.tbl).
     pub const SETRESGID: usize = g::__NR_setresgid32 as usize;
+    /// `getgroups32`: `getgroups` with a list of 32-bit gids (arch/arm/tools/syscall.tbl).
     pub const GETGROUPS: usize = g::__NR_getgroups32 as usize;
+    /// `setgroups32`: `setgroups` with a list of 32-bit gids (arch/arm/tools/syscall.tbl).
     pub const SETGROUPS: usize = g::__NR_setgroups32 as usize;
+    /// `ALARM`: `None`, arm EABI has no `alarm`.
+    ///
     /// No `alarm` in arm EABI: the table lists it as OABI-only (arch/arm/tools/syscall.tbl,
     /// 27 `oabi alarm`), so `process::alarm` emulates it with `setitimer`.
     pub const ALARM: Option<usize> = None;
+    /// `FUTEX_TIME32`: the original `futex`, with 32-bit time.
+    ///
     /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
     /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
     pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time
+    /// (arch/arm/tools/syscall.tbl).
     pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time
+    /// (arch/arm/tools/syscall.tbl).
     pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time
+    /// (arch/arm/tools/syscall.tbl).
     pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
+/// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on arm EABI.
+///
 /// `R_ARM_RELATIVE` (B(S) + A, the addend stored at the target: arm uses REL) (AAELF32,
 /// "Dynamic relocations"): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 23;
 
+/// `TLS`: the static-TLS layout strand builds for each thread on arm EABI.
+///
 /// Variant I: TPIDRURO points at an 8-byte TCB (DTV pointer and a reserved word), and the TLS
 /// block starts at TP + align_up(8, p_align) (AAELF32, "Thread Local Storage"; lld's
 /// `getTlsTpOffset` for EM_ARM; musl arch/arm/pthread_arch.h, GAP_ABOVE_TP 8). strand keeps
@@ -135,6 +174,12 @@ macro_rules! eabi_syscall {
     };
 }
 
+/// `syscall0`: a syscall with no arguments, with `svc 0` (arm EABI: number in r7, result in r0;
+/// `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let r;
@@ -144,6 +189,11 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     r
 }
 
+/// `syscall1`: a one-argument syscall with `svc 0` (arm EABI: number in r7, argument in r0; `r7`
+/// loaded inside the template, since it may be the frame pointer; arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     let r;
@@ -152,6 +202,12 @@ pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
     r
 }
 
+/// `syscall2`: a two-argument syscall with `svc 0` (arm EABI: number in r7, arguments in r0, r1;
+/// `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     let r;
@@ -160,6 +216,12 @@ pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
     r
 }
 
+/// `syscall3`: a three-argument syscall with `svc 0` (arm EABI: number in r7, arguments in r0, r1,
+/// r2; `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     let r;
@@ -168,6 +230,12 @@ pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
     r
 }
 
+/// `syscall4`: a four-argument syscall with `svc 0` (arm EABI: number in r7, arguments in r0, r1,
+/// r2, r3; `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
     let r;
@@ -176,6 +244,12 @@ pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usi
     r
 }
 
+/// `syscall5`: a five-argument syscall with `svc 0` (arm EABI: number in r7, arguments in r0, r1,
+/// r2, r3, r4; `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
     let r;
@@ -184,6 +258,12 @@ pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `syscall6`: a six-argument syscall with `svc 0` (arm EABI: number in r7, arguments in r0, r1,
+/// r2, r3, r4, r5; `r7` loaded inside the template, since it may be the frame pointer;
+/// arch/arm/kernel/entry-common.S).
+///
+/// # Safety
+/// The caller upholds the contract of syscall `nr`.
 #[inline]
 pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
     let r;
@@ -194,6 +274,11 @@ pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usi
     r
 }
 
+/// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (arm EABI: offset in 4096-byte units;
+/// arch/arm/tools/syscall.tbl).
+///
+/// # Safety
+/// The caller upholds mmap's contract.
 #[inline]
 pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: usize) -> usize {
     // SAFETY: the caller upholds mmap's contract; mmap2's offset is in 4096-byte units, and 0 is
@@ -232,6 +317,12 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (arm EABI: the ARM-private
+/// `set_tls` syscall sets TPIDRURO; arch/arm/kernel/traps.c). Returns the raw syscall result.
+///
+/// # Safety
+/// `tp` must point at a control block laid out as [`TLS`] says, live for as long as the
+/// thread runs.
 pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     // The ARM-private `set_tls` (0x0f0005) sets TPIDRURO, which user code reads with `mrc` and
     // the kernel saves and restores per task (arch/arm/kernel/traps.c, `arm_syscall` case
@@ -241,9 +332,13 @@ pub unsafe fn set_thread_pointer(tp: *mut u8) -> usize {
     unsafe { syscall1(__ARM_NR_set_tls as usize, tp as usize) }
 }
 
+/// `load_tp_u32`: a word of the calling thread's control block, read through [`thread_pointer`].
+///
 /// One load at an offset from `thread_pointer()` (no segment-relative addressing here).
 pub use super::load_tp_u32_from_pointer as load_tp_u32;
 
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
 /// A register read (`mrc p15, 0, rN, c13, c0, 3`, TPIDRURO, on ARMv6K and later: every row of
 /// this file; the armv6 row's CPU, ARM1176, is ARMv6KZ, and its tests pass with
 /// `QEMU_CPU=arm1176`), no syscall; set by the `set_tls` syscall.
@@ -269,9 +364,17 @@ pub unsafe extern "C" fn __aeabi_read_tp() -> *mut u8 {
     naked_asm!(naked_arch!(), "mrc p15, 0, r0, c13, c0, 3", "bx lr")
 }
 
+/// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on arm
+/// EABI the child gets `tp` in TPIDRURO and calls `entry(arg)` with `blx`, which honours the Thumb
+/// bit.
+///
 /// arm clone argument order is (flags, stack, ptid, tls, ctid): arch/arm/Kconfig selects
 /// CLONE_BACKWARDS (kernel/fork.c; man 2 clone). With CLONE_SETTLS `tls` becomes the child's
 /// TPIDRURO (arch/arm/kernel/process.c, `copy_thread`).
+///
+/// # Safety
+/// `stack_top` is the 16-byte aligned top of a stack the child may own, `tp` a control block
+/// set up for the child, `ptid`/`ctid` valid for `flags`; `entry` never returns.
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: *mut u8,
@@ -317,6 +420,12 @@ pub unsafe fn clone_thread(
     r
 }
 
+/// `unmap_and_exit`: the end of a detached thread: unmaps `base..base + len`, its own stack
+/// included, then exits, using only registers in between (arm EABI: `svc 0` needs no stack).
+///
+/// # Safety
+/// The calling thread runs on the mapping and must have nothing left to do; no other thread may
+/// use the mapping.
 pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     // SAFETY: after munmap nothing touches memory: the exit number is an immediate and its
     // argument a register. `r7` need not survive (noreturn).
@@ -336,16 +445,25 @@ pub unsafe fn unmap_and_exit(base: *mut u8, len: usize) -> ! {
     }
 }
 
+/// `STACK_GUARD`: where arm EABI stack-protector code reads its canary.
+///
 /// Compilers read the stack-protector canary from the global `__stack_chk_guard` on arm Linux
 /// (GCC's default `-mstack-protector-guard=global`; LLVM's ARM target likewise: no TCB slot).
 pub const STACK_GUARD: StackGuard = StackGuard::Global;
 
+/// `rt_sigaction`: installs and/or reads the disposition of signal `sig`, in arm EABI's `struct
+/// sigaction` and with strand's own trampolines as SA_RESTORER (one for the rt frame, one for the
+/// old sigframe).
+///
 /// `{handler, flags, restorer, mask}` (arch/arm/include/uapi/asm/signal.h, with
 /// `__ARCH_HAS_SA_RESTORER`). The kernel builds an rt frame for an SA_SIGINFO handler and the old
 /// sigframe otherwise, each needing its own return syscall (arch/arm/kernel/signal.c,
 /// `handle_signal`), and without SA_RESTORER returns through code it writes into the signal page
 /// (`setup_return`, `sigreturn_codes`). strand passes its own trampoline for the frame the
 /// handler gets, which the kernel then puts in `lr`.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
     let siginfo = new.is_some_and(|a| a.flags & SA_SIGINFO as usize != 0);
     let trampoline = if siginfo {
