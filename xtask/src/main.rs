@@ -1,8 +1,9 @@
 //! `cargo xtask`: strand's project commands.
 //!
 //!   cargo xtask setup [--arch LIST|all]   install the pinned nightly (rust-src) and QEMU
-//!   cargo xtask test  [--arch LIST|all] [--no-host]   host tests + every test program on every
-//!                                         listed ABI (`--no-host`: the test programs only)
+//!   cargo xtask test  [--arch LIST|all] [--no-host] [--full]   host tests + every test program
+//!                                         on every listed ABI (`--no-host`: the test programs
+//!                                         only; `--full`: the rebuilt-core checks on every row)
 //!   cargo xtask demo  [--arch A]          build and run examples/demo.rs
 //!   cargo xtask bench [--quick]           strand beside glibc, std, parking_lot, spin and origin
 //!   cargo xtask stress [--arch LIST|all] [--quick]   the stress programs (stress/*.rs)
@@ -37,6 +38,7 @@ fn run(args: &[String]) -> Result<bool, String> {
     let mut arch: Option<&str> = None;
     let mut quick = false;
     let mut host = true;
+    let mut full = false;
     let mut path: Option<&str> = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
@@ -45,6 +47,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             s if s.starts_with("--arch=") => arch = Some(&s["--arch=".len()..]),
             "--quick" if cmd == "bench" || cmd == "stress" => quick = true,
             "--no-host" if cmd == "test" => host = false,
+            "--full" if cmd == "test" => full = true,
             p if cmd == "new" && path.is_none() && !p.starts_with('-') => path = Some(p),
             other => return Err(format!("unknown option '{other}'\n{}", usage())),
         }
@@ -56,7 +59,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             println!("setup: everything is installed for {}", names(&arches));
             Ok(true)
         }
-        "test" => test::run(&arches::select(arch)?, host),
+        "test" => test::run(&arches::select(arch)?, host, full),
         "stress" => stress::run(&arches::select(arch)?, quick),
         "demo" => {
             let arch = arches::select(Some(arch.unwrap_or("x86_64")))?;
@@ -87,7 +90,7 @@ fn names(arches: &[&arches::Arch]) -> String {
 fn usage() -> String {
     let known: Vec<_> = arches::ARCHES.iter().map(|a| a.name).collect();
     format!(
-        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask test [--arch LIST|all] [--no-host]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n       cargo xtask new PATH [--arch LIST]\n  architectures: {}",
+        "usage: cargo xtask <setup|test|demo> [--arch LIST|all]\n       cargo xtask test [--arch LIST|all] [--no-host] [--full]\n       cargo xtask bench [--quick]\n       cargo xtask stress [--arch LIST|all] [--quick]\n       cargo xtask new PATH [--arch LIST]\n  architectures: {}",
         known.join(", ")
     )
 }
