@@ -309,7 +309,9 @@ pub const ABIS: &[Abi] = &[
         qemu: Some("qemu-armeb"),
         linker: Linker::Lld,
         pie_linker: None,
-        rustflags: &["-C", "link-arg=--be8"],
+        // No native library either, as sparc64's row: dlmalloc's `libc` dependency asks for
+        // -lc -lm -lrt -lpthread on a -gnu target.
+        rustflags: &["-C", "link-arg=--be8", "-Zlink-native-libraries=no"],
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },
