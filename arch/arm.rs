@@ -44,74 +44,15 @@ use sys::general::{
 /// row of this file).
 pub use linux_raw_sys as sys;
 
-/// `nr`: the syscall numbers whose name differs by ABI, as arm EABI has them.
-///
-/// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
-/// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
-/// whose offset counts 4096-byte units (arch/arm/tools/syscall.tbl; arch/arm/kernel/entry-common.S,
-/// `sys_mmap2`).
-pub mod nr {
-    use super::sys::general as g;
-    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec`
-    /// (arch/arm/tools/syscall.tbl).
-    pub const FUTEX: usize = g::__NR_futex_time64 as usize;
-    /// `clock_gettime64`: `clock_gettime` with 64-bit time (arch/arm/tools/syscall.tbl).
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
-    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (arch/arm/tools/syscall.tbl).
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
-    /// `mmap2`: `mmap` with the offset in 4096-byte units (arch/arm/tools/syscall.tbl).
-    pub const MMAP: usize = g::__NR_mmap2 as usize;
-    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (arch/arm/tools/syscall.tbl).
-    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
-    /// `getuid32`: `getuid` with a full 32-bit uid.
-    ///
-    /// The plain `getuid` is the 16-bit-uid original on arm (arch/arm/tools/syscall.tbl:
-    /// `getuid` is `sys_getuid16`, `getuid32` the full one).
-    pub const GETUID: usize = g::__NR_getuid32 as usize;
-    /// `geteuid32`: `geteuid` with a full 32-bit uid.
-    ///
-    /// Likewise every other uid/gid call: the plain numbers are the 16-bit-id originals
-    /// (`sys_*16`), the `*32` ones take full ids (arch/arm/tools/syscall.tbl).
-    pub const GETEUID: usize = g::__NR_geteuid32 as usize;
-    /// `getgid32`: `getgid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
-    pub const GETGID: usize = g::__NR_getgid32 as usize;
-    /// `getegid32`: `getegid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
-    pub const GETEGID: usize = g::__NR_getegid32 as usize;
-    /// `getresuid32`: `getresuid` with full 32-bit uids (arch/arm/tools/syscall.tbl).
-    pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
-    /// `getresgid32`: `getresgid` with full 32-bit gids (arch/arm/tools/syscall.tbl).
-    pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
-    /// `setuid32`: `setuid` with a full 32-bit uid (arch/arm/tools/syscall.tbl).
-    pub const SETUID: usize = g::__NR_setuid32 as usize;
-    /// `setgid32`: `setgid` with a full 32-bit gid (arch/arm/tools/syscall.tbl).
-    pub const SETGID: usize = g::__NR_setgid32 as usize;
-    /// `setresuid32`: `setresuid` with full 32-bit uids (arch/arm/tools/syscall.tbl).
-    pub const SETRESUID: usize = g::__NR_setresuid32 as usize;
-    /// `setresgid32`: `setresgid` with full 32-bit gids (arch/arm/tools/syscall.tbl).
-    pub const SETRESGID: usize = g::__NR_setresgid32 as usize;
-    /// `getgroups32`: `getgroups` with a list of 32-bit gids (arch/arm/tools/syscall.tbl).
-    pub const GETGROUPS: usize = g::__NR_getgroups32 as usize;
-    /// `setgroups32`: `setgroups` with a list of 32-bit gids (arch/arm/tools/syscall.tbl).
-    pub const SETGROUPS: usize = g::__NR_setgroups32 as usize;
-    /// `ALARM`: `None`, arm EABI has no `alarm`.
-    ///
-    /// No `alarm` in arm EABI: the table lists it as OABI-only (arch/arm/tools/syscall.tbl,
-    /// 27 `oabi alarm`), so `process::alarm` emulates it with `setitimer`.
+// `nr`: arm EABI has the 64-bit-time syscalls, `mmap2` (offset in 4096-byte units:
+// arch/arm/kernel/entry-common.S, `sys_mmap2`), the `*32` uid/gid calls (the plain ones are the
+// 16-bit `sys_*16` originals) and the 32-bit-time originals (arch/arm/tools/syscall.tbl).
+nr_time64! {
+    ids: wide32,
+    time32: fallback,
+    /// `None`: arm EABI has no `alarm` (arch/arm/tools/syscall.tbl lists 27 as `oabi alarm`),
+    /// so `process::alarm` emulates it with `setitimer`.
     pub const ALARM: Option<usize> = None;
-    /// `FUTEX_TIME32`: the original `futex`, with 32-bit time.
-    ///
-    /// The 32-bit-time originals (`struct old_timespec32`), for kernels before 5.1 or seccomp
-    /// profiles that predate the time64 names; start-up (`rt`) probes which ones work.
-    pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
-    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time
-    /// (arch/arm/tools/syscall.tbl).
-    pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
-    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time
-    /// (arch/arm/tools/syscall.tbl).
-    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
-    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time
-    /// (arch/arm/tools/syscall.tbl).
-    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
 /// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on arm EABI.

@@ -64,68 +64,14 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_s
 /// `mipsel`).
 pub use linux_raw_sys as sys;
 
-/// `nr`: the syscall numbers whose name differs by ABI, as mips o32 has them.
-///
-/// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
-/// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
-/// whose offset counts 4096-byte units on mips whatever the page size
-/// (arch/mips/kernel/syscalls/syscall_o32.tbl; arch/mips/kernel/syscall.c, `mips_mmap2`).
-pub mod nr {
-    use super::sys::general as g;
-    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec` (syscall_o32.tbl).
-    pub const FUTEX: usize = g::__NR_futex_time64 as usize;
-    /// `clock_gettime64`: `clock_gettime` with 64-bit time (syscall_o32.tbl).
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
-    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (syscall_o32.tbl).
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
-    /// `mmap2`: `mmap` with the offset in 4096-byte units (syscall_o32.tbl).
-    pub const MMAP: usize = g::__NR_mmap2 as usize;
-    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (syscall_o32.tbl).
-    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
-    /// `getuid`, which returns the full uid on mips o32.
-    ///
-    /// mips o32 uids were always 32 bits: there is no `getuid32` (arch/mips/kernel/syscalls/syscall_o32.tbl).
-    pub const GETUID: usize = g::__NR_getuid as usize;
-    /// `geteuid`, with the full uid.
-    ///
-    /// Likewise every other uid/gid call (syscall_o32.tbl).
-    pub const GETEUID: usize = g::__NR_geteuid as usize;
-    /// `getgid`, with the full gid (syscall_o32.tbl).
-    pub const GETGID: usize = g::__NR_getgid as usize;
-    /// `getegid`, with the full gid (syscall_o32.tbl).
-    pub const GETEGID: usize = g::__NR_getegid as usize;
-    /// `getresuid`, with full uids (syscall_o32.tbl).
-    pub const GETRESUID: usize = g::__NR_getresuid as usize;
-    /// `getresgid`, with full gids (syscall_o32.tbl).
-    pub const GETRESGID: usize = g::__NR_getresgid as usize;
-    /// `setuid`, with a full uid (syscall_o32.tbl).
-    pub const SETUID: usize = g::__NR_setuid as usize;
-    /// `setgid`, with a full gid (syscall_o32.tbl).
-    pub const SETGID: usize = g::__NR_setgid as usize;
-    /// `setresuid`, with full uids (syscall_o32.tbl).
-    pub const SETRESUID: usize = g::__NR_setresuid as usize;
-    /// `setresgid`, with full gids (syscall_o32.tbl).
-    pub const SETRESGID: usize = g::__NR_setresgid as usize;
-    /// `getgroups`, with 32-bit gids (syscall_o32.tbl).
-    pub const GETGROUPS: usize = g::__NR_getgroups as usize;
-    /// `setgroups`, with 32-bit gids (syscall_o32.tbl).
-    pub const SETGROUPS: usize = g::__NR_setgroups as usize;
-    /// `ALARM`: mips o32 has `alarm`.
-    ///
-    /// `alarm` is syscall 4027 (syscall_o32.tbl).
+// `nr`: mips o32 has the 64-bit-time syscalls, `mmap2` (offset in 4096-byte units whatever the
+// page size: arch/mips/kernel/syscall.c, `mips_mmap2`), uid/gid calls that take 32-bit ids, and
+// the 32-bit-time originals (arch/mips/kernel/syscalls/syscall_o32.tbl).
+nr_time64! {
+    ids: plain,
+    time32: fallback,
+    /// `alarm` is syscall 4027 (arch/mips/kernel/syscalls/syscall_o32.tbl).
     pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
-    /// `FUTEX_TIME32`: the original `futex`, with 32-bit time.
-    ///
-    /// The 32-bit-time originals, for kernels (or seccomp profiles) without the time64 ones.
-    pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
-    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time (syscall_o32.tbl).
-    pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
-    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time
-    /// (syscall_o32.tbl).
-    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
-    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time
-    /// (syscall_o32.tbl).
-    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
 /// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on mips o32.

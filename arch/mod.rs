@@ -29,7 +29,8 @@
 //!   the ABI has it, `None` where it does not (the asm-generic table of aarch64 and riscv):
 //!   `process::alarm` then emulates it with `setitimer`.
 //!   Numbers with one name everywhere come from `sys::general`; 64-bit ABIs expand
-//!   `nr_native! { ALARM }` and, for a register-argument `mmap`, `mmap_six_args`. Also
+//!   `nr_native! { ALARM }` and, for a register-argument `mmap`, `mmap_six_args`; 32-bit ABIs
+//!   expand `nr_time64! { ids: wide32|plain, time32: fallback|none, ALARM }`. Also
 //!   `FUTEX_TIME32`, `CLOCK_GETTIME_TIME32`, `CLOCK_NANOSLEEP_TIME32`,
 //!   `RT_SIGTIMEDWAIT_TIME32`: `Some(number)` of the
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
@@ -112,7 +113,7 @@ use crate::signal::SigSet;
 /// module, because it names `__NR_mmap`, which ABIs without the old `mmap` (arm EABI) do not
 /// have: it is only compiled into the files that use it. The items given are added to `nr`
 /// (`ALARM`, which 64-bit ABIs do not all have).
-#[allow(unused_macros)] // the 32-bit files define their own `nr`
+#[allow(unused_macros)] // the 32-bit files use `nr_time64!`
 macro_rules! nr_native {
     ($($extra:item)*) => {
         /// The syscall numbers whose name differs by ABI: here the plain ones (`nr_native!` in
@@ -164,6 +165,120 @@ macro_rules! nr_native {
             pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
             $($extra)*
         }
+    };
+}
+
+/// `nr` for 32-bit ABIs: the 64-bit-time syscalls (`futex_time64`, `clock_gettime64`,
+/// `clock_nanosleep_time64`, `rt_sigtimedwait_time64`, whose `struct __kernel_timespec` is
+/// strand's `Timespec`) and `mmap2` (whose offset counts pages; strand maps at offset 0), plus
+/// two per-ABI choices and the file's own items:
+///
+/// - `ids: wide32` where the plain uid/gid calls are the 16-bit-id originals and the full ones
+///   are the `*32` variants (i386, arm, m68k, sparc), `ids: plain` where the plain ones take
+///   32-bit ids (mips, powerpc, the asm-generic table);
+/// - `time32: fallback` where the ABI still has the 32-bit-time originals (start-up switches to
+///   them where a time64 call is missing: a kernel before 5.1, an old seccomp profile),
+///   `time32: none` where it never had them (riscv32: asm-generic without
+///   `__ARCH_WANT_TIME32_SYSCALLS`);
+/// - then the file's items (`ALARM`).
+///
+/// The file's comment at the call names its syscall table.
+#[allow(unused_macros)] // the 64-bit files use `nr_native!`
+macro_rules! nr_time64 {
+    (ids: $ids:ident, time32: $time32:ident, $($extra:item)*) => {
+        /// The syscall numbers whose name differs by ABI: here the 64-bit-time variants of a
+        /// 32-bit ABI (`nr_time64!` in `arch/mod.rs`).
+        pub mod nr {
+            #[allow(unused_imports)]
+            use super::sys::general as g;
+            /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec`.
+            pub const FUTEX: usize = g::__NR_futex_time64 as usize;
+            /// `clock_gettime64`: `clock_gettime` with 64-bit time.
+            pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+            /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time.
+            pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
+            /// `mmap2`: `mmap` with a page-unit offset (strand maps only at offset 0).
+            pub const MMAP: usize = g::__NR_mmap2 as usize;
+            /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time.
+            pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
+            nr_time64!(@ids $ids);
+            nr_time64!(@time32 $time32);
+            $($extra)*
+        }
+    };
+    (@ids wide32) => {
+        /// `getuid32`: the plain `getuid` is the 16-bit-uid original (`sys_getuid16`) here.
+        pub const GETUID: usize = g::__NR_getuid32 as usize;
+        /// `geteuid32`, as `GETUID`.
+        pub const GETEUID: usize = g::__NR_geteuid32 as usize;
+        /// `getgid32`, as `GETUID`.
+        pub const GETGID: usize = g::__NR_getgid32 as usize;
+        /// `getegid32`, as `GETUID`.
+        pub const GETEGID: usize = g::__NR_getegid32 as usize;
+        /// `getresuid32`, as `GETUID`.
+        pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
+        /// `getresgid32`, as `GETUID`.
+        pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
+        /// `setuid32`, as `GETUID`.
+        pub const SETUID: usize = g::__NR_setuid32 as usize;
+        /// `setgid32`, as `GETUID`.
+        pub const SETGID: usize = g::__NR_setgid32 as usize;
+        /// `setresuid32`, as `GETUID`.
+        pub const SETRESUID: usize = g::__NR_setresuid32 as usize;
+        /// `setresgid32`, as `GETUID`.
+        pub const SETRESGID: usize = g::__NR_setresgid32 as usize;
+        /// `getgroups32`: a list of 32-bit gids.
+        pub const GETGROUPS: usize = g::__NR_getgroups32 as usize;
+        /// `setgroups32`: a list of 32-bit gids.
+        pub const SETGROUPS: usize = g::__NR_setgroups32 as usize;
+    };
+    (@ids plain) => {
+        /// `getuid`: the plain call takes full 32-bit ids on this ABI.
+        pub const GETUID: usize = g::__NR_getuid as usize;
+        /// `geteuid`.
+        pub const GETEUID: usize = g::__NR_geteuid as usize;
+        /// `getgid`.
+        pub const GETGID: usize = g::__NR_getgid as usize;
+        /// `getegid`.
+        pub const GETEGID: usize = g::__NR_getegid as usize;
+        /// `getresuid`.
+        pub const GETRESUID: usize = g::__NR_getresuid as usize;
+        /// `getresgid`.
+        pub const GETRESGID: usize = g::__NR_getresgid as usize;
+        /// `setuid`.
+        pub const SETUID: usize = g::__NR_setuid as usize;
+        /// `setgid`.
+        pub const SETGID: usize = g::__NR_setgid as usize;
+        /// `setresuid`.
+        pub const SETRESUID: usize = g::__NR_setresuid as usize;
+        /// `setresgid`.
+        pub const SETRESGID: usize = g::__NR_setresgid as usize;
+        /// `getgroups`.
+        pub const GETGROUPS: usize = g::__NR_getgroups as usize;
+        /// `setgroups`.
+        pub const SETGROUPS: usize = g::__NR_setgroups as usize;
+    };
+    (@time32 fallback) => {
+        /// The original `futex`, with 32-bit time (`struct old_timespec32`), for kernels before
+        /// 5.1 or seccomp profiles that predate the time64 names; start-up (`rt`) probes which
+        /// ones work.
+        pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
+        /// The original `clock_gettime`, with 32-bit time.
+        pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
+        /// The original `clock_nanosleep`, with 32-bit time.
+        pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
+        /// The original `rt_sigtimedwait`, with 32-bit time.
+        pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
+    };
+    (@time32 none) => {
+        /// No 32-bit-time `futex` on this ABI: the time64 one is the only one.
+        pub const FUTEX_TIME32: Option<usize> = None;
+        /// No 32-bit-time `clock_gettime`.
+        pub const CLOCK_GETTIME_TIME32: Option<usize> = None;
+        /// No 32-bit-time `clock_nanosleep`.
+        pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = None;
+        /// No 32-bit-time `rt_sigtimedwait`.
+        pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = None;
     };
 }
 
