@@ -40,6 +40,10 @@ pub struct Abi {
     pub file: &'static str,
     /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
     pub qemu: Option<&'static str>,
+    /// `Some(why)` for an ABI this machine can build for but not run (neither its kernel nor a
+    /// QEMU user mode has it): xtask builds every test program and the demo for it, runs the
+    /// checks that need no execution, and prints each run as a skip with this reason.
+    pub build_only: Option<&'static str>,
     pub linker: Linker,
     /// The linker of its static-pie build where that is not `linker` (xtask's `static_pie`
     /// check; `.cargo/config.toml` keeps `linker`).
@@ -81,6 +85,7 @@ pub const ABIS: &[Abi] = &[
         also: &["x86_64-unknown-linux-gnu"],
         file: "x86_64.rs",
         qemu: None,
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -96,6 +101,7 @@ pub const ABIS: &[Abi] = &[
         also: &[],
         file: "x86_64.rs",
         qemu: None,
+        build_only: None,
         linker: Linker::TargetDefault,
         pie_linker: None,
         rustflags: &[],
@@ -107,11 +113,35 @@ pub const ABIS: &[Abi] = &[
         ),
     },
     Abi {
+        name: "x32",
+        // The x32 ABI: x86_64 instructions and syscalls with 32-bit pointers (`arch/x86_64.rs`,
+        // whose x32 parts are under `target_pointer_width = "32"`): every syscall number carries
+        // `__X32_SYSCALL_BIT` (0x40000000; arch/x86/include/uapi/asm/unistd.h).
+        triple: "x86_64-unknown-linux-gnux32",
+        also: &[],
+        file: "x86_64.rs",
+        qemu: None,
+        build_only: Some(
+            "this machine cannot run x32 code: its kernel is built without CONFIG_X86_X32_ABI (an x32 syscall \
+             returns ENOSYS) and QEMU 7.2 has no x32 user mode (no qemu-x32 program exists)",
+        ),
+        linker: Linker::Lld,
+        pie_linker: None,
+        // dlmalloc's `libc` dependency asks for -lc on -gnu targets; strand links no libc.
+        rustflags: &["-Zlink-native-libraries=no"],
+        experimental_asm: false,
+        unwind: Unwind::No(
+            "the `unwinding` crate's x86_64 unwinder assumes 64-bit pointers (its frame and register code is \
+             cfg(target_arch = \"x86_64\") without an x32 variant), and nothing here could run an x32 test of it",
+        ),
+    },
+    Abi {
         name: "i686",
         triple: "i686-unknown-linux-musl",
         also: &["i686-unknown-linux-gnu"],
         file: "x86.rs",
         qemu: None,
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -126,6 +156,7 @@ pub const ABIS: &[Abi] = &[
         also: &["i586-unknown-linux-gnu"],
         file: "x86.rs",
         qemu: None,
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -138,6 +169,7 @@ pub const ABIS: &[Abi] = &[
         also: &["aarch64-unknown-linux-gnu"],
         file: "aarch64.rs",
         qemu: Some("qemu-aarch64"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -152,6 +184,7 @@ pub const ABIS: &[Abi] = &[
         also: &["aarch64_be-unknown-linux-gnu"],
         file: "aarch64.rs",
         qemu: Some("qemu-aarch64_be"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -164,6 +197,7 @@ pub const ABIS: &[Abi] = &[
         also: &["riscv64gc-unknown-linux-gnu"],
         file: "riscv64.rs",
         qemu: Some("qemu-riscv64"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -176,6 +210,7 @@ pub const ABIS: &[Abi] = &[
         also: &["s390x-unknown-linux-gnu"],
         file: "s390x.rs",
         qemu: Some("qemu-s390x"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -189,6 +224,7 @@ pub const ABIS: &[Abi] = &[
         also: &[],
         file: "powerpc64.rs",
         qemu: Some("qemu-ppc64"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -203,6 +239,7 @@ pub const ABIS: &[Abi] = &[
         also: &["powerpc64le-unknown-linux-gnu"],
         file: "powerpc64.rs",
         qemu: Some("qemu-ppc64le"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -215,6 +252,7 @@ pub const ABIS: &[Abi] = &[
         also: &[],
         file: "sparc64.rs",
         qemu: Some("qemu-sparc64"),
+        build_only: None,
         linker: Linker::Lld,
         // lld 22 (the pinned nightly's) cannot link a sparc64 PIE: its SPARCV9 target has no
         // dynamic relocation for R_SPARC_64, so an absolute address in data is "cannot be used
@@ -236,6 +274,7 @@ pub const ABIS: &[Abi] = &[
         also: &["mips-unknown-linux-gnu"],
         file: "mips.rs",
         qemu: Some("qemu-mips"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -249,6 +288,7 @@ pub const ABIS: &[Abi] = &[
         also: &["mipsel-unknown-linux-gnu"],
         file: "mips.rs",
         qemu: Some("qemu-mipsel"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -262,6 +302,7 @@ pub const ABIS: &[Abi] = &[
         also: &["armv7-unknown-linux-gnueabihf"],
         file: "arm.rs",
         qemu: Some("qemu-arm"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -276,6 +317,7 @@ pub const ABIS: &[Abi] = &[
         also: &["thumbv7neon-unknown-linux-gnueabihf"],
         file: "arm.rs",
         qemu: Some("qemu-arm"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -290,6 +332,7 @@ pub const ABIS: &[Abi] = &[
         also: &["arm-unknown-linux-gnueabi"],
         file: "arm.rs",
         qemu: Some("qemu-arm"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],
@@ -307,6 +350,7 @@ pub const ABIS: &[Abi] = &[
         also: &[],
         file: "arm.rs",
         qemu: Some("qemu-armeb"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         // No native library either, as sparc64's row: dlmalloc's `libc` dependency asks for

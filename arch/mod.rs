@@ -536,7 +536,11 @@ pub enum StackGuard {
 /// thread pointer: a variant II header at the thread pointer (glibc's `tcbhead_t`, whose self
 /// pointer, canary and pointer guard compilers and debuggers address directly), and a variant I
 /// tail right below `TP - bias` (the powerpc canary). `thread::Tcb` begins and ends with them.
-pub const TCB_HEAD_WORDS: usize = 8;
+///
+/// 64 bytes: x86_64's canary is at `%fs:0x28` with 8-byte words, and x32's compilers read it
+/// at the same offset with 4-byte words (LLVM's X86 `getIRStackGuard`: 0x28 whenever the
+/// target is 64-bit), so the head is sized in bytes, not words.
+pub const TCB_HEAD_WORDS: usize = 64 / core::mem::size_of::<usize>();
 /// The words of the variant I tail (see [`TCB_HEAD_WORDS`]).
 pub const TCB_TAIL_WORDS: usize = 2;
 

@@ -127,6 +127,7 @@ pub fn cargo_config() -> String {
         s.push_str(&format!("\n[target.{}]\n", a.triple));
         match a.qemu {
             Some(q) => s.push_str(&format!("runner = \"{q}\"\n")),
+            None if a.build_only.is_some() => s.push_str("# build only: nothing here runs it\n"),
             None => s.push_str("# runs natively\n"),
         }
         if a.linker == Linker::TargetDefault {

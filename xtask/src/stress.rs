@@ -120,7 +120,7 @@ fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, Str
         row.passed += passed;
         row.failed += failed;
         row.skipped += skipped;
-        if p == SELFTEST_PROGRAM {
+        if p == SELFTEST_PROGRAM && arch.build_only.is_none() {
             match watchdog_selftest(arch, exe)? {
                 Ok(()) => {
                     row.passed += 1;
@@ -139,6 +139,11 @@ fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, Str
 
 fn run_program(arch: &Arch, name: &str, exe: &str, quick: bool) -> Result<(u32, u32, u32), String> {
     println!("== {}: {name}{}", arch.name, if quick { " --quick" } else { "" });
+    if let Some(why) = arch.build_only {
+        println!("   test {name}::builds ... ok");
+        println!("   test {name}::runs ... skipped: {why}");
+        return Ok((1, 0, 1));
+    }
     let mut c = command(arch, exe);
     c.args(["--scale", scale(arch)]);
     if quick {
