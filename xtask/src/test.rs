@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 /// Generous: QEMU on a loaded 2-core machine. A program that hangs is killed and counted failed.
 const PROGRAM_LIMIT: Duration = Duration::from_secs(600);
 
+/// For one cargo build of a row's programs (core rebuilt with them): a build does not hang, and
+/// with two rows at once on a 2-core machine loaded by other work one took over 10 minutes.
+const BUILD_LIMIT: Duration = Duration::from_secs(1800);
+
 /// For the whole `strand-check` run (building it, then every loom model and property test, one
 /// binary after another): about 6 minutes on an idle 2-core machine, 14.5 on one loaded by
 /// other builds, which the 10-minute program limit cut off and counted as a failure.
@@ -18,6 +22,42 @@ const CHECK_LIMIT: Duration = Duration::from_secs(2400);
 /// The arguments and environment every test program gets; tests/startup.rs checks them.
 const ARGS: [&str; 3] = ["--strand-args", "alpha", "beta gamma"];
 const ENV: (&str, &str) = ("STRAND_TEST_ENV", "from-xtask");
+
+// Row output: while a worker runs a row (`run_rows`), what it prints goes into its buffer and
+// is printed whole, in the table's order, when the row ends; elsewhere straight to stdout.
+std::thread_local! {
+    static OUT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `println!` into the row buffer, if one is active.
+macro_rules! say {
+    () => {
+        say_raw!("\n")
+    };
+    ($($t:tt)*) => {
+        say_raw!("{}\n", format_args!($($t)*))
+    };
+}
+
+/// `print!` into the row buffer, if one is active.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        let text = format!($($t)*);
+        OUT.with(|o| match o.borrow_mut().as_mut() {
+            Some(buf) => buf.push_str(&text),
+            None => {
+                use std::io::Write;
+                print!("{text}");
+                let _ = std::io::stdout().flush();
+            }
+        })
+    }};
+}
+
+/// How many rows run at once: two, so that one row's programs run (under QEMU mostly one busy
+/// core) while the next row builds (cargo's lock on the target directory lets only one build
+/// there at a time). Measured on 2 cores: see the README's Tests section.
+const ROW_JOBS: usize = 2;
 
 struct Row {
     name: String,
@@ -42,23 +82,59 @@ pub fn run(arches: &[&Arch], host: bool, full: bool) -> Result<bool, String> {
         rows.push(host_tests()?);
         rows.push(new_crate(arches)?);
     }
-    for arch in arches {
-        rows.push(arch_tests(arch, full)?);
-    }
-    println!();
-    println!("{:<11} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
+    rows.extend(run_rows(arches, full)?);
+    say!();
+    say!("{:<11} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
     for r in &rows {
-        println!("{:<11} {:>7} {:>7} {:>8} {:>9.1}", r.name, r.passed, r.failed, r.skipped, r.secs);
+        say!("{:<11} {:>7} {:>7} {:>8} {:>9.1}", r.name, r.passed, r.failed, r.skipped, r.secs);
     }
     let passed: u32 = rows.iter().map(|r| r.passed).sum();
     let failed: u32 = rows.iter().map(|r| r.failed).sum();
     let skipped: u32 = rows.iter().map(|r| r.skipped).sum();
     if skipped == 0 {
-        println!("{passed} passed, {failed} failed");
+        say!("{passed} passed, {failed} failed");
     } else {
-        println!("{passed} passed, {failed} failed, {skipped} skipped");
+        say!("{passed} passed, {failed} failed, {skipped} skipped");
     }
     Ok(failed == 0)
+}
+
+/// Runs `arch_tests` for every ABI, `ROW_JOBS` at a time, each row's output buffered and
+/// printed whole in the table's order as soon as the rows before it are printed.
+fn run_rows(arches: &[&Arch], full: bool) -> Result<Vec<Row>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Result<Row, String>, String)>();
+    let mut done: Vec<Option<(Result<Row, String>, String)>> = arches.iter().map(|_| None).collect();
+    let mut rows = Vec::new();
+    std::thread::scope(|scope| {
+        for _ in 0..ROW_JOBS.min(arches.len()) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(arch) = arches.get(i) else { break };
+                OUT.with(|o| *o.borrow_mut() = Some(String::new()));
+                let row = arch_tests(arch, full);
+                let log = OUT.with(|o| o.borrow_mut().take()).unwrap_or_default();
+                if tx.send((i, row, log)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut printed = 0;
+        for (i, row, log) in rx {
+            done[i] = Some((row, log));
+            while let Some(Some((row, log))) = done.get_mut(printed).map(Option::take) {
+                print!("{log}");
+                rows.push(row);
+                printed += 1;
+            }
+        }
+    });
+    rows.into_iter().collect()
 }
 
 /// A crate made by `cargo xtask new`, outside the workspace, run as a user runs it: on this
@@ -95,36 +171,36 @@ fn host_tests() -> Result<Row, String> {
     let start = Instant::now();
     let (mut passed, mut failed) = (0, 0);
 
-    println!("== host: cargo test --lib");
+    say!("== host: cargo test --lib");
     let mut lib = cargo();
     lib.args(["test", "--lib", "--features", "lock_api"]);
     let (p, f) = libtest(&mut lib, PROGRAM_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
 
-    println!("== host: cargo test --doc (every doc example, run as a strand program on x86_64 musl)");
+    say!("== host: cargo test --doc (every doc example, run as a strand program on x86_64 musl)");
     let part = Instant::now();
     let (p, f) = libtest(&mut doctests(false), PROGRAM_LIMIT)?;
     let (p2, f2) = libtest(&mut doctests(true), PROGRAM_LIMIT)?;
     let (p, f) = (p + p2, f + f2);
     (passed, failed) = (passed + p, failed + f);
-    println!("   doc examples: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+    say!("   doc examples: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
-    println!("== host: cargo doc, every warning an error (missing docs and broken links included)");
+    say!("== host: cargo doc, every warning an error (missing docs and broken links included)");
     let mut doc = cargo();
     doc.args(["doc", "--no-deps", "--features", "lock_api,alloc,count-syscalls", "--target", "x86_64-unknown-linux-musl"])
         .args(BUILD_STD)
         .env("RUSTDOCFLAGS", "-D warnings -D missing_docs");
     let out = run_limited(&mut doc, PROGRAM_LIMIT)?;
     if out.status.is_some_and(|s| s.success()) {
-        println!("   test cargo_doc_without_warnings ... ok");
+        say!("   test cargo_doc_without_warnings ... ok");
         passed += 1;
     } else {
-        eprint!("{}", indent(&out.stderr));
-        println!("   test cargo_doc_without_warnings ... FAILED");
+        say_raw!("{}", indent(&out.stderr));
+        say!("   test cargo_doc_without_warnings ... FAILED");
         failed += 1;
     }
 
-    println!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
+    say!("== host: cargo miri test --lib (the same unit tests under Miri's UB checks)");
     let part = Instant::now();
     setup::ensure_component("miri")?;
     let mut miri = cargo();
@@ -137,9 +213,9 @@ fn host_tests() -> Result<Row, String> {
         .env("MIRIFLAGS", "-Zmiri-permissive-provenance");
     let (p, f) = libtest(&mut miri, PROGRAM_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
-    println!("   miri: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+    say!("   miri: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
-    println!("== host: cargo test --release -p strand-check (loom models, property tests)");
+    say!("== host: cargo test --release -p strand-check (loom models, property tests)");
     let part = Instant::now();
     let mut check = cargo();
     check
@@ -148,7 +224,7 @@ fn host_tests() -> Result<Row, String> {
         .envs(CHECK_PROFILE);
     let (p, f) = libtest(&mut check, CHECK_LIMIT)?;
     (passed, failed) = (passed + p, failed + f);
-    println!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
+    say!("   strand-check: {p} passed, {f} failed in {:.1}s", part.elapsed().as_secs_f64());
 
     Ok(Row { name: "host".into(), passed, failed, skipped: 0, secs: start.elapsed().as_secs_f64() })
 }
@@ -179,7 +255,7 @@ fn doctests(unwind: bool) -> Command {
 /// reporting a failed test (a build error, an abort, the time limit) counts as one failure.
 fn libtest(c: &mut Command, limit: Duration) -> Result<(u32, u32), String> {
     let out = run_limited(c, limit)?;
-    print!("{}", indent(&out.stdout));
+    say_raw!("{}", indent(&out.stdout));
     let (mut passed, mut failed) = (0, 0);
     for line in out.stdout.lines() {
         // "test result: ok. 21 passed; 0 failed; ..."
@@ -194,9 +270,9 @@ fn libtest(c: &mut Command, limit: Duration) -> Result<(u32, u32), String> {
         }
     }
     if out.status.is_none_or(|s| !s.success()) {
-        eprint!("{}", indent(&out.stderr));
+        say_raw!("{}", indent(&out.stderr));
         if out.status.is_none() {
-            println!("   FAILED: killed after the {} s limit", limit.as_secs());
+            say!("   FAILED: killed after the {} s limit", limit.as_secs());
         }
         failed = failed.max(1);
     }
@@ -275,12 +351,12 @@ fn unwind_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
         record(&mut row, UNWIND_PROGRAM, "all", Ok(Some(format!("the `unwind` feature is not available on {}: {why}", arch.name))));
         return Ok((row.passed, row.failed, row.skipped));
     }
-    println!("== {}: building {UNWIND_PROGRAM} with --profile unwind --features unwind", arch.name);
+    say!("== {}: building {UNWIND_PROGRAM} with --profile unwind --features unwind", arch.name);
     let mut c = cargo();
     c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--profile", "unwind"])
         .args(["--features", "lock_api,unwind", "--target", arch.triple, "--test", UNWIND_PROGRAM])
         .args(BUILD_STD);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let out = run_limited(&mut c, BUILD_LIMIT)?;
     let exe = out
         .stdout
         .lines()
@@ -288,8 +364,8 @@ fn unwind_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
         .find_map(|l| json_str(l, "executable"))
         .map(String::from);
     let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
-        eprint!("{}", out.stderr);
-        println!("   FAILED: {UNWIND_PROGRAM} did not build with the unwind profile for {}", arch.triple);
+        say_raw!("{}", out.stderr);
+        say!("   FAILED: {UNWIND_PROGRAM} did not build with the unwind profile for {}", arch.triple);
         return Ok((0, 1, 0));
     };
     row.add(run_program(arch, UNWIND_PROGRAM, &exe, &[])?);
@@ -329,9 +405,12 @@ fn build_programs(
     }
     // examples/demo.rs too, in the same build (one strand for both).
     c.args(["--example", "demo"]);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let out = run_limited(&mut c, BUILD_LIMIT)?;
     if out.status.is_none_or(|s| !s.success()) {
-        eprint!("{}", out.stderr);
+        say_raw!("{}", out.stderr);
+        if out.status.is_none() {
+            say!("   the build was killed after the {} s limit", BUILD_LIMIT.as_secs());
+        }
         return Ok(None);
     }
     let mut exes = Vec::new();
@@ -348,7 +427,7 @@ fn build_programs(
 fn arch_tests(arch: &Arch, full: bool) -> Result<Row, String> {
     let start = Instant::now();
     let mut row = Row { name: arch.name.into(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
-    println!("== {}: building test programs for {}", arch.name, arch.triple);
+    say!("== {}: building test programs for {}", arch.name, arch.triple);
     let mut programs = programs()?;
     // One build for every program and the demo: with the `alloc` feature (its programs need it;
     // the others do not allocate, so the allocator is never reached, and the stress programs
@@ -365,7 +444,7 @@ fn arch_tests(arch: &Arch, full: bool) -> Result<Row, String> {
         None => "lock_api,alloc",
     };
     let Some(exes) = build_programs(arch, &programs, features, &BUILD_STD)? else {
-        println!("   FAILED: the test programs did not build for {}", arch.triple);
+        say!("   FAILED: the test programs did not build for {}", arch.triple);
         row.failed = 1;
         row.secs = start.elapsed().as_secs_f64();
         return Ok(row);
@@ -375,7 +454,7 @@ fn arch_tests(arch: &Arch, full: bool) -> Result<Row, String> {
     }
     for p in &programs {
         let Some((_, exe)) = exes.iter().find(|(n, _)| n == p) else {
-            println!("   FAILED: cargo built no executable for test program {p}");
+            say!("   FAILED: cargo built no executable for test program {p}");
             row.failed += 1;
             continue;
         };
@@ -446,7 +525,7 @@ fn x32_numbers(arch: &Arch) -> Result<Option<String>, String> {
     }
     let missing: Vec<_> = used.iter().filter(|n| !list.contains(&n.as_str())).cloned().collect();
     if missing.is_empty() {
-        println!("   {} syscall numbers checked for the x32 bit", list.len());
+        say!("   {} syscall numbers checked for the x32 bit", list.len());
         Ok(None)
     } else {
         Err(format!("used but not in the x32_numbers! list of {}: {}", file.display(), missing.join(" ")))
@@ -469,7 +548,7 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 /// it reports time but no syscall count) and run: it must end with status 0 and its closing
 /// "done in" line.
 fn demo(arch: &Arch, exe: Option<String>) -> Result<Result<Option<String>, String>, String> {
-    println!("== {}: examples/demo.rs", arch.name);
+    say!("== {}: examples/demo.rs", arch.name);
     let Some(exe) = exe else {
         return Ok(Err(format!("cargo built no examples/demo.rs for {}", arch.triple)));
     };
@@ -477,7 +556,7 @@ fn demo(arch: &Arch, exe: Option<String>) -> Result<Result<Option<String>, Strin
         return Ok(Ok(Some(format!("built, not run: {why}"))));
     }
     let run = run_limited(&mut command(arch, &exe), PROGRAM_LIMIT)?;
-    print!("{}", indent(&run.stdout));
+    say_raw!("{}", indent(&run.stdout));
     Ok(match run.status {
         None => Err(format!("killed after the {} s limit", PROGRAM_LIMIT.as_secs())),
         Some(s) if !s.success() => Err(format!("exited with {s}: {}", run.stderr.trim_end())),
@@ -491,7 +570,7 @@ fn demo(arch: &Arch, exe: Option<String>) -> Result<Result<Option<String>, Strin
 /// a function whose canary was changed must end the process through `__stack_chk_fail` (strand's
 /// message, then SIGABRT). Its own target directory keeps the instrumented `core` apart.
 fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
-    println!("== {}: startup built with -Zstack-protector=all", arch.name);
+    say!("== {}: startup built with -Zstack-protector=all", arch.name);
     let dir = root().join("target").join("stack-protector");
     let mut c = cargo();
     c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
@@ -499,20 +578,20 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
         .args(["--config", &format!("target.{}.rustflags=[\"-Zstack-protector=all\"]", arch.triple)])
         .args(BUILD_STD)
         .env("CARGO_TARGET_DIR", &dir);
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let out = run_limited(&mut c, BUILD_LIMIT)?;
     let exe = out
         .stdout
         .lines()
         .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
         .find_map(|l| json_str(l, "executable").map(String::from));
     let Some(exe) = exe.filter(|_| out.status.is_some_and(|s| s.success())) else {
-        eprint!("{}", out.stderr);
-        println!("   FAILED: startup did not build with -Zstack-protector=all for {}", arch.triple);
+        say_raw!("{}", out.stderr);
+        say!("   FAILED: startup did not build with -Zstack-protector=all for {}", arch.triple);
         return Ok((0, 1, 0));
     };
     let (mut passed, mut failed, skipped) = run_program(arch, "startup (stack protector)", &exe, &[])?;
     if let Some(why) = arch.build_only {
-        println!("   test startup::changed_canary_aborts_through_stack_chk_fail ... skipped: {why}");
+        say!("   test startup::changed_canary_aborts_through_stack_chk_fail ... skipped: {why}");
         return Ok((passed, failed, skipped + 1));
     }
     let mut c = command(arch, &exe);
@@ -523,10 +602,10 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
     let said = out.stderr.contains("strand: stack smashing detected");
     if aborted && said {
         passed += 1;
-        println!("   test startup::changed_canary_aborts_through_stack_chk_fail ... ok");
+        say!("   test startup::changed_canary_aborts_through_stack_chk_fail ... ok");
     } else {
         failed += 1;
-        println!(
+        say!(
             "   test startup::changed_canary_aborts_through_stack_chk_fail ... FAILED: status {:?}, stderr: {}",
             out.status,
             out.stderr.trim()
@@ -557,48 +636,48 @@ fn record(row: &mut Row, program: &str, name: &str, outcome: Result<Option<Strin
     match outcome {
         Ok(None) => {
             row.passed += 1;
-            println!("   test {program}::{name} ... ok");
+            say!("   test {program}::{name} ... ok");
         }
         Ok(Some(why)) => {
             row.skipped += 1;
-            println!("   test {program}::{name} ... skipped: {why}");
+            say!("   test {program}::{name} ... skipped: {why}");
         }
         Err(why) => {
             row.failed += 1;
-            println!("   test {program}::{name} ... FAILED: {why}");
+            say!("   test {program}::{name} ... FAILED: {why}");
         }
     }
 }
 
 /// Runs one test program; its own closing line gives the counts.
 fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32, u32), String> {
-    println!("== {}: {name}", arch.name);
+    say!("== {}: {name}", arch.name);
     if let Some(why) = arch.build_only {
         // Built (the caller has the executable), not run: one pass for the build, one skip for
         // the run, with the table's reason.
-        println!("   test {name}::builds ... ok");
-        println!("   test {name}::runs ... skipped: {why}");
+        say!("   test {name}::builds ... ok");
+        say!("   test {name}::runs ... skipped: {why}");
         return Ok((1, 0, 1));
     }
     let mut c = command(arch, exe);
     c.args(ARGS).envs(env.iter().copied());
     let out = run_limited(&mut c, PROGRAM_LIMIT)?;
-    print!("{}", indent(&out.stdout));
-    print!("{}", indent(&out.stderr));
+    say_raw!("{}", indent(&out.stdout));
+    say_raw!("{}", indent(&out.stderr));
     let summary = out.stdout.lines().rev().find_map(parse_closing_line);
     Ok(match (out.status, summary) {
         (None, s) => {
-            println!("   FAILED: {name} was killed after {}s (hung?)", PROGRAM_LIMIT.as_secs());
+            say!("   FAILED: {name} was killed after {}s (hung?)", PROGRAM_LIMIT.as_secs());
             let (p, f, sk) = s.unwrap_or((0, 0, 0));
             (p, f + 1, sk)
         }
         (Some(st), Some((p, f, sk))) if st.success() || f > 0 => (p, f, sk),
         (Some(st), Some((p, f, sk))) => {
-            println!("   FAILED: {name} reported {f} failures but exited with {st}");
+            say!("   FAILED: {name} reported {f} failures but exited with {st}");
             (p, f + 1, sk)
         }
         (Some(st), None) => {
-            println!("   FAILED: {name} ended ({st}) without its closing line");
+            say!("   FAILED: {name} ended ({st}) without its closing line");
             (0, 1, 0)
         }
     })
@@ -942,7 +1021,7 @@ fn check_output(out: &crate::util::Finished, expect: &Expect, limit: Duration) -
 /// TLS and .init_array), and runs a copy with one relocation broken, which must be refused
 /// with a message. Returns (passed, failed).
 fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
-    println!("== {}: building startup as a static-pie", arch.name);
+    say!("== {}: building startup as a static-pie", arch.name);
     let flags = pie_rustflags(arch)?;
     let mut c = cargo();
     c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
@@ -950,7 +1029,7 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
         .args(BUILD_STD)
         .env("CARGO_TARGET_DIR", root().join("target").join("pie"))
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
-    let out = run_limited(&mut c, PROGRAM_LIMIT)?;
+    let out = run_limited(&mut c, BUILD_LIMIT)?;
     let exe = out
         .stdout
         .lines()
@@ -958,8 +1037,8 @@ fn static_pie(arch: &Arch) -> Result<(u32, u32, u32), String> {
         .find_map(|l| json_str(l, "executable"))
         .map(String::from);
     let (Some(exe), Some(true)) = (exe, out.status.map(|s| s.success())) else {
-        eprint!("{}", out.stderr);
-        println!("   FAILED: startup did not build as a static-pie for {}", arch.triple);
+        say_raw!("{}", out.stderr);
+        say!("   FAILED: startup did not build as a static-pie for {}", arch.triple);
         return Ok((0, 1, 0));
     };
     let mut row = Row { name: String::new(), passed: 0, failed: 0, skipped: 0, secs: 0.0 };
