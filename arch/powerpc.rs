@@ -29,6 +29,8 @@ use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use crate::signal::SigSet;
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
+#[cfg(not(test))]
+use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 /// `sys`: the kernel's constants, syscall numbers and struct layouts for 32-bit powerpc, from
@@ -297,30 +299,189 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 //   is always 16-byte aligned) and 16 bytes below it, the back chain word and the word at 4(r1)
 //   where a callee saves its LR, with a NULL back chain so frame walks stop here. `stwu` stores
 //   it and moves `r1` in one instruction, so `r1` always points at a valid back chain.
-// No TOC or GOT pointer is needed: 32-bit SysV code computes its own GOT pointer in the
-// prologue of a function that needs one. `bl` reaches `__strand_start` (R_PPC_REL24); it never
-// returns, and `trap` (`tw 31,0,0`) would stop the process if it did.
+// No TOC or GOT pointer is passed: 32-bit SysV code computes its own GOT pointer in the
+// prologue of a function that needs one. But the addresses it then loads from that GOT (`.got2`:
+// every static's address, every jump table's) are what a static-pie must relocate first, so
+// `relocate_early` applies the image's RELATIVE relocations before `rt::__strand_start` runs
+// (see there). Both are reached with `bl` (R_PPC_REL24, no GOT); `r14` and `r15`
+// (callee-saved) keep the initial `r1` across the first call. `trap` (`tw 31,0,0`) would stop
+// the process if `__strand_start` ever returned.
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
-        "mr 3, 1",
+        "mr 15, 1",
         "bcl 20, 31, 1f",
         "1:",
-        "mflr 12",
-        "addis 2, 12, ({boot} - 1b)@ha",
+        "mflr 14",
+        "addis 2, 14, ({boot} - 1b)@ha",
         "addi 2, 2, ({boot} - 1b)@l",
         "addi 2, 2, {delta}",
         "clrrwi 1, 1, 4",
         "li 0, 0",
         "stwu 0, -16(1)",
+        "mr 3, 15",
+        "bl {early}",
+        "mr 3, 15",
         "bl {start}",
         "trap",
         boot = sym super::BOOT_TCB,
         delta = const super::BOOT_TP_DELTA,
+        early = sym relocate_early,
         start = sym crate::rt::__strand_start,
     )
+}
+
+/// Whether `[vaddr, vaddr + len)` (link-time) lies inside one PT_LOAD segment, a writable one if
+/// `write`. Always inlined, for the reason given at `relocate_early`.
+#[cfg(not(test))]
+#[inline(always)]
+unsafe fn in_load(phdr: *const Elf_Phdr, phnum: usize, vaddr: usize, len: usize, write: bool) -> bool {
+    let mut i = 0;
+    while i < phnum {
+        // SAFETY: `i < phnum` program headers, mapped and aligned (the caller's contract).
+        let p = unsafe { &*phdr.wrapping_add(i) };
+        let start = vaddr.wrapping_sub(p.p_vaddr);
+        if p.p_type == PT_LOAD
+            && (!write || p.p_flags & PF_W != 0)
+            && vaddr >= p.p_vaddr
+            && start <= p.p_memsz
+            && len <= p.p_memsz.wrapping_sub(start)
+        {
+            return true;
+        }
+        i = i.wrapping_add(1);
+    }
+    false
+}
+
+/// Applies a static-pie's well-formed RELATIVE relocations of its DT_RELA table before any other
+/// Rust code runs, because 32-bit powerpc position-independent code takes every address from a
+/// table the image itself holds: LLVM's PPC32 PIC code points `r30` at `.got2` (computed
+/// PC-relative in the function's prologue) and loads each static's, string's and jump table's
+/// address from there, and lld fills those words with link-time addresses plus an R_PPC_RELATIVE
+/// relocation each (measured: `rt`'s relocation code itself loaded a jump table's address from
+/// `.got2` and faulted at address 4 before this pass existed). The generic relocation in `rt`
+/// then checks every table and applies it again, which changes nothing for these entries (RELA:
+/// the target gets `bias + addend`, whatever it held) and reports anything it refuses.
+///
+/// So this function is the one piece of Rust that runs with `.got2` as the linker left it: it
+/// calls nothing (`in_load` is always inlined), uses no static and no literal whose address
+/// would come from `.got2`, keeps to `wrapping_*` arithmetic and raw reads (no panicking
+/// operation), and tests keys with separate `if`s rather than a `match`, which LLVM may compile
+/// to a jump table. It skips, rather than refuses, whatever is not well-formed (an entry of
+/// another type or size, a target outside the writable segments, a table outside the loaded
+/// ones), leaving the report to `rt`, and does nothing for an image without PT_DYNAMIC (the
+/// ordinary static build), with PT_INTERP (a loader has done it), without PT_PHDR (`rt` finds
+/// the bias another way), or loaded at its link-time address. Called only by `_start`, with the
+/// kernel's initial stack pointer.
+#[cfg(not(test))]
+#[inline(never)]
+unsafe extern "C" fn relocate_early(sp: *const usize) {
+    use sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
+    use sys::elf::{Elf_Rela, DT_NULL, DT_RELA, DT_RELAENT, DT_RELASZ, PT_DYNAMIC, PT_INTERP, PT_PHDR};
+    const W: usize = core::mem::size_of::<usize>();
+    let (mut phdr, mut phent, mut phnum) = (0usize, 0usize, 0usize);
+    // SAFETY: the kernel's initial stack: argc, argv and its NULL, envp up to its NULL, then
+    // (key, value) pairs up to AT_NULL (System V ABI, "Process Initialization").
+    unsafe {
+        let mut p = sp.wrapping_add(1).wrapping_add(*sp).wrapping_add(1);
+        while *p != 0 {
+            p = p.wrapping_add(1);
+        }
+        p = p.wrapping_add(1);
+        while *p != AT_NULL as usize {
+            let (key, value) = (*p, *p.wrapping_add(1));
+            if key == AT_PHDR as usize {
+                phdr = value;
+            }
+            if key == AT_PHENT as usize {
+                phent = value;
+            }
+            if key == AT_PHNUM as usize {
+                phnum = value;
+            }
+            p = p.wrapping_add(2);
+        }
+    }
+    if phdr == 0
+        || phnum == 0
+        || phent != core::mem::size_of::<Elf_Phdr>()
+        || phdr % core::mem::align_of::<Elf_Phdr>() != 0
+    {
+        return;
+    }
+    let headers = phdr as *const Elf_Phdr;
+    let (mut phdr_vaddr, mut dyn_vaddr, mut dyn_size, mut interp) = (None, 0usize, 0usize, false);
+    let mut i = 0;
+    while i < phnum {
+        // SAFETY: AT_PHDR and AT_PHNUM describe mapped, aligned program headers (checked).
+        let p = unsafe { &*headers.wrapping_add(i) };
+        if p.p_type == PT_PHDR {
+            phdr_vaddr = Some(p.p_vaddr);
+        }
+        if p.p_type == PT_DYNAMIC {
+            dyn_vaddr = p.p_vaddr;
+            dyn_size = p.p_memsz;
+        }
+        if p.p_type == PT_INTERP {
+            interp = true;
+        }
+        i = i.wrapping_add(1);
+    }
+    let Some(phdr_vaddr) = phdr_vaddr else { return };
+    let bias = phdr.wrapping_sub(phdr_vaddr);
+    if dyn_size == 0 || interp || bias == 0 || dyn_vaddr % W != 0 {
+        return;
+    }
+    // SAFETY: reads the program headers, as above.
+    if !unsafe { in_load(headers, phnum, dyn_vaddr, dyn_size, false) } {
+        return;
+    }
+    let (mut rela, mut size, mut ent) = (0usize, 0usize, 0usize);
+    let mut at = bias.wrapping_add(dyn_vaddr) as *const usize;
+    let mut left = dyn_size / (2 * W);
+    while left > 0 {
+        // SAFETY: the entry lies inside PT_DYNAMIC, inside a loaded segment (checked), aligned.
+        let (tag, val) = unsafe { (*at, *at.wrapping_add(1)) };
+        if tag == DT_NULL as usize {
+            break;
+        }
+        if tag == DT_RELA as usize {
+            rela = val;
+        }
+        if tag == DT_RELASZ as usize {
+            size = val;
+        }
+        if tag == DT_RELAENT as usize {
+            ent = val;
+        }
+        at = at.wrapping_add(2);
+        left = left.wrapping_sub(1);
+    }
+    const ENT: usize = core::mem::size_of::<Elf_Rela>();
+    // SAFETY: reads the program headers, as above.
+    if rela == 0 || ent != ENT || rela % W != 0 || !unsafe { in_load(headers, phnum, rela, size, false) } {
+        return;
+    }
+    let mut entry = bias.wrapping_add(rela) as *const Elf_Rela;
+    let mut left = size / ENT;
+    while left > 0 {
+        // SAFETY: the entry lies inside the table, inside a loaded segment (checked), aligned.
+        let r = unsafe { &*entry };
+        let (offset, info) = (r.r_offset, r.r_info as usize);
+        // ELF32_R_TYPE is the low byte of r_info, ELF32_R_SYM the rest (System V gABI,
+        // "Relocation"); RELATIVE names no symbol.
+        // SAFETY: reads the program headers, as above.
+        if info == R_RELATIVE as usize && offset % W == 0 && unsafe { in_load(headers, phnum, offset, W, true) } {
+            // SAFETY: the target is an aligned word of a writable loaded segment (checked),
+            // which nothing has read yet.
+            unsafe { *(bias.wrapping_add(offset) as *mut usize) = bias.wrapping_add(r.r_addend) };
+        }
+        entry = entry.wrapping_add(1);
+        left = left.wrapping_sub(1);
+    }
 }
 
 /// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (32-bit powerpc: writes
