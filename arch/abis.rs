@@ -247,6 +247,19 @@ pub const ABIS: &[Abi] = &[
         unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
+        name: "powerpc",
+        // 32-bit big-endian powerpc, SysV ELF ABI (arch/powerpc.rs).
+        triple: "powerpc-unknown-linux-musl",
+        also: &["powerpc-unknown-linux-gnu"],
+        file: "powerpc.rs",
+        qemu: Some("qemu-ppc"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
         name: "sparc64",
         triple: "sparc64-unknown-linux-gnu",
         also: &[],
