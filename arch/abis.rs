@@ -253,6 +253,7 @@ pub const ABIS: &[Abi] = &[
         also: &["powerpc-unknown-linux-gnu"],
         file: "powerpc.rs",
         qemu: Some("qemu-ppc"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &[],

@@ -37,72 +37,15 @@ use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 /// `linux_raw_sys` (its powerpc modules, generated from the kernel's uapi headers).
 pub use linux_raw_sys as sys;
 
-/// `nr`: the syscall numbers whose name differs by ABI, as 32-bit powerpc has them.
-///
-/// Names that differ by ABI; everything else comes from `sys::general`. A 32-bit ABI needs the
-/// 64-bit-time variants, whose `struct __kernel_timespec` is strand's `Timespec`, and `mmap2`,
-/// whose offset counts 4096-byte units on powerpc whatever the page size
-/// (arch/powerpc/kernel/syscalls/syscall.tbl; arch/powerpc/kernel/syscalls.c, `mmap2` passes
-/// `PAGE_SHIFT - 12` to `do_mmap2`).
-pub mod nr {
-    use super::sys::general as g;
-    /// `futex_time64`: `futex` with a 64-bit `struct __kernel_timespec` (syscall.tbl, 422).
-    pub const FUTEX: usize = g::__NR_futex_time64 as usize;
-    /// `clock_gettime64`: `clock_gettime` with 64-bit time (syscall.tbl, 403).
-    pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
-    /// `clock_nanosleep_time64`: `clock_nanosleep` with 64-bit time (syscall.tbl, 407).
-    pub const CLOCK_NANOSLEEP: usize = g::__NR_clock_nanosleep_time64 as usize;
-    /// `mmap2`: `mmap` with the offset in 4096-byte units (syscall.tbl, 192, `32` only).
-    pub const MMAP: usize = g::__NR_mmap2 as usize;
-    /// `rt_sigtimedwait_time64`: `rt_sigtimedwait` with 64-bit time (syscall.tbl, 421).
-    pub const RT_SIGTIMEDWAIT: usize = g::__NR_rt_sigtimedwait_time64 as usize;
-    /// `getuid`, which returns the full uid on powerpc.
-    ///
-    /// powerpc uids were always 32 bits: `getuid` is `sys_getuid`, not a `sys_getuid16`, and
-    /// there is no `getuid32` (arch/powerpc/kernel/syscalls/syscall.tbl, 24).
-    pub const GETUID: usize = g::__NR_getuid as usize;
-    /// `geteuid`, with the full uid.
-    ///
-    /// Likewise every other uid/gid call: `sys_*`, never `sys_*16` (syscall.tbl).
-    pub const GETEUID: usize = g::__NR_geteuid as usize;
-    /// `getgid`, with the full gid (syscall.tbl).
-    pub const GETGID: usize = g::__NR_getgid as usize;
-    /// `getegid`, with the full gid (syscall.tbl).
-    pub const GETEGID: usize = g::__NR_getegid as usize;
-    /// `getresuid`, with full uids (syscall.tbl).
-    pub const GETRESUID: usize = g::__NR_getresuid as usize;
-    /// `getresgid`, with full gids (syscall.tbl).
-    pub const GETRESGID: usize = g::__NR_getresgid as usize;
-    /// `setuid`, with a full uid (syscall.tbl).
-    pub const SETUID: usize = g::__NR_setuid as usize;
-    /// `setgid`, with a full gid (syscall.tbl).
-    pub const SETGID: usize = g::__NR_setgid as usize;
-    /// `setresuid`, with full uids (syscall.tbl).
-    pub const SETRESUID: usize = g::__NR_setresuid as usize;
-    /// `setresgid`, with full gids (syscall.tbl).
-    pub const SETRESGID: usize = g::__NR_setresgid as usize;
-    /// `getgroups`, with 32-bit gids (syscall.tbl).
-    pub const GETGROUPS: usize = g::__NR_getgroups as usize;
-    /// `setgroups`, with 32-bit gids (syscall.tbl).
-    pub const SETGROUPS: usize = g::__NR_setgroups as usize;
-    /// `ALARM`: 32-bit powerpc has `alarm`.
-    ///
-    /// `alarm` is syscall 27, `common` (syscall.tbl).
+// `nr`: 32-bit powerpc has the 64-bit-time syscalls, `mmap2` (offset in 4096-byte units whatever
+// the page size: arch/powerpc/kernel/syscalls.c passes `PAGE_SHIFT - 12` to `do_mmap2`), uid/gid
+// calls that take 32-bit ids (no `getuid32`), `alarm` and the 32-bit-time originals
+// (arch/powerpc/kernel/syscalls/syscall.tbl).
+nr_time64! {
+    ids: plain,
+    time32: fallback,
+    /// `alarm` is syscall 27, `common` (arch/powerpc/kernel/syscalls/syscall.tbl).
     pub const ALARM: Option<usize> = Some(g::__NR_alarm as usize);
-    /// `FUTEX_TIME32`: the original `futex`, with 32-bit time.
-    ///
-    /// The 32-bit-time originals (`sys_futex_time32` and friends for the `32` ABI in
-    /// syscall.tbl), for kernels before 5.1 or seccomp profiles that predate the time64 names;
-    /// start-up (`rt`) probes which ones work.
-    pub const FUTEX_TIME32: Option<usize> = Some(g::__NR_futex as usize);
-    /// `CLOCK_GETTIME_TIME32`: the original `clock_gettime`, with 32-bit time (syscall.tbl, 246).
-    pub const CLOCK_GETTIME_TIME32: Option<usize> = Some(g::__NR_clock_gettime as usize);
-    /// `CLOCK_NANOSLEEP_TIME32`: the original `clock_nanosleep`, with 32-bit time (syscall.tbl,
-    /// 248).
-    pub const CLOCK_NANOSLEEP_TIME32: Option<usize> = Some(g::__NR_clock_nanosleep as usize);
-    /// `RT_SIGTIMEDWAIT_TIME32`: the original `rt_sigtimedwait`, with 32-bit time (syscall.tbl,
-    /// 176).
-    pub const RT_SIGTIMEDWAIT_TIME32: Option<usize> = Some(g::__NR_rt_sigtimedwait as usize);
 }
 
 /// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on 32-bit powerpc.
