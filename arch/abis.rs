@@ -315,4 +315,20 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },
+    Abi {
+        name: "loongarch64",
+        // LP64D. The target spec enables LSX (128-bit SIMD) by default, which QEMU 7.2's
+        // loongarch64 user mode does not emulate (its CPU model has no LSX: an LSX instruction is
+        // SIGILL there), so the row turns it off for every crate, `core` included (build-std
+        // reads these rustflags from .cargo/config.toml as well).
+        triple: "loongarch64-unknown-linux-musl",
+        also: &["loongarch64-unknown-linux-gnu"],
+        file: "loongarch64.rs",
+        qemu: Some("qemu-loongarch64"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &["-C", "target-feature=-lsx"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
 ];
