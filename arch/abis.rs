@@ -317,10 +317,13 @@ pub const ABIS: &[Abi] = &[
     },
     Abi {
         name: "loongarch64",
-        // LP64D. The target spec enables LSX (128-bit SIMD) by default, which QEMU 7.2's
-        // loongarch64 user mode does not emulate (its CPU model has no LSX: an LSX instruction is
-        // SIGILL there), so the row turns it off for every crate, `core` included (build-std
-        // reads these rustflags from .cargo/config.toml as well).
+        // LP64D. The target spec enables LSX (128-bit SIMD: `"features": "+f,+d,+lsx,+relax"`
+        // in `rustc --print target-spec-json`), which QEMU 7.2's loongarch64 user mode does not
+        // emulate, so the row turns it off for every crate, `core` included: build-std takes
+        // these rustflags from .cargo/config.toml too. Measured on the startup test program:
+        // built without `-lsx` it holds 383 LSX-encoded instructions and dies at once under
+        // QEMU 7.2 ("qemu: uncaught target signal 4 (Illegal instruction)"); with it, none.
+        // LASX is not in the default features (and needs LSX), so `-lasx` is not needed.
         triple: "loongarch64-unknown-linux-musl",
         also: &["loongarch64-unknown-linux-gnu"],
         file: "loongarch64.rs",
