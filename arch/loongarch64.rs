@@ -1,11 +1,12 @@
 //! loongarch64 (LoongArch ELF psABI, LP64D; Linux syscall convention).
 //!
 //! Syscalls: `syscall 0` with the number in `$a7`, arguments in `$a0..$a5`, the result in `$a0`
-//! (man 2 syscall; arch/loongarch/include/asm/syscall.h). The kernel's entry saves `$ra`,
-//! `$a0..$a7` and the callee-saved registers but not the temporaries, and its return path
-//! reloads `$t0..$t8` from slots it never filled (arch/loongarch/kernel/entry.S,
-//! `handle_syscall`), so every syscall here names `$t0..$t8` as clobbered, as musl
-//! (arch/loongarch64/syscall_arch.h) and glibc (sysdeps/unix/sysv/linux/loongarch/sysdep.h) do.
+//! (man 2 syscall; arch/loongarch/include/asm/syscall.h). The kernel's entry uses `$t0..$t2`
+//! before it saves anything and saves `$ra`, `$a0..$a7` and the callee-saved registers but not
+//! the temporaries, while its return path (`RESTORE_ALL_AND_RET`, asm/stackframe.h) reloads
+//! `$t0..$t8` from `pt_regs` (arch/loongarch/kernel/entry.S, `handle_syscall`), so every
+//! syscall here names `$t0..$t8` as clobbered, as musl (arch/loongarch64/syscall_arch.h) and
+//! glibc (sysdeps/unix/sysv/linux/loongarch/sysdep.h) do.
 //! Errors come back as `-4095..=-1` in `$a0`, which is already strand's convention.
 //!
 //! The kernel and QEMU 7.2 alike: the whole ABI here (syscall table, `struct sigaction`,
