@@ -373,4 +373,23 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },
+    Abi {
+        name: "loongarch64",
+        // LP64D. The target spec enables LSX (128-bit SIMD: `"features": "+f,+d,+lsx,+relax"`
+        // in `rustc --print target-spec-json`), which QEMU 7.2's loongarch64 user mode does not
+        // emulate, so the row turns it off for every crate, `core` included: build-std takes
+        // these rustflags from .cargo/config.toml too. Measured on the startup test program:
+        // built without `-lsx` it holds 383 LSX-encoded instructions and dies at once under
+        // QEMU 7.2 ("qemu: uncaught target signal 4 (Illegal instruction)"); with it, none.
+        // LASX is not in the default features (and needs LSX), so `-lasx` is not needed.
+        triple: "loongarch64-unknown-linux-musl",
+        also: &["loongarch64-unknown-linux-gnu"],
+        file: "loongarch64.rs",
+        qemu: Some("qemu-loongarch64"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &["-C", "target-feature=-lsx"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
 ];

@@ -945,10 +945,10 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
         name: "integer_division_by_zero_is_sigfpe_where_it_traps",
         args: &["--divide-by-zero"],
         // Where the hardware (or QEMU's model of it) does not trap, the run says so on a
-        // `skipped:` line with exit status SKIP: aarch64, aarch64_be and riscv64 (the ISA
-        // returns a value), and under QEMU 7.2 powerpc64, powerpc64le, powerpc (`divw`: 7 / 0
-        // gave 7; the Power ISA leaves the quotient undefined, with no trap) and s390x too; the
-        // arm.rs ABIs (armv7, thumbv7neon, armv6, armeb): LLVM calls compiler_builtins'
+        // `skipped:` line with exit status SKIP: aarch64, aarch64_be, riscv64 and loongarch64
+        // (the ISA returns a value), and under QEMU 7.2 powerpc64, powerpc64le, powerpc (`divw`:
+        // 7 / 0 gave 7; the Power ISA leaves the quotient undefined, with no trap) and s390x too;
+        // the arm.rs ABIs (armv7, thumbv7neon, armv6, armeb): LLVM calls compiler_builtins'
         // `__aeabi_idiv`, which returns a value (the RTABI lets `__aeabi_idiv0` return;
         // measured: 7 / 0 gave 15), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
         // A-profile). Those ABIs all run under QEMU.
