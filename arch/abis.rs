@@ -386,6 +386,7 @@ pub const ABIS: &[Abi] = &[
         also: &["loongarch64-unknown-linux-gnu"],
         file: "loongarch64.rs",
         qemu: Some("qemu-loongarch64"),
+        build_only: None,
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &["-C", "target-feature=-lsx"],
