@@ -824,10 +824,16 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
             })
         },
         limit: PROGRAM_LIMIT,
-        skip_on: &[(
-            "sparc64",
-            "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
-        )],
+        skip_on: &[
+            (
+                "sparc64",
+                "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+            (
+                "sparc",
+                "QEMU 7.2's sparc32plus user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+        ],
     },
 ];
 
