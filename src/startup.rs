@@ -3,7 +3,7 @@
 //! anything; `rt` does the unsafe reading of the real stack.
 
 use crate::arch::sys::auxvec as at;
-use crate::arch::sys::elf::{Elf_Phdr, PT_DYNAMIC, PT_GNU_STACK, PT_PHDR, PT_TLS};
+use crate::arch::sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_PHDR, PT_TLS};
 
 /// The auxiliary vector entries strand uses (man 3 getauxval).
 ///
