@@ -1,11 +1,11 @@
 //! 32-bit sparc, V8+ (SPARC V9 instructions under the 32-bit SPARC ABI; Linux syscall
 //! convention), big-endian.
 //!
-//! Syscalls: `ta 0x10` (software trap 16, the 32-bit Linux syscall trap: trap type 0x90 in
-//! arch/sparc/kernel/ttable_32.S, and 0x110, `LINUX_32BIT_SYSCALL_TRAP`, in ttable_64.S for a
-//! 32-bit task on a 64-bit kernel) with the number in `%g1` and the arguments in `%o0..%o5`; the
-//! result comes back in `%o0` (arch/sparc/kernel/entry.S `linux_sparc_syscall`; syscalls.S
-//! `linux_sparc_syscall32`). Errors are out of band: the return path sets the carry flag of
+//! Syscalls: `ta 0x10` (software trap 16, the 32-bit Linux syscall trap: trap type 0x90, whose
+//! trap-table entry is the `LINUX_SYSCALL_TRAP` macro of arch/sparc/include/asm/head_32.h, and
+//! 0x110, `LINUX_32BIT_SYSCALL_TRAP`, in ttable_64.S for a 32-bit task on a 64-bit kernel) with
+//! the number in `%g1` and the arguments in `%o0..%o5`; the result comes back in `%o0`
+//! (arch/sparc/kernel/entry.S `linux_sparc_syscall`; syscalls.S `linux_sparc_syscall32`). Errors are out of band: the return path sets the carry flag of
 //! `%icc` (`PSR_C`) and returns the *positive* errno; success clears carry (entry.S
 //! `ret_sys_call`). The asm below negates `%o0` when carry is set, so every function returns
 //! strand's "-4095..=-1 is a negated errno".
