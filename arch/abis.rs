@@ -283,6 +283,25 @@ pub const ABIS: &[Abi] = &[
         unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
+        name: "sparc",
+        // 32-bit SPARC V8+ (V9 instructions, 32-bit ABI), big-endian. qemu-sparc refuses V8+
+        // executables (EM_SPARC32PLUS); qemu-sparc32plus runs them. lld has no 32-bit SPARC
+        // target, so GNU ld links it (binutils' sparc64 ld with its `elf32_sparc` emulation),
+        // its static-pie build too.
+        triple: "sparc-unknown-linux-gnu",
+        also: &[],
+        file: "sparc.rs",
+        qemu: Some("qemu-sparc32plus"),
+        build_only: None,
+        linker: Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &["-m", "elf32_sparc"], package: "binutils-sparc64-linux-gnu" },
+        pie_linker: None,
+        // No native library, as sparc64's row: dlmalloc's `libc` dependency asks for
+        // -lc -lm -lrt -lpthread on a -gnu target.
+        rustflags: &["-Zlink-native-libraries=no"],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
         name: "mips",
         triple: "mips-unknown-linux-musl",
         also: &["mips-unknown-linux-gnu"],

@@ -724,10 +724,12 @@ struct ExtraRun {
     skip_on: &'static [(&'static str, &'static str)],
 }
 
-/// The ABIs with 32-bit-time syscalls to fall back to: those of `arch/x86.rs` (i686 and i586),
-/// `arch/arm.rs` and `arch/powerpc.rs`, whose `nr::FUTEX_TIME32` and friends are `Some`.
+/// The ABIs with 32-bit-time syscalls to fall back to: the arch files whose
+/// `nr::FUTEX_TIME32` and friends are `Some` (`nr_time64!` with `time32: fallback`).
+const TIME32_FILES: &[&str] = &["x86.rs", "mips.rs", "arm.rs", "powerpc.rs", "sparc.rs"];
+
 fn is_32bit(arch: &Arch) -> bool {
-    arch.file == "x86.rs" || arch.file == "arm.rs" || arch.file == "powerpc.rs"
+    TIME32_FILES.contains(&arch.file)
 }
 
 const EXIT_LIMIT: Duration = Duration::from_secs(120);
@@ -969,10 +971,16 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
             })
         },
         limit: PROGRAM_LIMIT,
-        skip_on: &[(
-            "sparc64",
-            "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
-        )],
+        skip_on: &[
+            (
+                "sparc64",
+                "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+            (
+                "sparc",
+                "QEMU 7.2's sparc32plus user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+        ],
     },
 ];
 
