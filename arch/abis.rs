@@ -38,7 +38,9 @@ pub struct Abi {
     pub also: &'static [&'static str],
     /// Its file under `arch/`.
     pub file: &'static str,
-    /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
+    /// The QEMU user-mode command that runs it, or `None` where this machine's kernel runs it:
+    /// the program, then any options, separated by spaces (as cargo's `runner` takes it; armv5te
+    /// pins its CPU with `-cpu`).
     pub qemu: Option<&'static str>,
     pub linker: Linker,
     /// The linker of its static-pie build where that is not `linker` (xtask's `static_pie`
@@ -312,6 +314,24 @@ pub const ABIS: &[Abi] = &[
         // No native library either, as sparc64's row: dlmalloc's `libc` dependency asks for
         // -lc -lm -lrt -lpthread on a -gnu target.
         rustflags: &["-C", "link-arg=--be8", "-Zlink-native-libraries=no"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "armv5te",
+        // 32-bit arm, EABI, soft-float, ARMv5TE (ARM926EJ-S and kin): no TPIDRURO read and no
+        // LDREX/STREX, so arch/arm.rs reads the thread pointer through the kernel user helper
+        // `__kuser_get_tls` and the compiler's atomics are compiler_builtins' `__sync_*` over
+        // `__kuser_cmpxchg` (the file's header). QEMU runs it as an ARM926 (`-cpu arm926`), which
+        // rejects every ARMv6 instruction, so one slipped into the build cannot pass unseen
+        // (QEMU's default `any` CPU has them all).
+        triple: "armv5te-unknown-linux-musleabi",
+        also: &["armv5te-unknown-linux-gnueabi"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm -cpu arm926"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },

@@ -11,11 +11,9 @@ pub fn run(arch: &Arch) -> Result<bool, String> {
     println!("== building examples/demo.rs for {} (release)", arch.triple);
     run_status(cargo().args(["build", "--release", "--example", "demo", "--features", "count-syscalls", "--target", arch.triple]).args(BUILD_STD))?;
     let exe = root().join("target").join(arch.triple).join("release/examples/demo");
-    let mut c = match arch.qemu {
-        Some(q) => {
-            println!("== running it under {q}");
-            let mut c = Command::new(q);
-            c.arg(&exe);
+    let mut c = match crate::arches::qemu_command(arch, &exe) {
+        Some(c) => {
+            println!("== running it under {}", arch.qemu.unwrap_or_default());
             c
         }
         None => {

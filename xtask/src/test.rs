@@ -478,14 +478,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
 }
 
 pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
-    let mut c = match arch.qemu {
-        Some(q) => {
-            let mut c = Command::new(q);
-            c.arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
+    let mut c = crate::arches::qemu_command(arch, exe).unwrap_or_else(|| Command::new(exe));
     c.env(ENV.0, ENV.1);
     if arch.linker == crate::arches::Linker::TargetDefault {
         // Every build of a `-linux-none` row is a static-pie (tests/startup.rs checks which).
