@@ -15,8 +15,9 @@
 //! The ABIs of this file are the rows `armv7` (ARM code, hard-float), `thumbv7neon` (the same
 //! kernel ABI, code compiled to Thumb-2) and `armv6` (ARM code, soft-float, ARMv6: the floating
 //! point convention changes nothing here, no asm touches a VFP register). Every template is
-//! written in unified syntax with instructions all three have (ARMv6 has `bx`/`blx`, `mrc`
-//! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics).
+//! written in unified syntax with instructions all of them have (ARMv6 has `bx`/`blx`, `mrc`
+//! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics),
+//! except the thread-pointer reads, which `armv5te` (below) replaces.
 //!
 //! The `armv5te` row (ARMv5TE, ARM code, soft-float) lacks two things the others use: the
 //! TPIDRURO read (`mrc p15, 0, rN, c13, c0, 3` exists from ARMv6K) and LDREX/STREX/`dmb`. What

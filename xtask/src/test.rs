@@ -796,9 +796,9 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
         // Where the hardware (or QEMU's model of it) does not trap, the run says so on a
         // `skipped:` line with exit status SKIP: aarch64, aarch64_be and riscv64 (the ISA
         // returns a value), and under QEMU 7.2 powerpc64, powerpc64le and s390x too; the arm.rs
-        // ABIs (armv7, thumbv7neon, armv6, armeb): LLVM calls compiler_builtins'
+        // ABIs (armv7, thumbv7neon, armv6, armeb, armv5te): LLVM calls compiler_builtins'
         // `__aeabi_idiv`, which returns a value (the RTABI lets `__aeabi_idiv0` return;
-        // measured: 7 / 0 gave 15), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
+        // measured: 7 / 0 gave 15, on armv5te too), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
         // A-profile). Those ABIs all run under QEMU.
         expect: |arch| {
             Some(if arch.file == "mips.rs" {
