@@ -38,7 +38,9 @@ pub struct Abi {
     pub also: &'static [&'static str],
     /// Its file under `arch/`.
     pub file: &'static str,
-    /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
+    /// The QEMU user-mode command that runs it, or `None` where this machine's kernel runs it:
+    /// the program, then any options, separated by spaces (as cargo's `runner` takes it; armv5te
+    /// pins its CPU with `-cpu`).
     pub qemu: Option<&'static str>,
     /// `Some(why)` for an ABI this machine can build for but not run (neither its kernel nor a
     /// QEMU user mode has it): xtask builds every test program and the demo for it, runs the
@@ -409,6 +411,25 @@ pub const ABIS: &[Abi] = &[
         linker: Linker::Lld,
         pie_linker: None,
         rustflags: &["-C", "target-feature=-lsx"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "armv5te",
+        // 32-bit arm, EABI, soft-float, ARMv5TE (ARM926EJ-S and kin): no TPIDRURO read and no
+        // LDREX/STREX, so arch/arm.rs reads the thread pointer through the kernel user helper
+        // `__kuser_get_tls` and the compiler's atomics are compiler_builtins' `__sync_*` over
+        // `__kuser_cmpxchg` (the file's header). QEMU runs it as an ARM926 (`-cpu arm926`), which
+        // rejects every ARMv6 instruction, so one slipped into the build cannot pass unseen
+        // (QEMU's default `any` CPU has them all).
+        triple: "armv5te-unknown-linux-musleabi",
+        also: &["armv5te-unknown-linux-gnueabi"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm -cpu arm926"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },

@@ -615,14 +615,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
 }
 
 pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
-    let mut c = match arch.qemu {
-        Some(q) => {
-            let mut c = Command::new(q);
-            c.arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
+    let mut c = crate::arches::qemu_command(arch, exe).unwrap_or_else(|| Command::new(exe));
     c.env(ENV.0, ENV.1);
     if arch.linker == crate::arches::Linker::TargetDefault {
         // Every build of a `-linux-none` row is a static-pie (tests/startup.rs checks which).
@@ -950,9 +943,9 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
         // `skipped:` line with exit status SKIP: aarch64, aarch64_be, riscv64 and loongarch64
         // (the ISA returns a value), and under QEMU 7.2 powerpc64, powerpc64le, powerpc (`divw`:
         // 7 / 0 gave 7; the Power ISA leaves the quotient undefined, with no trap) and s390x too;
-        // the arm.rs ABIs (armv7, thumbv7neon, armv6, armeb): LLVM calls compiler_builtins'
+        // the arm.rs ABIs (armv7, thumbv7neon, armv6, armeb, armv5te): LLVM calls compiler_builtins'
         // `__aeabi_idiv`, which returns a value (the RTABI lets `__aeabi_idiv0` return;
-        // measured: 7 / 0 gave 15), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
+        // measured: 7 / 0 gave 15, on armv5te too), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
         // A-profile). Those ABIs all run under QEMU.
         expect: |arch| {
             Some(if arch.file == "mips.rs" {
