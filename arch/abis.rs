@@ -38,7 +38,9 @@ pub struct Abi {
     pub also: &'static [&'static str],
     /// Its file under `arch/`.
     pub file: &'static str,
-    /// The QEMU user-mode program that runs it, or `None` where this machine's kernel runs it.
+    /// The QEMU user-mode command that runs it, or `None` where this machine's kernel runs it:
+    /// the program, then any options, separated by spaces (as cargo's `runner` takes it; armv5te
+    /// pins its CPU with `-cpu`).
     pub qemu: Option<&'static str>,
     /// `Some(why)` for an ABI this machine can build for but not run (neither its kernel nor a
     /// QEMU user mode has it): xtask builds every test program and the demo for it, runs the
@@ -247,6 +249,20 @@ pub const ABIS: &[Abi] = &[
         unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
+        name: "powerpc",
+        // 32-bit big-endian powerpc, SysV ELF ABI (arch/powerpc.rs).
+        triple: "powerpc-unknown-linux-musl",
+        also: &["powerpc-unknown-linux-gnu"],
+        file: "powerpc.rs",
+        qemu: Some("qemu-ppc"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
         name: "sparc64",
         triple: "sparc64-unknown-linux-gnu",
         also: &[],
@@ -264,6 +280,25 @@ pub const ABIS: &[Abi] = &[
         // (a dependency of dlmalloc, the `alloc` feature's heap, for a part strand does not
         // use) asks for -lc -lm -lrt -lpthread (libc's src/unix/mod.rs), which this libc-free
         // build has nowhere to find.
+        rustflags: &["-Zlink-native-libraries=no"],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "sparc",
+        // 32-bit SPARC V8+ (V9 instructions, 32-bit ABI), big-endian. qemu-sparc refuses V8+
+        // executables (EM_SPARC32PLUS); qemu-sparc32plus runs them. lld has no 32-bit SPARC
+        // target, so GNU ld links it (binutils' sparc64 ld with its `elf32_sparc` emulation),
+        // its static-pie build too.
+        triple: "sparc-unknown-linux-gnu",
+        also: &[],
+        file: "sparc.rs",
+        qemu: Some("qemu-sparc32plus"),
+        build_only: None,
+        linker: Linker::Gnu { program: "sparc64-linux-gnu-ld", args: &["-m", "elf32_sparc"], package: "binutils-sparc64-linux-gnu" },
+        pie_linker: None,
+        // No native library, as sparc64's row: dlmalloc's `libc` dependency asks for
+        // -lc -lm -lrt -lpthread on a -gnu target.
         rustflags: &["-Zlink-native-libraries=no"],
         experimental_asm: true,
         unwind: Unwind::No(NO_UNWINDER),
@@ -356,6 +391,45 @@ pub const ABIS: &[Abi] = &[
         // No native library either, as sparc64's row: dlmalloc's `libc` dependency asks for
         // -lc -lm -lrt -lpthread on a -gnu target.
         rustflags: &["-C", "link-arg=--be8", "-Zlink-native-libraries=no"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "loongarch64",
+        // LP64D. The target spec enables LSX (128-bit SIMD: `"features": "+f,+d,+lsx,+relax"`
+        // in `rustc --print target-spec-json`), which QEMU 7.2's loongarch64 user mode does not
+        // emulate, so the row turns it off for every crate, `core` included: build-std takes
+        // these rustflags from .cargo/config.toml too. Measured on the startup test program:
+        // built without `-lsx` it holds 383 LSX-encoded instructions and dies at once under
+        // QEMU 7.2 ("qemu: uncaught target signal 4 (Illegal instruction)"); with it, none.
+        // LASX is not in the default features (and needs LSX), so `-lasx` is not needed.
+        triple: "loongarch64-unknown-linux-musl",
+        also: &["loongarch64-unknown-linux-gnu"],
+        file: "loongarch64.rs",
+        qemu: Some("qemu-loongarch64"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &["-C", "target-feature=-lsx"],
+        experimental_asm: false,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "armv5te",
+        // 32-bit arm, EABI, soft-float, ARMv5TE (ARM926EJ-S and kin): no TPIDRURO read and no
+        // LDREX/STREX, so arch/arm.rs reads the thread pointer through the kernel user helper
+        // `__kuser_get_tls` and the compiler's atomics are compiler_builtins' `__sync_*` over
+        // `__kuser_cmpxchg` (the file's header). QEMU runs it as an ARM926 (`-cpu arm926`), which
+        // rejects every ARMv6 instruction, so one slipped into the build cannot pass unseen
+        // (QEMU's default `any` CPU has them all).
+        triple: "armv5te-unknown-linux-musleabi",
+        also: &["armv5te-unknown-linux-gnueabi"],
+        file: "arm.rs",
+        qemu: Some("qemu-arm -cpu arm926"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },

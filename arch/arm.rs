@@ -15,8 +15,26 @@
 //! The ABIs of this file are the rows `armv7` (ARM code, hard-float), `thumbv7neon` (the same
 //! kernel ABI, code compiled to Thumb-2) and `armv6` (ARM code, soft-float, ARMv6: the floating
 //! point convention changes nothing here, no asm touches a VFP register). Every template is
-//! written in unified syntax with instructions all three have (ARMv6 has `bx`/`blx`, `mrc`
-//! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics).
+//! written in unified syntax with instructions all of them have (ARMv6 has `bx`/`blx`, `mrc`
+//! TPIDRURO from ARMv6K (ARM1136 r1 and ARM1176), and LDREX/STREX for the compiler's atomics),
+//! except the thread-pointer reads, which `armv5te` (below) replaces.
+//!
+//! The `armv5te` row (ARMv5TE, ARM code, soft-float) lacks two things the others use: the
+//! TPIDRURO read (`mrc p15, 0, rN, c13, c0, 3` exists from ARMv6K) and LDREX/STREX/`dmb`. What
+//! differs is chosen in this file by `cfg(target_feature = "v6")` (absent on armv5te, present
+//! on every other row; `v6k` would not do: rustc's armv6 target enables `+v6` alone although its
+//! CPU, ARM1176, has TPIDRURO). Without `v6` the thread pointer comes from the kernel user
+//! helper `__kuser_get_tls` at 0xffff0fe0, and `_start` first checks `__kuser_helper_version`
+//! at 0xffff0ffc (Documentation/arch/arm/kernel_user_helpers.rst: `get_tls` needs version >= 1,
+//! `cmpxchg` >= 2, `memory_barrier` >= 3; "programs must check ... at process startup time").
+//! The compiler's atomics there are libcalls (target spec: `max-atomic-width: 32`, features
+//! `+soft-float,+strict-align`, no `v6`): `__sync_val_compare_and_swap_4`,
+//! `__sync_fetch_and_add_4`, `__sync_lock_test_and_set_4`, `__sync_synchronize` and so on,
+//! which compiler_builtins builds for the LLVM targets armv4t and armv5te from
+//! `__kuser_cmpxchg` (0xffff0fc0) and `__kuser_memory_barrier` (0xffff0fa0)
+//! (compiler-builtins src/sync/arm_linux.rs, its build.rs `kernel_user_helpers`). No asm in
+//! this file has a barrier or an exclusive access, so nothing else changes. QEMU user mode runs
+//! the helpers itself (linux-user/arm/cpu_loop.c, `do_kernel_trap`).
 //!
 //! The `armeb` row is the same kernel ABI big-endian (BE8: data big-endian, instructions
 //! little-endian, which the assembler and lld's `--be8` take care of). What could differ by byte
@@ -74,8 +92,9 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 8, bias: 0 };
 /// `arm-`/`armeb-` triples that is generic ARM without `bx` ("invalid instruction" on `bx lr`,
 /// measured with arm-unknown-linux-musleabi, whose features are `+v6`), so each naked function
 /// first names the architecture its target guarantees. The Thumb rows' triple (`thumbv7neon`)
-/// already says it, and `.arch` there would leave Thumb-2. Below ARMv6 (armv5te) there is no
-/// `mrc` thread pointer or LDREX/STREX, which this file relies on: refused at compile time.
+/// already says it, and `.arch` there would leave Thumb-2. ARMv5TE (the armv5te row) has every
+/// instruction the templates use (`blx` register and interworking `pop {.., pc}` from ARMv5T);
+/// below it (ARMv4T: no `blx`) is refused at compile time.
 #[cfg(target_feature = "thumb-mode")]
 macro_rules! naked_arch {
     () => {
@@ -94,8 +113,14 @@ macro_rules! naked_arch {
         ".arch armv6"
     };
 }
-#[cfg(not(any(target_feature = "thumb-mode", target_feature = "v7", target_feature = "v6")))]
-compile_error!("arch/arm.rs needs ARMv6 or later (the `mrc` thread-pointer read, LDREX/STREX)");
+#[cfg(all(not(target_feature = "thumb-mode"), not(target_feature = "v6"), target_feature = "v5te"))]
+macro_rules! naked_arch {
+    () => {
+        ".arch armv5te"
+    };
+}
+#[cfg(not(any(target_feature = "thumb-mode", target_feature = "v7", target_feature = "v6", target_feature = "v5te")))]
+compile_error!("arch/arm.rs needs ARMv5TE or later (`blx` register, interworking loads of `pc`)");
 
 /// One `svc 0` with the number moved into `r7` by hand (module header). `{nr}` and `{save}` are
 /// registers the allocator picks away from the argument registers; `save` is an output, so it
@@ -227,6 +252,62 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
     unsafe { syscall6(nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
+/// `_start`'s first lines before ARMv6: reads `__kuser_helper_version` (0xffff0ffc, the word the
+/// kernel fills with the number of helpers it has) and goes to `kuser_too_old!` if it is below 3.
+/// Start-up's first atomic already runs `__kuser_cmpxchg` (version >= 2) and
+/// `__kuser_memory_barrier` (>= 3), and `thread_pointer` `__kuser_get_tls` (>= 1)
+/// (Documentation/arch/arm/kernel_user_helpers.rst: check the version once "at process startup
+/// time, and execution aborted early" if a helper is missing; musl's arm __set_thread_area.c
+/// reads the same word). 0xffff0fff - 3 is built with `mvn` from an immediate: no literal pool,
+/// nothing to relocate. Uses only `r0` and the flags, which `_start` sets afterwards anyway.
+#[cfg(not(target_feature = "v6"))]
+macro_rules! kuser_check {
+    () => {
+        "mvn r0, #0xf000\n\
+         ldr r0, [r0, #-3]\n\
+         cmp r0, #3\n\
+         blt 9f"
+    };
+}
+#[cfg(target_feature = "v6")]
+macro_rules! kuser_check {
+    () => {
+        ""
+    };
+}
+
+/// Where `kuser_check!` goes when the helpers are too old: `write(2, message)` then
+/// `exit_group(127)`, the status start-up uses for a process it cannot start (arm EABI:
+/// `write` is 4, `exit_group` 248, arch/arm/tools/syscall.tbl; checked against `sys` below).
+/// The message's address and length come from `adr` (PC-relative). Nothing here needs a stack.
+#[cfg(not(target_feature = "v6"))]
+macro_rules! kuser_too_old {
+    () => {
+        "9:\n\
+         mov r0, #2\n\
+         adr r1, 7f\n\
+         adr r2, 8f\n\
+         sub r2, r2, r1\n\
+         mov r7, #4\n\
+         svc 0\n\
+         mov r0, #127\n\
+         mov r7, #248\n\
+         svc 0\n\
+         udf #0\n\
+         7: .ascii \"strand: start-up failed: the kernel's user helpers are too old (__kuser_helper_version < 3): ARMv5 atomics need __kuser_cmpxchg and __kuser_memory_barrier\\n\"\n\
+         8: .balign 4"
+    };
+}
+#[cfg(target_feature = "v6")]
+macro_rules! kuser_too_old {
+    () => {
+        ""
+    };
+}
+// The two numbers `kuser_too_old!` writes as immediates.
+#[cfg(not(target_feature = "v6"))]
+const _: () = assert!(sys::general::__NR_write == 4 && sys::general::__NR_exit_group == 248);
+
 // The kernel enters `_start` with `sp` at argc (fs/binfmt_elf.c, create_elf_tables;
 // STACK_ROUND keeps it 16-byte aligned) in the instruction set that bit 0 of the entry address
 // names (arch/arm/include/asm/processor.h, `start_thread`: the T bit only if bit 0 is set; QEMU
@@ -239,13 +320,15 @@ pub unsafe fn mmap_raw(addr: usize, len: usize, prot: usize, flags: usize, fd: u
 // `sp`). `r11` (the ARM frame pointer), `r7` (the Thumb one) and `lr` are zeroed so frame walks
 // end here; `bl` reaches `__strand_start` in either state (lld turns it into `blx` across
 // states, R_ARM_CALL / R_ARM_THM_CALL). `udf` traps if `__strand_start` ever returned. Only
-// PC-relative branches: it runs unchanged in a static-pie.
+// PC-relative branches: it runs unchanged in a static-pie. Before ARMv6 it first checks the
+// kernel user helpers (`kuser_check!`).
 #[cfg(not(test))]
 #[no_mangle]
 #[unsafe(naked)]
 unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         naked_arch!(),
+        kuser_check!(),
         "mov r11, #0",
         "mov r7, #0",
         "mov lr, #0",
@@ -254,9 +337,11 @@ unsafe extern "C" fn _start() -> ! {
         "mov sp, r1",
         "bl {start}",
         "udf #0",
+        kuser_too_old!(),
         start = sym crate::rt::__strand_start,
     )
 }
+
 
 /// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (arm EABI: the ARM-private
 /// `set_tls` syscall sets TPIDRURO; arch/arm/kernel/traps.c). Returns the raw syscall result.
@@ -281,14 +366,44 @@ pub use super::load_tp_u32_from_pointer as load_tp_u32;
 /// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
 ///
 /// A register read (`mrc p15, 0, rN, c13, c0, 3`, TPIDRURO, on ARMv6K and later: every row of
-/// this file; the armv6 row's CPU, ARM1176, is ARMv6KZ, and its tests pass with
+/// this file but armv5te; the armv6 row's CPU, ARM1176, is ARMv6KZ, and its tests pass with
 /// `QEMU_CPU=arm1176`), no syscall; set by the `set_tls` syscall.
+#[cfg(target_feature = "v6")]
 #[inline(always)]
 pub fn thread_pointer() -> *mut u8 {
     let tp;
     // SAFETY: reading TPIDRURO (ARM ARM, "c13, Software Thread ID registers": user read-only)
     // touches no memory; start-up and clone set it before any thread reads it.
     unsafe { asm!("mrc p15, 0, {}, c13, c0, 3", out(reg) tp, options(nomem, nostack, preserves_flags)) };
+    tp
+}
+
+/// `thread_pointer`: the calling thread's thread pointer, which is how it finds its control block.
+///
+/// Before ARMv6K (the armv5te row) a call to the kernel user helper `__kuser_get_tls` at
+/// 0xffff0fe0: it returns in `r0` the value the `set_tls` syscall (or CLONE_SETTLS) stored,
+/// to `lr`, and changes no other register (Documentation/arch/arm/kernel_user_helpers.rst;
+/// valid from helper version 1, which `_start` checked). The kernel keeps that value in the
+/// helper page for such CPUs (CONFIG_TLS_REG_EMUL: arch/arm/include/asm/tls.h), so the helper
+/// is a load and a return: no syscall. The address is built from an immediate (`mvn` of
+/// 0xf000 gives 0xffff0fff), as position-independent as the helper page is fixed.
+#[cfg(not(target_feature = "v6"))]
+#[inline(always)]
+pub fn thread_pointer() -> *mut u8 {
+    let tp;
+    // SAFETY: the helper page is mapped in every process of a kernel that runs ARMv5 code
+    // (its version was checked at start-up); the helper reads only the kernel's own word in
+    // that page and returns to `lr` with nothing but `r0` changed, flags and stack untouched.
+    unsafe {
+        asm!(
+            "mvn r0, #0xf000",
+            "sub r0, r0, #31",
+            "blx r0",
+            out("r0") tp,
+            out("lr") _,
+            options(nomem, nostack, preserves_flags)
+        )
+    };
     tp
 }
 
@@ -299,10 +414,29 @@ pub fn thread_pointer() -> *mut u8 {
 ///
 /// # Safety
 /// Callable at any time on any thread whose thread pointer is set.
+#[cfg(target_feature = "v6")]
 #[no_mangle]
 #[unsafe(naked)]
 pub unsafe extern "C" fn __aeabi_read_tp() -> *mut u8 {
     naked_asm!(naked_arch!(), "mrc p15, 0, r0, c13, c0, 3", "bx lr")
+}
+
+/// The thread pointer for compiled TLS code: with the default `-mtp=soft` the compiler reads it
+/// by calling this helper (RTABI32, `__aeabi_read_tp`), and assumes the call changes only `r0`,
+/// `ip`, `lr` and the flags (LLVM's ARMInstrInfo.td, `TPsoft`), not `r1..r3` as a normal call
+/// may. Before ARMv6K it tail-calls `__kuser_get_tls` (0xffff0fe0) with the caller's `lr`, so
+/// the helper returns straight to the caller having changed only `r0`
+/// (Documentation/arch/arm/kernel_user_helpers.rst; musl's arm `__aeabi_read_tp` jumps the
+/// same way to its `__a_gettp_ptr`, which src/thread/arm/__set_thread_area.c sets to
+/// 0xffff0fe0 on CPUs without HWCAP_TLS).
+///
+/// # Safety
+/// Callable at any time on any thread whose thread pointer is set.
+#[cfg(not(target_feature = "v6"))]
+#[no_mangle]
+#[unsafe(naked)]
+pub unsafe extern "C" fn __aeabi_read_tp() -> *mut u8 {
+    naked_asm!(naked_arch!(), "mvn r0, #0xf000", "sub pc, r0, #31")
 }
 
 /// `clone_thread`: starts a thread with the raw `clone` (see the contract in `arch/mod.rs`); on arm

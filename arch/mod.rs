@@ -44,8 +44,9 @@
 //!   uses no absolute address (only PC-relative ones), so that it runs unchanged in a static-pie
 //!   loaded anywhere. Where the ABI's position-independent code cannot even make a call before
 //!   some relocation no table lists is applied (mips: every call and every address goes
-//!   through the GOT, whose local entries the psABI relocates implicitly), `_start` applies it
-//!   first, in code that calls nothing and takes no address, and ends the process with a message
+//!   through the GOT, whose local entries the psABI relocates implicitly), or before the
+//!   relocations the tables list (32-bit powerpc: every address comes from `.got2`, whose
+//!   entries are RELATIVE relocations), `_start` applies it first, in code that calls nothing and takes no address, and ends the process with a message
 //!   and status 127 if it cannot; the generic `rt` relocation then does the rest.
 //! - `TLS: TlsAbi`: the static-TLS variant, the gap between the thread pointer and the first TLS
 //!   block (variant I) and the thread-pointer bias (mips, powerpc, m68k). `tls.rs` holds the

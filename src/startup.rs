@@ -3,7 +3,7 @@
 //! anything; `rt` does the unsafe reading of the real stack.
 
 use crate::arch::sys::auxvec as at;
-use crate::arch::sys::elf::{Elf_Phdr, PT_DYNAMIC, PT_GNU_STACK, PT_PHDR, PT_TLS};
+use crate::arch::sys::elf::{Elf_Phdr, PT_GNU_STACK, PT_PHDR, PT_TLS};
 
 /// The auxiliary vector entries strand uses (man 3 getauxval).
 ///
@@ -189,10 +189,12 @@ pub struct Program {
 pub const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
 
 /// How far the image was moved from its link-time addresses: `AT_PHDR` minus PT_PHDR's
-/// `p_vaddr`. An image with PT_DYNAMIC but no PT_PHDR (a static-pie linked by GNU ld, which
-/// writes PT_PHDR only next to a PT_INTERP) gets [`reloc::header_bias`], which start-up has
-/// checked against the ELF header before relocating it. `None` otherwise (then nothing says
-/// where the headers were meant to be; for a non-PIE executable the bias is 0).
+/// `p_vaddr`. An image without PT_PHDR (GNU ld writes it only next to a PT_INTERP, so neither
+/// its static-pie nor its static executable has one) gets [`reloc::header_bias`]: for a
+/// static-pie start-up has checked it against the ELF header before relocating, and for an
+/// executable at its link address (no PT_DYNAMIC) it is 0. `None` if that finds nothing either
+/// (then nothing says where the headers were meant to be; for a non-PIE executable the bias is
+/// 0).
 ///
 /// ```
 /// # #![no_std]
@@ -210,8 +212,7 @@ pub const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
 pub fn load_bias(phdrs: &[Elf_Phdr], phdr_addr: usize) -> Option<usize> {
     match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
         Some(p) => Some(phdr_addr.wrapping_sub(p.p_vaddr)),
-        None if phdrs.iter().any(|p| p.p_type == PT_DYNAMIC) => reloc::header_bias(phdrs, phdr_addr),
-        None => None,
+        None => reloc::header_bias(phdrs, phdr_addr),
     }
 }
 
@@ -1199,6 +1200,19 @@ mod tests {
             }
             assert_eq!(header_bias(&hs, BIAS + EHDR), None);
             assert_eq!(crate::startup::load_bias(&hs, BIAS + EHDR), None);
+        }
+
+        #[test]
+        fn static_executable_without_pt_phdr_is_at_its_link_address() {
+            // GNU ld's static (non-PIE) executable: neither PT_PHDR nor PT_DYNAMIC, the program
+            // headers right after the ELF header in the segment that maps file offset 0.
+            const EHDR: usize = core::mem::size_of::<Elf_Ehdr>();
+            let mut hs = headers();
+            hs.retain(|p| p.p_type != PT_PHDR && p.p_type != PT_DYNAMIC);
+            for p in hs.iter_mut() {
+                p.p_vaddr += 0x10000;
+            }
+            assert_eq!(crate::startup::load_bias(&hs, 0x10000 + EHDR), Some(0));
         }
 
         #[test]

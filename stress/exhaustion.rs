@@ -68,15 +68,15 @@ impl Drop for RestoreLimit {
 }
 
 fn uids() -> (u32, u32) {
-    // SAFETY: getuid and geteuid touch no memory. (On x86-32, i686 and i586, these are the
-    // 16-bit calls; every uid this program uses fits.)
-    unsafe { (strand::arch::syscall0(g::__NR_getuid as usize) as u32, strand::arch::syscall0(g::__NR_geteuid as usize) as u32) }
+    // SAFETY: getuid and geteuid touch no memory (the ABI's full-width ones, `nr`: `getuid32`
+    // where the plain call is 16-bit).
+    unsafe { (strand::arch::syscall0(strand::arch::nr::GETUID) as u32, strand::arch::syscall0(strand::arch::nr::GETEUID) as u32) }
 }
 
 fn setresuid(r: u32, e: u32, s: u32) -> Result<(), Errno> {
     // SAFETY: setresuid touches no memory; it changes the calling thread's credentials only (the
     // raw syscall, unlike libc's, is per thread), and threads spawned afterwards inherit them.
-    Errno::result(unsafe { strand::arch::syscall3(g::__NR_setresuid as usize, r as usize, e as usize, s as usize) }).map(drop)
+    Errno::result(unsafe { strand::arch::syscall3(strand::arch::nr::SETRESUID, r as usize, e as usize, s as usize) }).map(drop)
 }
 
 /// Returns to root when dropped (the saved uid stayed 0, which is what allows it).

@@ -36,15 +36,17 @@ impl Drop for SoftLimit {
 }
 
 fn setresuid(r: u32, e: u32, s: u32) -> Result<(), Errno> {
+    // `nr::SETRESUID`: 32-bit sparc has only `setresuid32` for 32-bit tasks (syscall.tbl).
     // SAFETY: setresuid touches no memory. The raw syscall (unlike libc's) changes the calling
     // thread only; threads it spawns afterwards inherit the credentials.
-    Errno::result(unsafe { strand::arch::syscall3(g::__NR_setresuid as usize, r as usize, e as usize, s as usize) })
+    Errno::result(unsafe { strand::arch::syscall3(strand::arch::nr::SETRESUID, r as usize, e as usize, s as usize) })
         .map(drop)
 }
 
 fn uids() -> (u32, u32) {
-    // SAFETY: getuid and geteuid touch no memory (16-bit calls on x86-32; the uids used here fit).
-    unsafe { (strand::arch::syscall0(g::__NR_getuid as usize) as u32, strand::arch::syscall0(g::__NR_geteuid as usize) as u32) }
+    // SAFETY: getuid and geteuid touch no memory (the ABI's full-width ones, `nr`: `getuid32`
+    // where the plain call is 16-bit).
+    unsafe { (strand::arch::syscall0(strand::arch::nr::GETUID) as u32, strand::arch::syscall0(strand::arch::nr::GETEUID) as u32) }
 }
 
 /// While alive, the calling thread runs as a uid no other task uses, if it was root.

@@ -60,6 +60,20 @@ pub fn linkers(a: &Arch) -> Vec<Linker> {
     l
 }
 
+/// An ABI's QEMU command as a `Command` that runs `exe`: the row's program with its options
+/// (`qemu` is one space-separated string, as cargo's `runner` takes it), or `None` natively.
+pub fn qemu_command(a: &Arch, exe: impl AsRef<std::ffi::OsStr>) -> Option<std::process::Command> {
+    let mut words = a.qemu?.split_whitespace();
+    let mut c = std::process::Command::new(words.next()?);
+    c.args(words).arg(exe);
+    Some(c)
+}
+
+/// The program of an ABI's QEMU command (its first word), to check that it is installed.
+pub fn qemu_program(a: &Arch) -> Option<&'static str> {
+    a.qemu?.split_whitespace().next()
+}
+
 /// The flags that make a static, libc-free executable whose entry is strand's `_start`, for
 /// every ABI: no crt objects (they would collide with `_start`), static, non-PIE.
 const COMMON_RUSTFLAGS: &[&str] = &[

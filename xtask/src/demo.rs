@@ -15,11 +15,9 @@ pub fn run(arch: &Arch) -> Result<bool, String> {
         println!("== built {}; not run: {why}", exe.display());
         return Ok(true);
     }
-    let mut c = match arch.qemu {
-        Some(q) => {
-            println!("== running it under {q}");
-            let mut c = Command::new(q);
-            c.arg(&exe);
+    let mut c = match crate::arches::qemu_command(arch, &exe) {
+        Some(c) => {
+            println!("== running it under {}", arch.qemu.unwrap_or_default());
             c
         }
         None => {

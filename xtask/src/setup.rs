@@ -24,7 +24,7 @@ pub fn ensure(arches: &[&Arch]) -> Result<(), String> {
     // Install only what is missing: each package is checked by the program it provides.
     let missing = |a: &Arch| -> Vec<&'static str> {
         let mut m = Vec::new();
-        if let Some(q) = a.qemu {
+        if let Some(q) = crate::arches::qemu_program(a) {
             if !command_exists(q) {
                 m.push(q);
             }

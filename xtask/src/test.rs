@@ -641,14 +641,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
 }
 
 pub(crate) fn command(arch: &Arch, exe: &str) -> Command {
-    let mut c = match arch.qemu {
-        Some(q) => {
-            let mut c = Command::new(q);
-            c.arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
+    let mut c = crate::arches::qemu_command(arch, exe).unwrap_or_else(|| Command::new(exe));
     c.env(ENV.0, ENV.1);
     if arch.linker == crate::arches::Linker::TargetDefault {
         // Every build of a `-linux-none` row is a static-pie (tests/startup.rs checks which).
@@ -750,10 +743,12 @@ struct ExtraRun {
     skip_on: &'static [(&'static str, &'static str)],
 }
 
-/// The ABIs with 32-bit-time syscalls to fall back to: those of `arch/x86.rs` (i686 and i586)
-/// and `arch/arm.rs`, whose `nr::FUTEX_TIME32` and friends are `Some`.
+/// The ABIs with 32-bit-time syscalls to fall back to: the arch files whose
+/// `nr::FUTEX_TIME32` and friends are `Some` (`nr_time64!` with `time32: fallback`).
+const TIME32_FILES: &[&str] = &["x86.rs", "mips.rs", "arm.rs", "powerpc.rs", "sparc.rs"];
+
 fn is_32bit(arch: &Arch) -> bool {
-    arch.file == "x86.rs" || arch.file == "arm.rs"
+    TIME32_FILES.contains(&arch.file)
 }
 
 const EXIT_LIMIT: Duration = Duration::from_secs(120);
@@ -971,11 +966,12 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
         name: "integer_division_by_zero_is_sigfpe_where_it_traps",
         args: &["--divide-by-zero"],
         // Where the hardware (or QEMU's model of it) does not trap, the run says so on a
-        // `skipped:` line with exit status SKIP: aarch64, aarch64_be and riscv64 (the ISA
-        // returns a value), and under QEMU 7.2 powerpc64, powerpc64le and s390x too; the arm.rs
-        // ABIs (armv7, thumbv7neon, armv6, armeb): LLVM calls compiler_builtins'
+        // `skipped:` line with exit status SKIP: aarch64, aarch64_be, riscv64 and loongarch64
+        // (the ISA returns a value), and under QEMU 7.2 powerpc64, powerpc64le, powerpc (`divw`:
+        // 7 / 0 gave 7; the Power ISA leaves the quotient undefined, with no trap) and s390x too;
+        // the arm.rs ABIs (armv7, thumbv7neon, armv6, armeb, armv5te): LLVM calls compiler_builtins'
         // `__aeabi_idiv`, which returns a value (the RTABI lets `__aeabi_idiv0` return;
-        // measured: 7 / 0 gave 15), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
+        // measured: 7 / 0 gave 15, on armv5te too), and `sdiv` would give 0 (Arm ARM, SDIV: no trap on
         // A-profile). Those ABIs all run under QEMU.
         expect: |arch| {
             Some(if arch.file == "mips.rs" {
@@ -994,10 +990,16 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
             })
         },
         limit: PROGRAM_LIMIT,
-        skip_on: &[(
-            "sparc64",
-            "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
-        )],
+        skip_on: &[
+            (
+                "sparc64",
+                "QEMU 7.2's sparc64 user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+            (
+                "sparc",
+                "QEMU 7.2's sparc32plus user mode does not handle the division-by-zero trap: it prints \"Unhandled trap: 0x28\" and exits with status 1",
+            ),
+        ],
     },
 ];
 
