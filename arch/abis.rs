@@ -338,7 +338,18 @@ pub const ABIS: &[Abi] = &[
         // `-C debuginfo=line-tables-only`: LLVM 22 describes a `#[thread_local]` static's
         // address in DWARF with a plain R_68K_32 against the TLS symbol, which GNU ld refuses
         // ("R_68K_32 used with TLS symbol ..." in .debug_info); line tables name no variables.
-        rustflags: &["-C", "code-model=large", "-C", "debuginfo=line-tables-only", "-Zlink-native-libraries=no"],
+        // No opt-level flag: the profiles' levels stand, and m68k code does not run correctly
+        // at any of them with LLVM 22.1.4 (the README's m68k row): at level 1 and up LLVM puts
+        // register copies (`move.l`, which sets the condition codes) between a compare and its
+        // branch, so the branch tests the copy (rt::start's scan for the end of envp compiles
+        // to `cmpi.l #0,(4,%a0); move.l %d7,%d0; bne`, which walks off the stack; LLVM issues
+        // 152816 and 213564), and at level 0 LLVM itself crashes (SIGSEGV in
+        // SelectionDAGISel building compiler_builtins, measured with `-C opt-level=0`).
+        rustflags: &[
+            "-C", "code-model=large",
+            "-C", "debuginfo=line-tables-only",
+            "-Zlink-native-libraries=no",
+        ],
         experimental_asm: true,
         unwind: Unwind::No(NO_UNWINDER),
     },

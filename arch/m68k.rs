@@ -311,7 +311,9 @@ pub fn thread_pointer() -> *mut u8 {
 }
 
 /// The thread pointer for compiled TLS code: LLVM and GCC read it by calling this helper
-/// (GCC's m68k.cc `m68k_call_m68k_read_tp`, which takes the result from `%a0`; glibc
+/// (LLVM 22 takes the result from `%a0`, measured in a test program: `jsr __m68k_read_tp;
+/// lea (-28668,%a0),%a0` for a TLS word 4 bytes into the block, i.e. TP - 0x7000 + 4; GCC's
+/// m68k.cc `m68k_call_m68k_read_tp` likewise takes `%a0`; glibc
 /// sysdeps/unix/sysv/linux/m68k/m68k-helpers.S and musl src/thread/m68k/__m68k_read_tp.s put it
 /// in `%a0`). It returns the thread pointer in both `%a0` and `%d0`, so a caller that treats it
 /// as a pointer-returning call (`%a0`) and one that treats it as an integer-returning libcall
