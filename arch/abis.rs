@@ -433,4 +433,49 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },
+    Abi {
+        name: "m68k",
+        // Motorola 68020+ (the target's CPU is M68020), big-endian, 32-bit (arch/m68k.rs). Only a
+        // -gnu triple exists. lld has no m68k support (no EM_68K target in lld/ELF), so GNU ld
+        // links it, a static-pie included.
+        triple: "m68k-unknown-linux-gnu",
+        also: &[],
+        file: "m68k.rs",
+        qemu: Some("qemu-m68k"),
+        build_only: Some(
+            "built, not run: LLVM 22.1.4 (the pinned nightly's) miscompiles m68k at every opt-level that compiles \
+             (1 and up: a register copy between a compare and its branch, e.g. start-up's envp scan compiles to \
+             `cmpi.l #0,(4,%a0); move.l %d7,%d0; bne` and every program dies by SIGSEGV in start-up under \
+             qemu-m68k; LLVM issues 152816 and 213564) and crashes at opt-level 0 (SIGSEGV in SelectionDAGISel \
+             building compiler_builtins)",
+        ),
+        linker: Linker::Gnu { program: "m68k-linux-gnu-ld", args: &[], package: "binutils-m68k-linux-gnu" },
+        pie_linker: None,
+        // `-C code-model=large`: LLVM 22's m68k backend addresses a static it may reach
+        // PC-relatively as `(d16,%pc)` (every static in the small and medium models, with
+        // relocation-model static, pic or pie alike), and it has no pattern for a `cas` on
+        // such an address, which is not alterable memory: compiling `AtomicU32::fetch_add` or
+        // `compare_exchange` on a static is "LLVM ERROR: Cannot select: AtomicCmpSwap<...> on
+        // ... M68kISD::WrapperPC ..." at every opt-level (AtomicU8/AtomicBool/AtomicU16 alike).
+        // The large model takes every static's address as a 32-bit absolute (or GOT) value in
+        // a register, and `cas.b`/`cas.w`/`cas.l` select. No native library, as sparc64's
+        // row: dlmalloc's `libc` dependency asks for -lc -lm -lrt -lpthread on a -gnu target.
+        // `-C debuginfo=line-tables-only`: LLVM 22 describes a `#[thread_local]` static's
+        // address in DWARF with a plain R_68K_32 against the TLS symbol, which GNU ld refuses
+        // ("R_68K_32 used with TLS symbol ..." in .debug_info); line tables name no variables.
+        // No opt-level flag: the profiles' levels stand, and m68k code does not run correctly
+        // at any of them with LLVM 22.1.4 (the README's m68k row): at level 1 and up LLVM puts
+        // register copies (`move.l`, which sets the condition codes) between a compare and its
+        // branch, so the branch tests the copy (rt::start's scan for the end of envp compiles
+        // to `cmpi.l #0,(4,%a0); move.l %d7,%d0; bne`, which walks off the stack; LLVM issues
+        // 152816 and 213564), and at level 0 LLVM itself crashes (SIGSEGV in
+        // SelectionDAGISel building compiler_builtins, measured with `-C opt-level=0`).
+        rustflags: &[
+            "-C", "code-model=large",
+            "-C", "debuginfo=line-tables-only",
+            "-Zlink-native-libraries=no",
+        ],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
 ];

@@ -111,6 +111,14 @@ pub fn rustflags_with(a: &Arch, linker: Linker) -> Vec<String> {
         return a.rustflags.iter().map(|f| f.to_string()).collect();
     }
     let mut flags: Vec<String> = COMMON_RUSTFLAGS.iter().map(|f| f.to_string()).collect();
+    // A row whose own linker is a GNU ld is a target rust-lld cannot link, which Rust ships with
+    // no self-contained linker or crt objects: rustc refuses the flag there ("option `-C
+    // link-self-contained` is not supported on this target", m68k-unknown-linux-gnu, whose
+    // target spec has no `link-self-contained`), and there is nothing for it to turn off.
+    if matches!(a.linker, Linker::Gnu { .. }) {
+        let at = flags.iter().position(|f| f == "link-self-contained=no").expect("in COMMON_RUSTFLAGS");
+        flags.drain(at - 1..=at);
+    }
     let mut codegen = |f: String| flags.extend(["-C".to_string(), f]);
     match linker {
         Linker::Lld => {
