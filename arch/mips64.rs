@@ -10,8 +10,8 @@
 //! - data the code emits and reads back (`_start`'s `.4byte` words, the GOT, ELF headers) is
 //!   written by the assembler and linker in the target's byte order and read with native loads
 //!   in the same order; the `cancel` word of `syscall_cp` is read with `lw` from its own address;
-//! - the one exception is outside this file: the `r_info` of an n64 relocation is not a plain
-//!   64-bit word (see [`R_RELATIVE`]).
+//! - the one exception is handled outside this file: the `r_info` of an n64 relocation is not a
+//!   plain 64-bit word (see [`R_RELATIVE`] and `arch::r_info_gabi`).
 //!
 //! Syscalls: `syscall` with the number in `$2` (v0, numbers from 5000: syscall_n64.tbl) and
 //! arguments in `$4..$9` (a0..a5); n64 has eight argument registers (`$4..$11`) and the kernel
@@ -74,8 +74,8 @@ nr_native! {
 /// order). A static-pie's relative relocation is `R_MIPS_REL32` (3) composed with `R_MIPS_64`
 /// (18) as `r_type2` and no symbol (lld's Mips target: `relativeRel = (R_MIPS_64 << 8) |
 /// R_MIPS_REL32` for 64-bit ELF). Read as a big-endian 64-bit word that is `0x1203` in the low
-/// 32 bits, where start-up's `r_type` looks; on little-endian mips64el the bytes read as
-/// `0x0312 << 48`, so start-up's generic `r_type` cannot recognise it there (see the README row).
+/// 32 bits, where start-up's `r_type` looks; on little-endian mips64el the same bytes read as
+/// `0x0312 << 48`, which `arch::r_info_gabi` turns into the big-endian reading first.
 pub const R_RELATIVE: u32 = (18 << 8) | 3;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on mips64 n64.
