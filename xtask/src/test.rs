@@ -1003,6 +1003,14 @@ fn break_first_relocation(image: &mut [u8]) -> Result<Broken, String> {
                 // r_info follows r_offset; its type is the low 32 bits (ELF64) or low 8 bits
                 // (ELF32): writing the low 4 or 1 bytes of the word changes only the type.
                 let info = offset as usize + word;
+                // Little-endian MIPS64 (EM_MIPS, 8, at e_machine 0x12) is the exception: its
+                // n64 r_info is a little-endian 32-bit r_sym, then the bytes r_ssym, r_type3,
+                // r_type2, r_type (MIPS64 ELF psABI; `arch::r_info_gabi`), so the type is the
+                // word's last byte and the three before it are the composed types.
+                if is64 && !big && read(image, 0x12, 2)? == 8 {
+                    image[info + 4..info + 8].copy_from_slice(&[0, 0, 0, 250]);
+                    return Ok(Broken::Type);
+                }
                 let (at, len) = match (is64, big) {
                     (true, false) => (info, 4),
                     (true, true) => (info + 4, 4),
