@@ -331,6 +331,35 @@ pub const ABIS: &[Abi] = &[
         unwind: Unwind::No(NO_UNWINDER),
     },
     Abi {
+        name: "mips64",
+        // mips64 n64 (arch/mips64.rs), big-endian. lld's default MIPS entry is `__start`, so the
+        // link names `_start` as every row does (`--entry=_start`, xtask's common flags).
+        triple: "mips64-unknown-linux-muslabi64",
+        also: &["mips64-unknown-linux-gnuabi64"],
+        file: "mips64.rs",
+        qemu: Some("qemu-mips64"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
+        name: "mips64el",
+        // mips64 n64 as the row above, little-endian.
+        triple: "mips64el-unknown-linux-muslabi64",
+        also: &["mips64el-unknown-linux-gnuabi64"],
+        file: "mips64.rs",
+        qemu: Some("qemu-mips64el"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
+    Abi {
         name: "armv7",
         // 32-bit arm, EABI, hard-float, ARM code (arch/arm.rs).
         triple: "armv7-unknown-linux-musleabihf",

@@ -336,6 +336,37 @@ pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, 
     unsafe { imp::syscall6(imp::nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
+/// A REL/RELA entry's `r_info` word in the gABI's ELF64_R_INFO form (`sym << 32 | type`), which
+/// `startup::reloc::r_type` reads. Every ABI stores it that way except little-endian MIPS64:
+/// n64's `r_info` is `{ u32 r_sym; u8 r_ssym, r_type3, r_type2, r_type; }` in memory order
+/// (MIPS64 ELF psABI, "Relocation Entry"), which a big-endian load reads as `sym << 32 |
+/// ssym << 24 | type3 << 16 | type2 << 8 | type`, but a little-endian one as the symbol in the
+/// low 32 bits and the type bytes reversed above it (LLVM's `Elf_Rel_Impl::getRInfo(isMips64EL)`
+/// and lld's `setSymbolAndType` convert the same way). Here it becomes the big-endian reading;
+/// on every other ABI it is returned unchanged (the definition below this one, with an example).
+#[cfg(all(any(target_arch = "mips64", target_arch = "mips64r6"), target_endian = "little"))]
+#[inline]
+pub fn r_info_gabi(info: usize) -> usize {
+    (info << 32) | ((info >> 8) & 0xff00_0000) | ((info >> 24) & 0x00ff_0000) | ((info >> 40) & 0x0000_ff00) | (info >> 56)
+}
+
+/// `r_info_gabi` on every ABI but little-endian MIPS64: `r_info` is already in the gABI's form.
+///
+/// ```
+/// # #![no_std]
+/// # #![no_main]
+/// # strand::main!(main);
+/// # fn main() {
+/// // R_X86_64_RELATIVE (8) with symbol 0 on x86_64, where this runs: unchanged.
+/// assert_eq!(strand::arch::r_info_gabi(8), 8);
+/// # }
+/// ```
+#[cfg(not(all(any(target_arch = "mips64", target_arch = "mips64r6"), target_endian = "little")))]
+#[inline]
+pub fn r_info_gabi(info: usize) -> usize {
+    info
+}
+
 /// A signal disposition in ABI-neutral form: what `signal` asks for, and what `rt_sigaction`
 /// reports back. `handler` is `SIG_DFL` (0), `SIG_IGN` (1) or a function address; `flags` are
 /// this ABI's `SA_*` bits (from `sys`) without any restorer bit, which the arch file adds.

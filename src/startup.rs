@@ -798,6 +798,7 @@ pub mod reloc {
                 while left > 0 {
                     // SAFETY: the entry lies inside the table, inside a PT_LOAD (checked).
                     let (offset, info) = unsafe { (image.load(at), image.load(at.wrapping_add(W))) };
+                    let info = crate::arch::r_info_gabi(info);
                     let addend = match t.format {
                         // SAFETY: as above.
                         Format::Rela => Some(unsafe { image.load(at.wrapping_add(2 * W)) }),
