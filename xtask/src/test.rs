@@ -581,7 +581,10 @@ struct ExtraRun {
 }
 
 /// The ABIs with 32-bit-time syscalls to fall back to: those of `arch/x86.rs` (i686 and i586)
-/// and `arch/arm.rs`, whose `nr::FUTEX_TIME32` and friends are `Some`.
+/// and `arch/arm.rs`, whose `nr::FUTEX_TIME32` and friends are `Some`. Not riscv32 (in
+/// `arch/riscv.rs`): a 32-bit ABI, but one with only the 64-bit-time syscalls (its asm-generic
+/// table has no `__ARCH_WANT_TIME32_SYSCALLS`, so no `futex` to fall back to), which behaves
+/// here as the 64-bit ABIs do: denied `futex_time64`, start-up stops with ENOSYS.
 fn is_32bit(arch: &Arch) -> bool {
     arch.file == "x86.rs" || arch.file == "arm.rs"
 }
