@@ -197,8 +197,24 @@ pub const ABIS: &[Abi] = &[
         name: "riscv64",
         triple: "riscv64gc-unknown-linux-musl",
         also: &["riscv64gc-unknown-linux-gnu"],
-        file: "riscv64.rs",
+        file: "riscv.rs",
         qemu: Some("qemu-riscv64"),
+        build_only: None,
+        linker: Linker::Lld,
+        pie_linker: None,
+        rustflags: &[],
+        experimental_asm: false,
+        unwind: Unwind::Yes,
+    },
+    Abi {
+        name: "riscv32",
+        // RV32GC, ILP32D: riscv64's file (arch/riscv.rs), whose few width-dependent parts (the
+        // `nr` table, `mmap2`, the ucontext offsets) follow `target_pointer_width`. A 32-bit ABI
+        // with only the 64-bit-time syscalls.
+        triple: "riscv32gc-unknown-linux-musl",
+        also: &["riscv32gc-unknown-linux-gnu"],
+        file: "riscv.rs",
+        qemu: Some("qemu-riscv32"),
         build_only: None,
         linker: Linker::Lld,
         pie_linker: None,

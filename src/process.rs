@@ -2,8 +2,8 @@
 //! ids, `kill`, `setitimer`/`getitimer` and `alarm`.
 //!
 //! Which syscall does the work differs by ABI and is the arch file's business (`arch::nr`):
-//! 32-bit x86 has 16-bit-id originals and `*32` full-id variants, aarch64 and riscv64 have no
-//! `alarm` (it is emulated here with `setitimer`, as the kernel itself implements it).
+//! 32-bit x86 has 16-bit-id originals and `*32` full-id variants, aarch64, riscv64 and riscv32
+//! have no `alarm` (it is emulated here with `setitimer`, as the kernel itself implements it).
 //!
 //! # Credentials are per thread
 //!
@@ -503,8 +503,8 @@ pub fn getitimer(which: Itimer) -> Result<ItimerVal, Errno> {
 /// second and at least 1 if any time was left. Shares [`Itimer::Real`] with `setitimer`.
 /// Async-signal-safe.
 ///
-/// Uses the `alarm` syscall where the ABI has one; elsewhere (aarch64, riscv64) it does what
-/// the kernel's own `alarm` does (kernel/time/itimer.c, `alarm_setitimer`): a one-shot
+/// Uses the `alarm` syscall where the ABI has one; elsewhere (aarch64, riscv64, riscv32) it does
+/// what the kernel's own `alarm` does (kernel/time/itimer.c, `alarm_setitimer`): a one-shot
 /// `ITIMER_REAL`, the previous value rounded the same way.
 ///
 /// ```
