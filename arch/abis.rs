@@ -315,4 +315,25 @@ pub const ABIS: &[Abi] = &[
         experimental_asm: false,
         unwind: Unwind::No(NO_UNWINDER),
     },
+    Abi {
+        name: "hexagon",
+        // Qualcomm Hexagon, 32-bit, little-endian (arch/hexagon.rs, which carries its own `sys`:
+        // linux-raw-sys 0.12 does not build here).
+        triple: "hexagon-unknown-linux-musl",
+        also: &[],
+        file: "hexagon.rs",
+        qemu: Some("qemu-hexagon"),
+        linker: Linker::Lld,
+        pie_linker: None,
+        // No hardware loops: LLVM's Hexagon `hwloops` pass gives a loop whose bound is an
+        // address-overflow check (Rust's debug `ptr::add` precondition) a trip count of 1 when
+        // the bound is above 2^31, since it guards the count with a signed compare (measured:
+        // strand's envp scan panicked "ptr::add requires that the address calculation does not
+        // overflow" with a stack at 0x4080f954; llvm/llvm-project#216765, and #225411 for a
+        // null-terminated pointer walk with no checks at all). `-disable-hexagon-hwloops` is
+        // the backend's own switch (HexagonTargetMachine.cpp).
+        rustflags: &["-C", "llvm-args=-disable-hexagon-hwloops"],
+        experimental_asm: true,
+        unwind: Unwind::No(NO_UNWINDER),
+    },
 ];

@@ -580,10 +580,11 @@ struct ExtraRun {
     skip_on: &'static [(&'static str, &'static str)],
 }
 
-/// The ABIs with 32-bit-time syscalls to fall back to: those of `arch/x86.rs` (i686 and i586)
-/// and `arch/arm.rs`, whose `nr::FUTEX_TIME32` and friends are `Some`.
+/// The ABIs with 32-bit-time syscalls to fall back to: those of `arch/x86.rs` (i686 and i586),
+/// `arch/arm.rs` and `arch/hexagon.rs` (the generic 32-bit table with the `time32` ABI,
+/// arch/hexagon/kernel/Makefile.syscalls), whose `nr::FUTEX_TIME32` and friends are `Some`.
 fn is_32bit(arch: &Arch) -> bool {
-    arch.file == "x86.rs" || arch.file == "arm.rs"
+    arch.file == "x86.rs" || arch.file == "arm.rs" || arch.file == "hexagon.rs"
 }
 
 const EXIT_LIMIT: Duration = Duration::from_secs(120);
