@@ -1112,7 +1112,7 @@ pub mod nr {
 
 /// `R_RELATIVE`: the relocation type strand's start-up applies to a static-pie on hexagon.
 ///
-/// `R_HEX_RELATIVE` (Hexagon ABI, "Relocation Types"; LLVM's ELFRelocs/Hexagon.def: 35).
+/// `R_HEX_RELATIVE`, 35 (binutils include/elf/hexagon.h; LLVM's ELFRelocs/Hexagon.def).
 pub const R_RELATIVE: u32 = 35;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on hexagon.
@@ -1390,18 +1390,24 @@ const SC_PC: usize = 42 * 4;
 const SC_SIZE: usize = 48 * 4;
 
 /// The byte offset of `uc_mcontext` in the context `uc`: the kernel's layout or QEMU's (the
-/// two constants above). The saved `ugp` tells them apart: a handler runs with the thread
-/// pointer of the thread it interrupted (signal delivery changes only r0..r2, r29, r31 and the
-/// PC: kernel and QEMU `setup_rt_frame`), so in the right layout the `ugp` slot holds this
-/// thread's thread pointer; in the wrong one that slot is the PC (QEMU read as kernel) or `gp`
-/// (kernel read as QEMU), neither of which is ever the address of a control block.
+/// two constants above). The saved `ugp` tells them apart: the slot where the kernel's layout
+/// keeps it (byte 188) holds, in that layout, the interrupted thread's thread pointer, and the
+/// first word of every strand thread's control block at its thread pointer is that same
+/// address (the variant II self pointer, `Tcb::abi_head[0]`); in QEMU's layout byte 188 is the
+/// saved PC, a code address, whose first word is an instruction and never its own address.
+/// This works from any thread (`thread::control` edits a stopped thread's saved mask from the
+/// stopping one), which comparing with the caller's own thread pointer would not.
 ///
 /// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
+/// `uc` is the third argument of an SA_SIGINFO handler that is still running, on a strand
+/// thread (or a stopped strand thread's, whose control block stays alive while it is stopped).
 unsafe fn mcontext(uc: *const core::ffi::c_void) -> usize {
-    // SAFETY: both candidate slots lie inside the ucontext (at most 24 + 164 + 4 bytes in).
-    let ugp = unsafe { uc.byte_add(UC_MCONTEXT_KERNEL + SC_UGP).cast::<usize>().read() };
-    if ugp == thread_pointer() as usize {
+    // SAFETY: the slot lies inside the ucontext (24 + 164 + 4 bytes in, either layout).
+    let w = unsafe { uc.byte_add(UC_MCONTEXT_KERNEL + SC_UGP).cast::<usize>().read() };
+    // SAFETY: `w` is either a live control block (the kernel's layout) or the interrupted PC,
+    // which lies in the mapped, readable text of the image (QEMU's); an aligned word either way.
+    let kernel = w != 0 && w % 4 == 0 && (w == thread_pointer() as usize || unsafe { (w as *const usize).read() } == w);
+    if kernel {
         UC_MCONTEXT_KERNEL
     } else {
         UC_MCONTEXT_QEMU
