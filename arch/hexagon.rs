@@ -1373,84 +1373,21 @@ pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut S
     unsafe { super::sigaction::no_restorer(sig, new, old) }
 }
 
-/// Where `uc_mcontext` starts in the kernel's `struct ucontext` (include/uapi/asm-generic/
-/// ucontext.h): `uc_flags`, `uc_link`, `uc_stack` (12 bytes) end at 20, and `struct sigcontext`
-/// is `__aligned(8)` (arch/hexagon/include/uapi/asm/sigcontext.h), so it starts at 24.
-const UC_MCONTEXT_KERNEL: usize = 24;
-/// Where QEMU's user mode puts it: its `target_sigcontext` has no alignment attribute
-/// (linux-user/hexagon/signal.c in QEMU 7.2), so at 20, and `uc_sigmask` 4 bytes earlier too.
-/// Which one a context has is told apart at run time ([`mcontext`]).
-const UC_MCONTEXT_QEMU: usize = 20;
-/// In `struct sigcontext` (`struct user_regs_struct`, arch/hexagon/include/uapi/asm/user.h):
-/// `r0..r31` as words 0..31 (sp is r29), then `sa0, lc0, sa1, lc1, m0, m1, usr, p3_0, gp,
-/// ugp, pc, ...`: `ugp` is word 41, `pc` word 42, 48 words in all.
-const SC_SP: usize = 29 * 4;
-const SC_UGP: usize = 41 * 4;
-const SC_PC: usize = 42 * 4;
-const SC_SIZE: usize = 48 * 4;
+/// `struct ucontext` (include/uapi/asm-generic/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
+/// (12 bytes) end at 20, and `struct sigcontext` is `__aligned(8)` (arch/hexagon/include/uapi/
+/// asm/sigcontext.h), so `uc_mcontext` starts at 24. QEMU 7.2's user mode puts it there too
+/// (measured: reading the context at 20 instead failed 8 of the 10 tests of tests/context.rs).
+const UC_MCONTEXT: usize = 24;
+/// In `uc_mcontext`, `struct user_regs_struct` (arch/hexagon/include/uapi/asm/user.h): `r0..r31`
+/// as words 0..31, so sp (`r29`) is word 29; then `sa0, lc0, sa1, lc1, m0, m1, usr, p3_0, gp,
+/// ugp, pc`, so `pc` is word 42; 48 words (192 bytes) in all.
+const UC_SP: usize = UC_MCONTEXT + 29 * 4;
+const UC_PC: usize = UC_MCONTEXT + 42 * 4;
+/// `uc_sigmask` follows the 192-byte `uc_mcontext`; `sys_rt_sigreturn` restores the mask from
+/// it (arch/hexagon/kernel/signal.c).
+const UC_SIGMASK: usize = UC_MCONTEXT + 48 * 4;
 
-/// The byte offset of `uc_mcontext` in the context `uc`: the kernel's layout or QEMU's (the
-/// two constants above). The saved `ugp` tells them apart: the slot where the kernel's layout
-/// keeps it (byte 188) holds, in that layout, the interrupted thread's thread pointer, and the
-/// first word of every strand thread's control block at its thread pointer is that same
-/// address (the variant II self pointer, `Tcb::abi_head[0]`); in QEMU's layout byte 188 is the
-/// saved PC, a code address, whose first word is an instruction and never its own address.
-/// This works from any thread (`thread::control` edits a stopped thread's saved mask from the
-/// stopping one), which comparing with the caller's own thread pointer would not.
-///
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running, on a strand
-/// thread (or a stopped strand thread's, whose control block stays alive while it is stopped).
-unsafe fn mcontext(uc: *const core::ffi::c_void) -> usize {
-    // SAFETY: the slot lies inside the ucontext (24 + 164 + 4 bytes in, either layout).
-    let w = unsafe { uc.byte_add(UC_MCONTEXT_KERNEL + SC_UGP).cast::<usize>().read() };
-    // SAFETY: `w` is either a live control block (the kernel's layout) or the interrupted PC,
-    // which lies in the mapped, readable text of the image (QEMU's); an aligned word either way.
-    let kernel = w != 0 && w % 4 == 0 && (w == thread_pointer() as usize || unsafe { (w as *const usize).read() } == w);
-    if kernel {
-        UC_MCONTEXT_KERNEL
-    } else {
-        UC_MCONTEXT_QEMU
-    }
-}
-
-/// The interrupted program counter saved in the signal context `uc` (`sc_regs.pc`).
-///
-/// # Safety
-/// `uc` is the third argument of an SA_SIGINFO handler that is still running.
-pub unsafe fn context_pc(uc: *const core::ffi::c_void) -> usize {
-    // SAFETY: per the contract; the saved PC is an aligned word inside the ucontext.
-    unsafe { uc.byte_add(mcontext(uc) + SC_PC).cast::<usize>().read() }
-}
-
-/// The interrupted stack pointer saved in `uc` (`sc_regs.r29`).
-///
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sp(uc: *const core::ffi::c_void) -> usize {
-    // SAFETY: as for context_pc (the saved r29).
-    unsafe { uc.byte_add(mcontext(uc) + SC_SP).cast::<usize>().read() }
-}
-
-/// Makes the thread resume at `pc` when the handler returns.
-///
-/// # Safety
-/// As for [`context_pc`]; rt_sigreturn loads the PC from this word (arch/hexagon/kernel/
-/// signal.c, restore_sigcontext).
-pub unsafe fn set_context_pc(uc: *mut core::ffi::c_void, pc: usize) {
-    // SAFETY: as for context_pc.
-    unsafe { uc.byte_add(mcontext(uc) + SC_PC).cast::<usize>().write(pc) }
-}
-
-/// The mask saved in `uc` (`uc_sigmask`, right after the 192-byte `uc_mcontext`), which the
-/// thread gets back when the handler returns (sys_rt_sigreturn restores it).
-///
-/// # Safety
-/// As for [`context_pc`].
-pub unsafe fn context_sigmask(uc: *mut core::ffi::c_void) -> *mut super::SigSet {
-    // SAFETY: per the contract, the saved mask is an aligned `sigset_t` inside the ucontext.
-    unsafe { uc.byte_add(mcontext(uc) + SC_SIZE).cast() }
-}
+context_words!(UC_PC, UC_SP, UC_SIGMASK);
 
 /// The cancellable syscall (see the contract in `arch/mod.rs`). Hexagon ABI: `cancel` in `r0`,
 /// `nr` in `r1`, `a1..a4` in `r2..r5`, `a5`/`a6` on the stack at entry `[sp]`, `[sp+4]`. A
