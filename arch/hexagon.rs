@@ -13,6 +13,12 @@
 //! `r29` (sp), `r30` (fp), `r31` (lr). No asm here touches a predicate register: the branches
 //! use the compare-with-zero jumps (`if (rN==#0) jump`, J2_jumprz/J2_jumprnz), which need none.
 //!
+//! Under QEMU 7.2 user mode a signal handler's return does not give the thread its predicate
+//! registers back (measured with a probe: `p0` set before a `tgkill` to itself, cleared by the
+//! handler, stays clear after `rt_sigreturn`), while the kernel saves and restores them
+//! (`regs->preds` as `sc_regs.p3_0`, arch/hexagon/kernel/signal.c). Nothing in this file can
+//! work around that for compiled code; the README lists the tests it breaks.
+//!
 //! `sys`: `linux_raw_sys` 0.12 does not compile for hexagon (its `ctypes` module has no
 //! `c_char` for `target_arch = "hexagon"`), so this file provides the names generic code takes
 //! from `sys` itself, each from the kernel header named beside it. Hexagon has no uapi headers
