@@ -20,7 +20,7 @@ pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
             Ok(ARCHES
                 .iter()
                 // Rows that only build are left out: nothing of theirs would run.
-                .filter(|a| a.build_only.is_none())
+                .filter(|a| crate::arches::build_only(a).is_none())
                 .filter(|a| {
                     let first = !seen.contains(&a.file);
                     seen.push(a.file);
@@ -39,6 +39,14 @@ pub fn select(list: Option<&str>) -> Result<Vec<&'static Arch>, String> {
             })
             .collect(),
     }
+}
+
+/// Why a row is only built, not run (its table entry), unless `STRAND_RUN_BUILD_ONLY=1` asks to
+/// run the rows that have a QEMU anyway (hexagon and m68k: QEMU runs them, with the faults their
+/// entries name).
+pub fn build_only(a: &Arch) -> Option<&'static str> {
+    let run_anyway = std::env::var_os("STRAND_RUN_BUILD_ONLY").is_some_and(|v| v == "1") && a.qemu.is_some();
+    a.build_only.filter(|_| !run_anyway)
 }
 
 /// The Debian packages an ABI needs on this machine: its QEMU and its GNU linkers, if any.
@@ -151,7 +159,7 @@ pub fn cargo_config() -> String {
         s.push_str(&format!("\n[target.{}]\n", a.triple));
         match a.qemu {
             Some(q) => s.push_str(&format!("runner = \"{q}\"\n")),
-            None if a.build_only.is_some() => s.push_str("# build only: nothing here runs it\n"),
+            None if crate::arches::build_only(a).is_some() => s.push_str("# build only: nothing here runs it\n"),
             None => s.push_str("# runs natively\n"),
         }
         if a.linker == Linker::TargetDefault {

@@ -144,7 +144,7 @@ fn new_crate(arches: &[&Arch]) -> Result<Row, String> {
     let start = Instant::now();
     let mut chosen = crate::new::default_arches()?;
     let others = arches.iter().filter(|a| a.linker != crate::arches::Linker::TargetDefault);
-    chosen.extend(others.clone().find(|a| a.qemu.is_none() && a.build_only.is_none()));
+    chosen.extend(others.clone().find(|a| a.qemu.is_none() && crate::arches::build_only(a).is_none()));
     chosen.extend(others.clone().find(|a| a.qemu.is_some()));
     setup::ensure(&chosen)?;
     let (passed, failed) = crate::new::check(&chosen)?;
@@ -489,8 +489,14 @@ fn arch_tests(arch: &Arch, full: bool) -> Result<Row, String> {
     // of which those two depend on, so by default they run on the first row of each file and
     // the others print a skip saying where; `--full` runs them on every row. This keeps the
     // whole matrix within CI's 60 minutes on 2 cores.
+    // A row that is only built leaves them out unless `--full`: the programs' build above is
+    // the check that can be made there.
     let first = crate::arches::ARCHES.iter().find(|a| a.file == arch.file).map_or(arch.name, |a| a.name);
-    if full || first == arch.name {
+    if let (Some(why), false) = (crate::arches::build_only(arch), full) {
+        let why = format!("not built on a build-only row without `--full` ({why})");
+        record(&mut row, "startup", "stack_protector_build", Ok(Some(why.clone())));
+        record(&mut row, "startup", "static_pie_build", Ok(Some(why)));
+    } else if full || first == arch.name {
         row.add(stack_protector_checks(arch)?);
         match STATIC_PIE_SKIP.iter().find(|(name, _)| *name == arch.name) {
             Some((_, why)) => record(&mut row, "startup", "static_pie_build", Ok(Some(why.to_string()))),
@@ -587,7 +593,7 @@ fn demo(arch: &Arch, exe: Option<String>) -> Result<Result<Option<String>, Strin
     let Some(exe) = exe else {
         return Ok(Err(format!("cargo built no examples/demo.rs for {}", arch.triple)));
     };
-    if let Some(why) = arch.build_only {
+    if let Some(why) = crate::arches::build_only(arch) {
         return Ok(Ok(Some(format!("built, not run: {why}"))));
     }
     let run = run_limited(&mut command(arch, &exe), PROGRAM_LIMIT)?;
@@ -625,7 +631,7 @@ fn stack_protector_checks(arch: &Arch) -> Result<(u32, u32, u32), String> {
         return Ok((0, 1, 0));
     };
     let (mut passed, mut failed, skipped) = run_program(arch, "startup (stack protector)", &exe, &[])?;
-    if let Some(why) = arch.build_only {
+    if let Some(why) = crate::arches::build_only(arch) {
         say!("   test startup::changed_canary_aborts_through_stack_chk_fail ... skipped: {why}");
         return Ok((passed, failed, skipped + 1));
     }
@@ -680,7 +686,7 @@ fn record(row: &mut Row, program: &str, name: &str, outcome: Result<Option<Strin
 /// Runs one test program; its own closing line gives the counts.
 fn run_program(arch: &Arch, name: &str, exe: &str, env: &[(&str, &str)]) -> Result<(u32, u32, u32), String> {
     say!("== {}: {name}", arch.name);
-    if let Some(why) = arch.build_only {
+    if let Some(why) = crate::arches::build_only(arch) {
         // Built (the caller has the executable), not run: one pass for the build, one skip for
         // the run, with the table's reason.
         say!("   test {name}::builds ... ok");
@@ -753,11 +759,13 @@ struct ExtraRun {
 }
 
 /// The ABIs with 32-bit-time syscalls to fall back to: the arch files whose
-/// `nr::FUTEX_TIME32` and friends are `Some` (`nr_time64!` with `time32: fallback`). Not
-/// riscv32 (in `arch/riscv.rs`): a 32-bit ABI, but one with only the 64-bit-time syscalls (its
-/// asm-generic table has no `__ARCH_WANT_TIME32_SYSCALLS`, so no `futex` to fall back to), which
-/// behaves here as the 64-bit ABIs do: denied `futex_time64`, start-up stops with ENOSYS.
-const TIME32_FILES: &[&str] = &["x86.rs", "mips.rs", "arm.rs", "powerpc.rs", "sparc.rs", "m68k.rs"];
+/// `nr::FUTEX_TIME32` and friends are `Some` (`nr_time64!` with `time32: fallback`, and
+/// hexagon's own `sys`: the generic 32-bit table with the `time32` ABI,
+/// arch/hexagon/kernel/Makefile.syscalls). Not riscv32 (in `arch/riscv.rs`): a 32-bit ABI, but
+/// one with only the 64-bit-time syscalls (its asm-generic table has no
+/// `__ARCH_WANT_TIME32_SYSCALLS`, so no `futex` to fall back to), which behaves here as the
+/// 64-bit ABIs do: denied `futex_time64`, start-up stops with ENOSYS.
+const TIME32_FILES: &[&str] = &["x86.rs", "mips.rs", "arm.rs", "powerpc.rs", "sparc.rs", "m68k.rs", "hexagon.rs"];
 
 fn is_32bit(arch: &Arch) -> bool {
     TIME32_FILES.contains(&arch.file)
@@ -1024,7 +1032,7 @@ const FAULT_EXTRA_RUNS: &[ExtraRun] = &[
 const SKIP: i32 = 77;
 
 fn extra_run(arch: &Arch, exe: &str, check: &ExtraRun, expect: &Expect) -> Result<Result<Option<String>, String>, String> {
-    if let Some(why) = arch.build_only {
+    if let Some(why) = crate::arches::build_only(arch) {
         return Ok(Ok(Some(why.to_string())));
     }
     let mut c = command(arch, exe);
@@ -1122,7 +1130,7 @@ fn pie_rustflags(arch: &Arch) -> Result<Vec<String>, String> {
 /// psABI here defines it), or, in a RELR-only image, the first address becomes 0 (inside the
 /// read-only first segment). Start-up must refuse it with status 127 and say why.
 fn bad_relocation(arch: &Arch, exe: &str) -> Result<Result<Option<String>, String>, String> {
-    if let Some(why) = arch.build_only {
+    if let Some(why) = crate::arches::build_only(arch) {
         return Ok(Ok(Some(why.to_string())));
     }
     let mut image = std::fs::read(exe).map_err(|e| format!("{exe}: {e}"))?;
