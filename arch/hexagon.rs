@@ -11,13 +11,19 @@
 //!
 //! Registers Rust reserves and this file never names as operands: `r19` (LLVM's base pointer),
 //! `r29` (sp), `r30` (fp), `r31` (lr). No asm here touches a predicate register: the branches
-//! use the compare-with-zero jumps (`if (rN==#0) jump`, J2_jumprz/J2_jumprnz), which need none.
+//! use the compare-with-zero jumps (`if (rN==#0) jump`, J2_jumprz/J2_jumprnz), which need none;
+//! only `pred_shim` (below) reads and writes them, to save and restore them.
 //!
 //! Under QEMU 7.2 user mode a signal handler's return does not give the thread its predicate
 //! registers back (measured with a probe: `p0` set before a `tgkill` to itself, cleared by the
 //! handler, stays clear after `rt_sigreturn`), while the kernel saves and restores them
-//! (`regs->preds` as `sc_regs.p3_0`, arch/hexagon/kernel/signal.c). Nothing in this file can
-//! work around that for compiled code; the README lists the tests it breaks.
+//! (`regs->preds` as `sc_regs.p3_0`, arch/hexagon/kernel/signal.c). Without a work-around that
+//! failed threads::identity_is_right_from_the_first_instruction,
+//! signals::current_in_a_handler_while_renaming and the control and signals stress programs
+//! (wrong tids, a garbage slice length, "unlock of a mutex that was not locked"). So
+//! `rt_sigaction` gives the kernel every handler as `pred_shim`, which saves `p3:0` in its frame,
+//! calls the real handler (kept in `HANDLERS`) and puts `p3:0` back before returning; under the
+//! kernel, which restores the predicates itself, it changes nothing.
 //!
 //! `sys`: `linux_raw_sys` 0.12 does not compile for hexagon (its `ctypes` module has no
 //! `c_char` for `target_arch = "hexagon"`), so this file provides the names generic code takes
@@ -30,6 +36,7 @@
 
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use core::arch::{asm, naked_asm};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 /// `sys`: the kernel's constants, syscall numbers and struct layouts for hexagon, written here
@@ -1374,9 +1381,84 @@ pub const STACK_GUARD: StackGuard = StackGuard::Global;
 ///
 /// # Safety
 /// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
+///
+/// Every handler goes to the kernel as [`pred_shim`], with the real handler in [`HANDLERS`]
+/// (module header: QEMU 7.2 does not restore the predicate registers after a handler, the shim
+/// does). `SIG_DFL` and `SIG_IGN` go to the kernel as they are. The slot is written before the
+/// kernel sees the shim, so a shim never runs for an empty or older slot once this call returns;
+/// a signal delivered during the call may already run the new handler, as it may once the
+/// call returns. A slot is never cleared: a shim the kernel already chose for a signal now
+/// `SIG_DFL`/`SIG_IGN` still finds the handler it was delivered for. `old` reports the real
+/// handler, never the shim.
+///
+/// # Safety
+/// `new.handler` is `SIG_DFL`, `SIG_IGN` or a handler that may run at any time on any thread.
 pub unsafe fn rt_sigaction(sig: u32, new: Option<&Sigaction>, old: Option<&mut Sigaction>) -> usize {
-    // SAFETY: per the contract.
-    unsafe { super::sigaction::no_restorer(sig, new, old) }
+    let slot = HANDLERS.get(sig as usize);
+    let mut k_new = new.copied();
+    let mut prev = slot.map_or(0, |s| s.load(Ordering::Acquire));
+    if let (Some(a), Some(s)) = (k_new.as_mut(), slot) {
+        // SIG_DFL (0) and SIG_IGN (1) (include/uapi/asm-generic/signal-defs.h) stay as they are.
+        if a.handler > 1 {
+            prev = s.swap(a.handler, Ordering::AcqRel);
+            a.handler = pred_shim as *const () as usize;
+        }
+    }
+    let mut k_old = Sigaction::DEFAULT;
+    // SAFETY: per the contract; the shim the kernel may get calls the handler the caller gave,
+    // already in its slot.
+    let r = unsafe { super::sigaction::no_restorer(sig, k_new.as_ref(), Some(&mut k_old)) };
+    if let Some(old) = old {
+        if k_old.handler == pred_shim as *const () as usize {
+            k_old.handler = prev;
+        }
+        *old = k_old;
+    }
+    r
+}
+
+/// The real handler behind [`pred_shim`] for each signal `1..=_NSIG` (index 0 unused); 0 while
+/// strand has installed none. Written only by [`rt_sigaction`], read by the shim.
+static HANDLERS: [AtomicUsize; sys::general::_NSIG as usize + 1] =
+    [const { AtomicUsize::new(0) }; sys::general::_NSIG as usize + 1];
+
+/// Calls the handler in [`HANDLERS`] for `sig` with the kernel's three handler arguments (an
+/// `sa_handler` ignores the two it does not take: they are in `r1`/`r2`). Async-signal-safe:
+/// one atomic load and a call.
+unsafe extern "C" fn pred_dispatch(sig: usize, info: *mut u8, uc: *mut u8) {
+    let h = HANDLERS.get(sig).map_or(0, |s| s.load(Ordering::Acquire));
+    if h > 1 {
+        // SAFETY: `rt_sigaction` stores only handlers its caller gave, which take the kernel's
+        // handler arguments (its contract).
+        let f: unsafe extern "C" fn(usize, *mut u8, *mut u8) = unsafe { core::mem::transmute(h) };
+        // SAFETY: as above; the kernel passes the arguments a handler expects.
+        unsafe { f(sig, info, uc) };
+    }
+}
+
+/// The handler the kernel gets for every strand handler: saves the predicate registers
+/// `p3:0` (one 32-bit transfer: `P3:0` is control register `c4`, `Rd = Cs` / `Cd = Rs`, Hexagon
+/// V67 Programmer's Reference Manual, "Control registers") in its frame, calls
+/// [`pred_dispatch`], puts them back and returns to the kernel's (or QEMU's) trampoline in `r31`.
+///
+/// Why: QEMU 7.2 user mode does not restore `p0..p3` on `rt_sigreturn` (module header), so an
+/// interrupted compare-and-branch could go the wrong way. The kernel restores them itself
+/// (`sc_regs.p3_0`); this shim is then harmless. `allocframe(#8)` pushes `fp:lr` and takes 16
+/// bytes, keeping sp 8-byte aligned (the handler's sp is, arch/hexagon/kernel/signal.c
+/// get_sigframe; QEMU's `get_sigframe` aligns to 8); only `r3` and the predicates are used,
+/// both caller-saved (Hexagon ABI), and `dealloc_return` restores `fp` and `lr`.
+#[unsafe(naked)]
+unsafe extern "C" fn pred_shim(sig: usize, info: *mut u8, uc: *mut u8) {
+    naked_asm!(
+        "allocframe(#8)",
+        "r3 = p3:0",
+        "memw(r29+#0) = r3",
+        "call {dispatch}",
+        "r3 = memw(r29+#0)",
+        "p3:0 = r3",
+        "dealloc_return",
+        dispatch = sym pred_dispatch,
+    )
 }
 
 /// `struct ucontext` (include/uapi/asm-generic/ucontext.h): `uc_flags`, `uc_link`, `uc_stack`
