@@ -12,9 +12,17 @@
 #![allow(internal_features)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
-/// What strand's parsers and layouts take from the arch layer: only the kernel's constants.
+/// What strand's parsers and layouts take from the arch layer: the kernel's constants, and the
+/// `r_info` conversion (the identity on every host this crate runs on; only little-endian
+/// MIPS64 lays `r_info` out differently, arch/mod.rs).
 pub mod arch {
     pub use linux_raw_sys as sys;
+
+    /// `arch::r_info_gabi` on the host: `r_info` is already in the gABI's form.
+    #[inline]
+    pub fn r_info_gabi(info: usize) -> usize {
+        info
+    }
 }
 pub mod sync;
 pub mod thread;

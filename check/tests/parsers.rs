@@ -213,10 +213,11 @@ proptest! {
                 let t = prog.tls;
                 prop_assert!(t.align.is_power_of_two());
                 prop_assert!(t.filesz <= t.memsz && t.memsz <= isize::MAX as usize);
-                let bias = phdrs
-                    .iter()
-                    .find(|p| p.p_type == PT_PHDR)
-                    .map_or(0, |p| phdr_addr.wrapping_sub(p.p_vaddr));
+                // PT_PHDR's, else the one the ELF header implies (no PT_PHDR: GNU ld's images), else 0.
+                let bias = match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
+                    Some(p) => phdr_addr.wrapping_sub(p.p_vaddr),
+                    None => strand_check::startup::reloc::header_bias(&elf, phdr_addr).unwrap_or(0),
+                };
                 match tls.last() {
                     Some(p) => prop_assert_eq!(t, TlsSegment {
                         image: p.p_vaddr.wrapping_add(bias),
