@@ -9,6 +9,8 @@
 //!   cargo xtask stress [--arch LIST|all] [--quick]   the stress programs (stress/*.rs)
 //!   cargo xtask new PATH [--arch LIST]    a ready crate on strand at PATH (outside this repo)
 
+#[macro_use]
+mod rows;
 mod arches;
 mod bench;
 mod demo;

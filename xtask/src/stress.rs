@@ -33,19 +33,17 @@ struct Row {
 pub fn run(arches: &[&Arch], quick: bool) -> Result<bool, String> {
     setup::ensure(arches)?;
     let programs = programs()?;
-    let mut rows = Vec::new();
-    for arch in arches {
-        rows.push((arch.name, arch_stress(arch, &programs, quick)?));
-    }
-    println!();
-    println!("{:<11} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
+    // Two rows at a time (`rows::run_rows`): one row's programs run while the next builds.
+    let rows: Vec<_> = crate::rows::run_rows(arches, |arch| Ok((arch.name, arch_stress(arch, &programs, quick)?)))?;
+    say!();
+    say!("{:<11} {:>7} {:>7} {:>8} {:>9}", "ABI", "passed", "failed", "skipped", "seconds");
     for (name, r) in &rows {
-        println!("{:<11} {:>7} {:>7} {:>8} {:>9.1}", name, r.passed, r.failed, r.skipped, r.secs);
+        say!("{:<11} {:>7} {:>7} {:>8} {:>9.1}", name, r.passed, r.failed, r.skipped, r.secs);
     }
     let passed: u32 = rows.iter().map(|(_, r)| r.passed).sum();
     let failed: u32 = rows.iter().map(|(_, r)| r.failed).sum();
     let skipped: u32 = rows.iter().map(|(_, r)| r.skipped).sum();
-    println!("{}", closing_line(passed, failed, skipped));
+    say!("{}", closing_line(passed, failed, skipped));
     Ok(failed == 0)
 }
 
@@ -73,7 +71,7 @@ fn programs() -> Result<Vec<String>, String> {
 
 /// Builds the programs for `arch`; `None` (after printing why) if that fails.
 fn build(arch: &Arch, programs: &[String]) -> Result<Option<Vec<(String, String)>>, String> {
-    println!("== {}: building stress programs for {}", arch.name, arch.triple);
+    say!("== {}: building stress programs for {}", arch.name, arch.triple);
     let mut c = cargo();
     c.args(["test", "--no-run", "--message-format=json-render-diagnostics", "--features", "lock_api"])
         .args(["--target", arch.triple])
@@ -83,8 +81,8 @@ fn build(arch: &Arch, programs: &[String]) -> Result<Option<Vec<(String, String)
     }
     let out = run_limited(&mut c, Duration::from_secs(1800))?;
     if out.status.is_none_or(|s| !s.success()) {
-        eprint!("{}", out.stderr);
-        println!("   FAILED: the stress programs did not build for {}", arch.triple);
+        say_raw!("{}", out.stderr);
+        say!("   FAILED: the stress programs did not build for {}", arch.triple);
         return Ok(None);
     }
     let mut exes = Vec::new();
@@ -112,7 +110,7 @@ fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, Str
     };
     for p in programs {
         let Some((_, exe)) = exes.iter().find(|(n, _)| n == p) else {
-            println!("   FAILED: cargo built no executable for stress program {p}");
+            say!("   FAILED: cargo built no executable for stress program {p}");
             row.failed += 1;
             continue;
         };
@@ -124,11 +122,11 @@ fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, Str
             match watchdog_selftest(arch, exe)? {
                 Ok(()) => {
                     row.passed += 1;
-                    println!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... ok");
+                    say!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... ok");
                 }
                 Err(why) => {
                     row.failed += 1;
-                    println!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... FAILED: {why}");
+                    say!("   test stress::watchdog_turns_a_hang_into_a_named_failure ... FAILED: {why}");
                 }
             }
         }
@@ -138,10 +136,10 @@ fn arch_stress(arch: &Arch, programs: &[String], quick: bool) -> Result<Row, Str
 }
 
 fn run_program(arch: &Arch, name: &str, exe: &str, quick: bool) -> Result<(u32, u32, u32), String> {
-    println!("== {}: {name}{}", arch.name, if quick { " --quick" } else { "" });
+    say!("== {}: {name}{}", arch.name, if quick { " --quick" } else { "" });
     if let Some(why) = crate::arches::build_only(arch) {
-        println!("   test {name}::builds ... ok");
-        println!("   test {name}::runs ... skipped: {why}");
+        say!("   test {name}::builds ... ok");
+        say!("   test {name}::runs ... skipped: {why}");
         return Ok((1, 0, 1));
     }
     let mut c = command(arch, exe);
@@ -152,23 +150,23 @@ fn run_program(arch: &Arch, name: &str, exe: &str, quick: bool) -> Result<(u32, 
     let limit = hard_limit(quick);
     let start = Instant::now();
     let out = run_limited(&mut c, limit)?;
-    print!("{}", indent(&out.stdout));
-    print!("{}", indent(&out.stderr));
-    println!("   ({name} on {}: {:.1} s)", arch.name, start.elapsed().as_secs_f64());
+    say_raw!("{}", indent(&out.stdout));
+    say_raw!("{}", indent(&out.stderr));
+    say!("   ({name} on {}: {:.1} s)", arch.name, start.elapsed().as_secs_f64());
     let summary = out.stdout.lines().rev().find_map(parse_closing_line);
     Ok(match (out.status, summary) {
         (None, s) => {
-            println!("   FAILED: {name} was killed after the hard limit of {} s", limit.as_secs());
+            say!("   FAILED: {name} was killed after the hard limit of {} s", limit.as_secs());
             let (p, f, k) = s.unwrap_or((0, 0, 0));
             (p, f + 1, k)
         }
         (Some(st), Some((p, f, k))) if st.success() || f > 0 => (p, f, k),
         (Some(st), Some((p, f, k))) => {
-            println!("   FAILED: {name} reported {f} failures but exited with {st}");
+            say!("   FAILED: {name} reported {f} failures but exited with {st}");
             (p, f + 1, k)
         }
         (Some(st), None) => {
-            println!("   FAILED: {name} ended ({st}) without its closing line");
+            say!("   FAILED: {name} ended ({st}) without its closing line");
             (0, 1, 0)
         }
     })

@@ -23,42 +23,6 @@ const CHECK_LIMIT: Duration = Duration::from_secs(2400);
 const ARGS: [&str; 3] = ["--strand-args", "alpha", "beta gamma"];
 const ENV: (&str, &str) = ("STRAND_TEST_ENV", "from-xtask");
 
-// Row output: while a worker runs a row (`run_rows`), what it prints goes into its buffer and
-// is printed whole, in the table's order, when the row ends; elsewhere straight to stdout.
-std::thread_local! {
-    static OUT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// `println!` into the row buffer, if one is active.
-macro_rules! say {
-    () => {
-        say_raw!("\n")
-    };
-    ($($t:tt)*) => {
-        say_raw!("{}\n", format_args!($($t)*))
-    };
-}
-
-/// `print!` into the row buffer, if one is active.
-macro_rules! say_raw {
-    ($($t:tt)*) => {{
-        let text = format!($($t)*);
-        OUT.with(|o| match o.borrow_mut().as_mut() {
-            Some(buf) => buf.push_str(&text),
-            None => {
-                use std::io::Write;
-                print!("{text}");
-                let _ = std::io::stdout().flush();
-            }
-        })
-    }};
-}
-
-/// How many rows run at once: two, so that one row's programs run (under QEMU mostly one busy
-/// core) while the next row builds (cargo's lock on the target directory lets only one build
-/// there at a time). Measured on 2 cores: see the README's Tests section.
-const ROW_JOBS: usize = 2;
-
 struct Row {
     name: String,
     passed: u32,
@@ -99,42 +63,9 @@ pub fn run(arches: &[&Arch], host: bool, full: bool) -> Result<bool, String> {
     Ok(failed == 0)
 }
 
-/// Runs `arch_tests` for every ABI, `ROW_JOBS` at a time, each row's output buffered and
-/// printed whole in the table's order as soon as the rows before it are printed.
+/// Runs `arch_tests` for every ABI, two rows at a time (`rows::run_rows`).
 fn run_rows(arches: &[&Arch], full: bool) -> Result<Vec<Row>, String> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::mpsc;
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Result<Row, String>, String)>();
-    let mut done: Vec<Option<(Result<Row, String>, String)>> = arches.iter().map(|_| None).collect();
-    let mut rows = Vec::new();
-    std::thread::scope(|scope| {
-        for _ in 0..ROW_JOBS.min(arches.len()) {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(arch) = arches.get(i) else { break };
-                OUT.with(|o| *o.borrow_mut() = Some(String::new()));
-                let row = arch_tests(arch, full);
-                let log = OUT.with(|o| o.borrow_mut().take()).unwrap_or_default();
-                if tx.send((i, row, log)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        let mut printed = 0;
-        for (i, row, log) in rx {
-            done[i] = Some((row, log));
-            while let Some(Some((row, log))) = done.get_mut(printed).map(Option::take) {
-                print!("{log}");
-                rows.push(row);
-                printed += 1;
-            }
-        }
-    });
-    rows.into_iter().collect()
+    crate::rows::run_rows(arches, |arch| arch_tests(arch, full))
 }
 
 /// A crate made by `cargo xtask new`, outside the workspace, run as a user runs it: on this
