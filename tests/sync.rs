@@ -26,6 +26,8 @@ const TESTS: &[Test] = &[
     ("condvar_notify_all_under_lock_wakes_everyone", condvar_notify_all_under_lock_wakes_everyone),
     ("condvar_ping_pong_under_lock_counts_every_turn", condvar_ping_pong_under_lock_counts_every_turn),
     ("condvar_timeout_after_requeue_keeps_the_notify", condvar_timeout_after_requeue_keeps_the_notify),
+    ("condvar_notify_under_lock_is_paid_at_the_unlock", condvar_notify_under_lock_is_paid_at_the_unlock),
+    ("condvar_deferred_notify_and_a_blocked_locker_both_wake", condvar_deferred_notify_and_a_blocked_locker_both_wake),
     ("once_runs_exactly_once", once_runs_exactly_once),
     ("once_lock_one_value", once_lock_one_value),
     ("lock_api_mutex", lock_api_mutex),
@@ -475,14 +477,16 @@ fn task_status(tid: i32) -> Option<(u8, u64)> {
     Some((state?, switches?))
 }
 
-/// A timed waiter that a `notify_one` under the lock moved onto the mutex's word, and whose time
-/// ran out there before the unlock woke it, took that notify: it must not report a timeout.
+/// A timed waiter that a `notify_one` under the lock chose, and whose time ran out before the
+/// unlock woke it (it then sleeps on the mutex the notifier holds), took that notify: it must
+/// not report a timeout.
 /// Otherwise a caller that gives up on "timed out" without looking (an idle worker that exits)
 /// leaves the item to a second waiter that nobody wakes.
 ///
 /// The window is forced, not hoped for: the timed waiter A is seen asleep before the untimed
-/// waiter B starts (the kernel queues a word's sleepers in order, so the requeue of one takes A:
-/// kernel/futex/core.c, `__futex_queue`, plist order by priority, FIFO within one), the notify
+/// waiter B starts (the kernel queues a word's sleepers in order, so a wake or requeue of one
+/// takes A: kernel/futex/core.c, `__futex_queue`, plist order by priority, FIFO within one),
+/// the notify
 /// is checked to land before A's earliest deadline, and the notifier keeps the mutex until A's
 /// status shows it woke from that wait and went back to sleep (on the mutex) after its deadline.
 /// A try whose notify came too late (a loaded machine) is repeated with a longer timeout.
@@ -575,6 +579,104 @@ fn timeout_after_requeue(timeout: Duration) -> Result<bool, common::Failure> {
         check!(!a_timed_out, "a waiter that the requeue handed the notify reported a timeout");
         Ok(true)
     })
+}
+
+/// Whether thread `tid` is asleep (state `S`), from /proc/self/task/<tid>/status.
+fn is_asleep(tid: &AtomicI32) -> bool {
+    let t = tid.load(SeqCst);
+    t != 0 && task_status(t).is_some_and(|(state, _)| state == b'S')
+}
+
+/// A `notify_one` made under the lock, with a waiter asleep, makes no system call: the wake is
+/// left to the unlock (`RawMutex::owe_wake`), which makes it once the lock is free, so the
+/// waiter does not wake into a held lock (it is still asleep, with no new sleep counted, while
+/// the notifier holds on). The waiter then relocks unmarked, so its own unlock makes no wake
+/// either: nobody was ever moved onto the mutex's word. Counted with `count-syscalls` while
+/// every other thread is seen asleep, so no other thread's syscall is in the count.
+fn condvar_notify_under_lock_is_paid_at_the_unlock() -> TestResult {
+    let ready = Mutex::new(false);
+    let cv = Condvar::new();
+    let (main_tid, waiter_tid) = (AtomicI32::new(thread::current_tid()), AtomicI32::new(0));
+    let waiter_unlock = AtomicUsize::new(usize::MAX);
+    let r: Result<(usize, bool, bool), common::Failure> = thread::scope(|s| {
+        let w = s
+            .spawn(|| -> Result<bool, common::Failure> {
+                waiter_tid.store(thread::current_tid(), SeqCst);
+                let g = ready.lock();
+                // Bounded so that a lost notify fails the test instead of hanging it.
+                let (g, r) = cv.wait_timeout_while(g, Duration::from_secs(20), |ready| !*ready);
+                if r.timed_out() {
+                    return Ok(false);
+                }
+                // The main thread is in the scope's join by now, or soon: once it sleeps there,
+                // nothing but this thread makes syscalls.
+                check!(common::eventually(10, || is_asleep(&main_tid)), "the main thread never went to sleep in join");
+                let before = strand::syscall::count();
+                drop(g);
+                waiter_unlock.store(strand::syscall::count() - before, SeqCst);
+                Ok(true)
+            })
+            .map_err(spawn_err)?;
+        check!(common::eventually(10, || is_asleep(&waiter_tid)), "the waiter never went to sleep");
+        let (_, sleeps) = task_status(waiter_tid.load(SeqCst)).ok_or_else(|| common::Failure::new(format_args!("cannot read the waiter's status")))?;
+        let mut g = ready.lock();
+        *g = true;
+        let before = strand::syscall::count();
+        cv.notify_one();
+        let notify = strand::syscall::count() - before;
+        // Still in the same sleep: the notify did not wake it into the lock this thread holds.
+        let undisturbed = task_status(waiter_tid.load(SeqCst)).is_some_and(|(state, n)| state == b'S' && n == sleeps);
+        drop(g);
+        let woke = w.join()??;
+        Ok((notify, undisturbed, woke))
+    });
+    let (notify, undisturbed, woke) = r?;
+    check!(woke, "the waiter was never woken: the notify was lost");
+    check_eq!(notify, 0);
+    check!(undisturbed, "the notify woke the waiter while the notifier still held the lock");
+    check_eq!(waiter_unlock.load(SeqCst), 0);
+    Ok(())
+}
+
+/// A notify deferred to the unlock, and then a thread that blocks on the mutex (marking the
+/// word, and clearing the mark that says nobody sleeps there): the one unlock must both wake
+/// the locker and pay the notify. A locker left asleep ends the process through the watchdog;
+/// a notify left unpaid times the waiter out.
+fn condvar_deferred_notify_and_a_blocked_locker_both_wake() -> TestResult {
+    static DONE: AtomicU32 = AtomicU32::new(0);
+    let (_dog, dog) = Watchdog::start(&DONE, 30, "condvar_deferred_notify_and_a_blocked_locker_both_wake")?;
+    let ready = Mutex::new(false);
+    let cv = Condvar::new();
+    let (waiter_tid, locker_tid) = (AtomicI32::new(0), AtomicI32::new(0));
+    let r: Result<(bool, bool), common::Failure> = thread::scope(|s| {
+        let w = s
+            .spawn(|| {
+                waiter_tid.store(thread::current_tid(), SeqCst);
+                let g = ready.lock();
+                let (g, r) = cv.wait_timeout_while(g, Duration::from_secs(20), |ready| !*ready);
+                *g && !r.timed_out()
+            })
+            .map_err(spawn_err)?;
+        check!(common::eventually(10, || is_asleep(&waiter_tid)), "the waiter never went to sleep");
+        let mut g = ready.lock();
+        *g = true;
+        cv.notify_one();
+        let l = s
+            .spawn(|| {
+                locker_tid.store(thread::current_tid(), SeqCst);
+                *ready.lock()
+            })
+            .map_err(spawn_err)?;
+        check!(common::eventually(10, || is_asleep(&locker_tid)), "the locker never went to sleep on the mutex");
+        drop(g);
+        Ok((w.join()?, l.join()?))
+    });
+    let (waiter, locker) = r?;
+    drop(_dog);
+    dog.join()?;
+    check!(waiter, "the deferred notify was never paid: the waiter timed out");
+    check!(locker, "the locker did not see the change made before the unlock");
+    Ok(())
 }
 
 fn once_runs_exactly_once() -> TestResult {

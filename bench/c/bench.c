@@ -391,9 +391,19 @@ struct counter_lock {
     unsigned long long v;
 };
 
-static inline void incr(struct counter_lock *l) {
+/* `units` dependent multiply-adds kept opaque to the optimiser: bench_common's `work`. */
+static inline void work(unsigned units) {
+    unsigned long long x = 1;
+    for (unsigned i = 0; i < units; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        __asm__ volatile("" : "+r"(x));
+    }
+}
+
+static inline void incr(struct counter_lock *l, unsigned units) {
     pthread_mutex_lock(&l->m);
     l->v += 1;
+    work(units);
     pthread_mutex_unlock(&l->m);
 }
 
@@ -408,9 +418,9 @@ static unsigned long long get(struct counter_lock *l) {
 static int uncontended(unsigned long long iters) {
     struct counter_lock l = {PTHREAD_MUTEX_INITIALIZER, 0};
     unsigned long long warm = iters / 10 + 1;
-    for (unsigned long long i = 0; i < warm; i++) incr(&l);
+    for (unsigned long long i = 0; i < warm; i++) incr(&l, 0);
     unsigned long long t0 = now_ns();
-    for (unsigned long long i = 0; i < iters; i++) incr(&l);
+    for (unsigned long long i = 0; i < iters; i++) incr(&l, 0);
     unsigned long long t1 = now_ns();
     if (get(&l) != warm + iters) {
         printf("ERROR counter is %llu, expected %llu\n", get(&l), warm + iters);
@@ -424,18 +434,19 @@ struct contended_state {
     struct counter_lock lock;
     atomic_uint go;
     unsigned long long iters;
+    unsigned work;
 };
 
 static void *contender(void *arg) {
     struct contended_state *c = arg;
     while (atomic_load(&c->go) == 0) futex_wait(&c->go, 0);
-    for (unsigned long long i = 0; i < c->iters; i++) incr(&c->lock);
+    for (unsigned long long i = 0; i < c->iters; i++) incr(&c->lock, c->work);
     return NULL;
 }
 
-/* 5: `threads` threads each do `iters` lock/increment/unlock on one counter. */
-static int contended(size_t threads, unsigned long long iters) {
-    struct contended_state c = {{PTHREAD_MUTEX_INITIALIZER, 0}, 0, iters};
+/* 5: `threads` threads each do `iters` lock/increment/unlock on one counter, `work` units inside. */
+static int contended(size_t threads, unsigned long long iters, unsigned work) {
+    struct contended_state c = {{PTHREAD_MUTEX_INITIALIZER, 0}, 0, iters, work};
     pthread_t *slots = handle_slots(threads);
     for (size_t i = 0; i < threads; i++) {
         int e = pthread_create(&slots[i], NULL, contender, &c);
@@ -539,10 +550,22 @@ struct pingpong_state {
     pthread_cond_t cv;
     unsigned turn;
     unsigned long long rounds;
+    int relock;
 };
 
-/* One side of the ping-pong: wait for my turn, hand the turn over, notify. */
+/* One side of the ping-pong: wait for my turn, hand the turn over, notify; with `relock`, the
+   lock is taken afresh for each pass and let go after the notify. */
 static void side(struct pingpong_state *p, unsigned me, unsigned long long rounds) {
+    if (p->relock) {
+        for (unsigned long long i = 0; i < rounds; i++) {
+            pthread_mutex_lock(&p->m);
+            while (p->turn != me) pthread_cond_wait(&p->cv, &p->m);
+            p->turn = 1 - me;
+            pthread_cond_signal(&p->cv);
+            pthread_mutex_unlock(&p->m);
+        }
+        return;
+    }
     pthread_mutex_lock(&p->m);
     for (unsigned long long i = 0; i < rounds; i++) {
         while (p->turn != me) pthread_cond_wait(&p->cv, &p->m);
@@ -559,8 +582,8 @@ static void *pong(void *arg) {
 }
 
 /* 6: condition-variable ping-pong between two threads; ns per round trip. */
-static int pingpong(unsigned long long rounds) {
-    struct pingpong_state p = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, rounds};
+static int pingpong(unsigned long long rounds, int relock) {
+    struct pingpong_state p = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, rounds, relock};
     pthread_t t;
     int e = pthread_create(&t, NULL, pong, &p);
     if (e) return error("spawn failed", e);
@@ -849,8 +872,8 @@ int main(int argc, char **argv) {
     if (strcmp(w, "max_threads") == 0) return max_threads(num("limit", 30000), num("stack", 0));
     if (strcmp(w, "tls") == 0) return tls(iters);
     if (strcmp(w, "lock") == 0) return uncontended(iters);
-    if (strcmp(w, "contended") == 0) return contended(num("threads", 2), iters);
-    if (strcmp(w, "pingpong") == 0) return pingpong(iters);
+    if (strcmp(w, "contended") == 0) return contended(num("threads", 2), iters, num("work", 0));
+    if (strcmp(w, "pingpong") == 0) return pingpong(iters, num("relock", 0) != 0);
     if (strcmp(w, "rw_read") == 0) return rw_uncontended(iters);
     if (strcmp(w, "rw_contended") == 0) return rw_contended(num("threads", 2), iters, num("write_pct", 1));
     if (strcmp(w, "futex_pingpong") == 0) return futex_pingpong(iters);

@@ -62,8 +62,9 @@ impl Counter {
     }
 }
 
-/// Notifies while still holding `guard` (strand then moves a sleeping waiter onto the mutex's
-/// word, and the unlock must wake it) or after dropping it (a plain wake).
+/// Notifies while still holding `guard` (strand then leaves the wake to the unlock, or moves
+/// sleepers onto the mutex's word for `notify_all` and a second notify, and the unlock must wake
+/// them) or after dropping it (a plain wake).
 fn unlock_and_notify<G>(guard: G, under_lock: bool, notify: impl FnOnce()) {
     if under_lock {
         notify();
@@ -184,8 +185,8 @@ fn condvar_no_lost_wakeup() {
 
 /// Two consumers, one producer that hands out two items with one `notify_one` each: both
 /// consumers get an item, so no notify was spent on nobody while someone slept. Made under the
-/// lock, each notify moves a sleeping consumer onto the mutex's word instead of waking it: the
-/// mutex's unlock must then wake it.
+/// lock, each notify leaves its wake to the unlock, which must pay it, also when the other
+/// consumer blocked on the mutex meanwhile (the unlock then wakes both).
 #[test]
 fn condvar_notify_one_wakes_each_consumer() {
     for under_lock in [false, true] {
@@ -245,10 +246,20 @@ fn condvar_notify_all_wakes_every_waiter() {
 /// A timed wait ends, with the lock held again, whether the notify comes before, during or not
 /// at all before its time runs out; a wait that was not notified reports the timeout, and one
 /// that a notify under the lock reached does not, even if its time ran out after the notify
-/// moved it onto the mutex.
+/// left its wake owed to the unlock. (Two tests, one per way of
+/// notifying, so that the test harness runs the two longest models on two threads at once.)
 #[test]
-fn condvar_wait_timeout_returns_relocked() {
-    for under_lock in [false, true] {
+fn condvar_wait_timeout_returns_relocked_notified_after_unlock() {
+    wait_timeout_returns_relocked(false);
+}
+
+#[test]
+fn condvar_wait_timeout_returns_relocked_notified_under_lock() {
+    wait_timeout_returns_relocked(true);
+}
+
+fn wait_timeout_returns_relocked(under_lock: bool) {
+    {
         check(None, move || {
             let pair = Arc::new((Mutex::new(Counter::new(0)), Condvar::new()));
             let notified = Arc::new(AtomicUsize::new(0));
@@ -258,8 +269,8 @@ fn condvar_wait_timeout_returns_relocked() {
                 let g = m.lock();
                 g.increment_slowly();
                 n2.store(1, Relaxed);
-                // Under the lock, this moves the waiter onto the mutex's word, where its time may
-                // also run out.
+                // Under the lock, this leaves the waiter's wake to the unlock; its time may run out
+                // before, while it then sleeps on the held mutex.
                 unlock_and_notify(g, under_lock, || cv.notify_one());
             });
             let (m, cv) = &*pair;
@@ -271,11 +282,11 @@ fn condvar_wait_timeout_returns_relocked() {
             g.increment_slowly();
             if !r.timed_out() {
                 // Only a notify ends the wait early (a timed wait never returns early in the
-                // model), or a time-out after a notify, which may have moved us.
+                // model), or a time-out after a notify, which chose us.
                 assert_eq!(notified.load(Relaxed), 1);
             } else if under_lock {
-                // A notify made under the lock while we waited reached us (moved us onto the
-                // mutex, where our time may have run out), so it was no time-out.
+                // A notify made under the lock while we waited reached us (our time may have run
+                // out before the unlock paid its wake), so it was no time-out.
                 assert_eq!(notified.load(Relaxed), before, "a timeout reported after a notify reached the waiter");
             }
             drop(g);
@@ -287,11 +298,11 @@ fn condvar_wait_timeout_returns_relocked() {
 
 /// One timed and one untimed waiter, one item and one `notify_one` under the lock. The timed
 /// waiter is an idle worker: when its wait reports a timeout it leaves without looking. If it
-/// slept first, the notify moves it onto the held mutex, where its time may run out before the
-/// unlock wakes it; it took the notify all the same, and were it to report a timeout, the item
-/// would stay with the untimed waiter asleep and nobody left to wake it: the model deadlocks.
-/// Early returns let the untimed waiter also leave its wait (on the condvar, or on the mutex
-/// after a move) without a wake.
+/// slept first, the notify leaves its wake to the unlock, and its time may run out before that
+/// (it then sleeps on the held mutex); it took the notify all the same, and were it to report a
+/// timeout, the item would stay with the untimed waiter asleep and nobody left to wake it: the
+/// model deadlocks. Early returns let the untimed waiter also leave its wait (on the condvar, or
+/// on the mutex) without a wake.
 #[test]
 fn condvar_timed_out_waiter_loses_no_notify() {
     model_with_early_returns(Some(2), 1, || {

@@ -46,12 +46,31 @@ pub fn current_tid() -> i32 {
     TID.with(|t| *t)
 }
 
-/// How many times a lock re-reads a held word before it sleeps, given the tuned count. The
-/// real build spins the full count; the model lowers it, since every extra read multiplies
-/// the interleavings it explores without adding a new kind of one.
+/// How many times a lock re-reads a held word before it sleeps, or pauses between two reads,
+/// given the tuned count. The real build spins the full count; the model lowers it, since every
+/// extra read (or pause, which the model treats as a yield) multiplies the interleavings it
+/// explores without adding a new kind of one.
 #[inline]
 pub const fn spin_limit(tuned: u32) -> u32 {
     tuned
+}
+
+/// Runs `f` on the calling thread's owed-wake slot (in its control block): the address of the
+/// condition-variable word it owes a wake at its next mutex unlock, or 0 (`RawMutex::owe_wake`).
+/// Only its own thread (and that thread's signal handlers) touches it, hence atomic swaps.
+#[cfg(not(test))]
+#[inline]
+pub fn with_owed_wake<R>(f: impl FnOnce(&core::sync::atomic::AtomicUsize) -> R) -> R {
+    f(&crate::thread::Tcb::current().owed_wake)
+}
+
+/// The host unit tests' threads have no control block: a slot per std thread.
+#[cfg(test)]
+pub fn with_owed_wake<R>(f: impl FnOnce(&core::sync::atomic::AtomicUsize) -> R) -> R {
+    std::thread_local! {
+        static SLOT: core::sync::atomic::AtomicUsize = const { core::sync::atomic::AtomicUsize::new(0) };
+    }
+    SLOT.with(f)
 }
 
 /// Runs `f` on the calling thread's robust list (in its control block), which `sync::robust`

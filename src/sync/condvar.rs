@@ -1,5 +1,6 @@
-//! A futex condition variable whose notify, made under the lock, hands a waiter straight to the
-//! mutex. This comment is the one place that explains the protocol; the README only names it.
+//! A futex condition variable whose notify, made under the lock, wakes its waiter when the
+//! mutex is let go, never into a held lock. This comment is the one place that explains the
+//! protocol; the README only names it.
 //!
 //! # The pieces
 //!
@@ -18,54 +19,69 @@
 //!   A notify that finds none makes no syscall: a waiter that counts itself later does so under
 //!   `registry`, after the notifier's bump, so its futex wait sees the new value and returns.
 //!
-//! # The requeue
+//! # Where the wake goes
 //!
-//! A notify made while the mutex is held (by the notifier or anyone else) would wake a waiter
-//! into a lock it cannot take: it would run, find the lock held and sleep again, on the mutex.
-//! Instead the notifier moves it, still asleep, from `seq` onto the mutex's word
-//! (FUTEX_CMP_REQUEUE, waking none and moving one, or all for `notify_all`), and the mutex's
-//! unlock wakes it: one context switch per hand-over instead of two or three. A notify that
-//! finds the mutex free wakes one waiter (and `notify_all` moves the rest behind it).
+//! A notify made while the mutex is held would, if it woke a waiter at once, wake it into a lock
+//! it cannot take: it would run, find the lock held and sleep again, on the mutex, and the
+//! unlock would wake it a second time. So a notify that finds sleepers does one of three things:
+//!
+//! - **Made by the mutex's holder** (the usual `lock; change; notify; unlock`), `notify_one`
+//!   leaves the wake to that holder's unlock (`RawMutex::owe_wake`): it records the debt in the
+//!   thread's control block and marks the mutex's word so that the unlock takes its slow path,
+//!   which wakes one sleeper on `seq` after the lock is free. The notify itself makes no
+//!   syscall, and the waiter wakes to a free lock: one wake per hand-over, as parking_lot's
+//!   notify costs (its requeue is a userspace queue move, and its unlock wakes). A second debt
+//!   while one is owed (two notifies under one lock) takes the next way.
+//! - **Otherwise, with the mutex held** (by another thread, or `notify_all`), the notifier moves
+//!   waiters, still asleep, from `seq` onto the mutex's word (FUTEX_CMP_REQUEUE, waking none and
+//!   moving one, or all for `notify_all`), and the mutex's unlock wakes one: each then takes the
+//!   mutex marked WAITERS, so each unlock wakes the next, with no thundering herd.
+//! - **With the mutex free**, it wakes one waiter (and `notify_all` moves the rest behind it).
 //!
 //! ```text
-//!  waiter W                               notifier N (holds m)                 W in the kernel
+//!  waiter W                               notifier N                           W in the kernel
 //!  lock(m); register; s = seq
 //!  unlock(m); sleepers += 1
 //!  futex_wait(seq, s) ------------------------------------------------------>  asleep on seq
-//!                                         change the condition
+//!                                         lock(m); change the condition
 //!                                         seq += 1
-//!                                         [registry] sleepers > 0:
-//!                                           CMP_REQUEUE(seq -> m, wake 0, move 1) asleep on m
-//!                                           m: N -> N|WAITERS
-//!                                         unlock(m): had WAITERS -> wake m  -> woken
-//!  lock_marked(m)   (leaves m W|WAITERS)
+//!                                         [registry] sleepers > 0, N holds m:
+//!                                           owe one wake on seq; m: N -> N|WAITERS|NOTIFIED
+//!                                         unlock(m): swap(0) finds WAITERS,
+//!                                           NOTIFIED (nobody on m): pay -> wake seq  -> woken
+//!  relock(m, unmarked)
 //!  [registry] sleepers -= 1; waiters -= 1
 //!  return, holding m
 //! ```
 //!
-//! Every way out of the futex wait ends the same way, with `lock_marked` and deregistering:
+//! Every way out of the futex wait ends the same way, with a relock and deregistering:
 //!
 //! ```text
 //!  unlocked ──> futex wait ──┬─ seq already moved ───────────────────────┐
-//!                            ├─ woken on seq (mutex was free) ───────────┤
+//!                            ├─ woken on seq (at an unlock, or m free) ──┤
 //!                            ├─ moved onto m ──┬─ woken by an unlock ────┤
 //!                            │                 └─ time ran out ──────────┤
 //!                            ├─ time ran out on seq ─────────────────────┤
-//!                            └─ signal or spurious return ───────────────┴─> lock_marked(m),
+//!                            └─ signal or spurious return ───────────────┴─> relock(m),
 //!                                                                          deregister, return
 //! ```
 //!
-//! # Why `lock_marked` leaves the mutex marked
+//! # Relocking
 //!
-//! The mutex's word holds its holder's tid and a WAITERS bit (mutex.rs; `N|WAITERS` above is
-//! "held by N, marked"), and its unlock makes a futex wake only when it finds WAITERS set. A
-//! waiter moved onto that word sleeps there without having set WAITERS itself, so the notifier
-//! marks the word after moving someone (`RawMutex::wake_requeued`, which wakes at once instead
-//! if the lock was freed meanwhile). And a waiter that slept on `seq` locks again with
-//! `lock_marked`, which sets WAITERS even when it finds the lock free: others moved with it (by
-//! `notify_all`, or by several `notify_one`) may still sleep on the word, and only an unlock
-//! that finds WAITERS wakes the next of them. At worst that costs one wake that finds nobody.
-//! A relock is never a recursive attempt: the waiter unlocked the mutex itself before waiting.
+//! The mutex's word holds its holder's tid and a WAITERS bit (mutex.rs), and its unlock wakes
+//! the word only when it finds WAITERS set (and NOTIFIED clear). A waiter moved onto that word
+//! sleeps there without having set WAITERS itself, so the notifier marks the word after moving
+//! someone (`RawMutex::wake_requeued`, which wakes at once instead if the lock was freed
+//! meanwhile); and a waiter that may have been moved relocks marked, setting WAITERS even when
+//! it finds the lock free: others moved with it (by `notify_all`, or by several notifies) may
+//! still sleep on the word, and only an unlock that finds WAITERS wakes the next of them.
+//!
+//! Which waiters may have been moved: those asleep when a requeuing notify came. That notify
+//! records `seq` as its bump left it (`moved_at`) before it moves anyone; a waiter whose own
+//! reading of `seq` is older relocks marked (at worst one wake that finds nobody), and one that
+//! read `seq` after it was not asleep then and relocks as `lock` would, so the usual hand-over
+//! (woken at the unlock) costs the waiter no wake at its own unlock. A relock is never a
+//! recursive attempt: the waiter unlocked the mutex itself before waiting.
 //!
 //! # Timeouts
 //!
@@ -78,14 +94,18 @@
 //! the notify, and another waiter still asleep on `seq` would never hear of it.
 //!
 //! So `wait_timeout` reports a timeout only if the futex wait ended with ETIMEDOUT *and* `seq`
-//! still holds the value the waiter read before unlocking. Every notify that moves or wakes a
-//! waiter does so holding `registry`, after its bump; the waiter reads `seq` again under
-//! `registry`, after its wait returned, so it sees that bump. The rule errs one way only: a
+//! still holds the value the waiter read before unlocking. Every notify that moves, wakes or
+//! owes a wake to a waiter decides so holding `registry`, after its bump; the waiter reads `seq`
+//! again under `registry`, after its wait returned, so it sees that bump. (A waiter whose time
+//! ran out while its wake was still owed, before the notifier's unlock, so reports "not timed
+//! out", and takes the notify; the wake paid later finds another sleeper, a spurious wake-up
+//! for it, or nobody.) The rule errs one way only: a
 //! waiter whose time ran out while a notify went to somebody else also reports "not timed out",
 //! which is a spurious wake-up, allowed of every condition-variable wait (the caller re-checks
 //! its condition). What it guarantees is what `notify_one` rests on: a wait that reports a
 //! timeout took no notify, so the notify reached another waiter. (Only a wrap of the 32-bit word,
-//! 2^32 notifies during one wait, could hide the move, as it would hide it from the futex.)
+//! 2^32 notifies during one wait, could hide the move, as it would hide it from the futex; and
+//! 2^31 of them make `moved_at` look older than the waiter's reading.)
 //!
 //! The waiter does not also notify again to pass the notify on: reporting "not timed out"
 //! already makes it the one waiter `notify_one` promised to wake, and it re-checks the condition
@@ -96,7 +116,7 @@ use super::atomic_wait::futex::{self, WaitResult};
 use super::atomic_wait::{AtomicU32, AtomicUsize};
 use super::mutex::{MutexGuard, RawMutex};
 use crate::time::Instant;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::time::Duration;
 
 /// A condition variable: lets a thread sleep, with a [`Mutex`](super::Mutex) released, until
@@ -132,6 +152,10 @@ pub struct Condvar {
     sleepers: AtomicU32,
     /// The address of the `RawMutex` every current waiter uses (meaningful while `waiters > 0`).
     mutex: AtomicUsize,
+    /// `seq` as the last notify that moved sleepers onto the mutex's word left it: a waiter
+    /// whose own reading of `seq` is older may have slept on that word, and relocks marked.
+    /// Written under `registry`.
+    moved_at: AtomicU32,
     /// Guards `waiters`, `sleepers` and `mutex`, and keeps registered waiters (hence their
     /// mutex) in place while a notifier uses the mutex.
     registry: RawMutex,
@@ -190,6 +214,7 @@ impl Condvar {
             waiters: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
             mutex: AtomicUsize::new(0),
+            moved_at: AtomicU32::new(0),
             registry: RawMutex::new(),
         }
     }
@@ -245,7 +270,11 @@ impl Condvar {
             // SAFETY: a waiter is registered with this mutex and cannot deregister while we hold
             // `registry`; it is inside `wait` holding a guard, so the mutex is alive.
             let mutex = unsafe { &*(self.mutex.load(Relaxed) as *const RawMutex) };
-            self.wake(mutex, all);
+            // Notified under the lock (the usual way): the mutex's unlock wakes the waiter.
+            let deferred = !all && mutex.is_held_by_current_thread() && mutex.owe_wake(&self.seq);
+            if !deferred {
+                self.wake(mutex, all);
+            }
         }
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
@@ -266,6 +295,8 @@ impl Condvar {
             futex::wake_private(&self.seq, 1);
             return;
         }
+        // Before the requeue: a waiter it moves reads this after its wait returns.
+        self.moved_at.store(seq, Release);
         match futex::requeue_private(&self.seq, mutex.word(), wake, requeue, seq) {
             Some(0) => {}
             Some(_) if wake == 0 => mutex.wake_requeued(),
@@ -396,8 +427,10 @@ impl Condvar {
         } else {
             WaitResult::ValueChanged
         };
-        // A notify may have moved us onto the mutex's word, behind or ahead of others it moved.
-        raw.lock_marked();
+        // A notify may have moved us onto the mutex's word, behind or ahead of others it moved:
+        // then relock marked (module doc, "Relocking").
+        let moved = self.moved_at.load(Acquire).wrapping_sub(seq) as i32 > 0;
+        raw.relock(moved);
         self.registry.lock();
         // A notify that moved or woke us bumped `seq`, then took `registry` and held it across
         // that futex call, which came before our wait returned: we get `registry` only after

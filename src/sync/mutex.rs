@@ -4,13 +4,15 @@
 //! # The word
 //!
 //! ```text
-//!  bit 31      bits 30..0
-//!  WAITERS     holder's tid (0: unlocked)       tids stay below 2^30 (FUTEX_TID_MASK)
+//!  bit 31      bit 30      bits 29..0
+//!  WAITERS     NOTIFIED    holder's tid (0: unlocked)       tids stay below 2^30 (FUTEX_TID_MASK)
 //! ```
 //!
 //! - `0`: unlocked.
 //! - `tid`: held by the thread `tid`, nobody asleep on the word.
 //! - `tid | WAITERS`: held by `tid`, and threads may sleep on the word: its unlock must wake one.
+//! - `tid | WAITERS | NOTIFIED`: held by `tid`, nobody asleep, and `tid` owes a condition
+//!   variable's waiter a wake at its unlock (`owe_wake`; condvar.rs explains why).
 //!
 //! This is the layout of glibc's error-checking and priority-inheritance mutexes (and of the
 //! kernel's PI futexes, include/uapi/linux/futex.h: FUTEX_WAITERS, FUTEX_TID_MASK), used here
@@ -19,8 +21,9 @@
 //! The uncontended lock is `CAS(0 -> my tid)`, the tid being a load from the caller's control
 //! block at a fixed offset from the thread pointer (`Tcb::current().tid()`); the unlock is
 //! `swap(0)`, and the value it swapped out tells it all it needs in one signed comparison: > 0
-//! held without waiters (done), 0 not held (reported), < 0 (WAITERS) wake one. The slow path,
-//! taken only when the CAS finds the word held, first compares the holder with the caller: the
+//! held without waiters (done), 0 not held (reported), < 0 (WAITERS) wake one, or pay the
+//! condition variable's wake it stands for (NOTIFIED). The lock's slow path, taken only when
+//! the CAS finds the word held, first compares the holder with the caller: the
 //! same tid means the caller already holds this mutex and would wait for itself forever, which
 //! `lock` reports with a panic and `lock_checked` with `Err(WouldDeadlock)`. It checks before it
 //! spins or sleeps, so a recursive attempt costs no syscall and is reported every time; and a
@@ -46,7 +49,7 @@
 //! direct write (`rt::fail_fmt`, no `io` lock) and probes syscalls. A tid is never 0 after it
 //! (the kernel's tids start at 1), so `CAS(0 -> tid)` always marks the word held.
 
-use super::atomic_wait::{current_tid, futex, spin_limit, spin_loop, AtomicU32};
+use super::atomic_wait::{current_tid, futex, spin_limit, spin_loop, with_owed_wake, yield_now, AtomicU32};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -54,20 +57,31 @@ use core::ops::{Deref, DerefMut};
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 const UNLOCKED: u32 = 0;
-/// Set while threads may sleep on the word (the sign bit: see `unlock`).
+/// Set while the unlock must take its slow path: threads may sleep on the word, or (with
+/// NOTIFIED) the holder owes a condition variable's waiter a wake (the sign bit: see `unlock`).
 const WAITERS: u32 = 1 << 31;
-/// The holder's tid. Tids are below 2^30 (FUTEX_TID_MASK), so bit 30 is never set either.
+/// Set, with WAITERS, only by a holder that deferred a condition variable's wake to its unlock
+/// (`owe_wake`), and only on a word without WAITERS: nobody sleeps on the word, so the unlock
+/// pays the debt and makes no wake on the word itself. A thread that marks the word to sleep
+/// on it clears the bit. Tids are below 2^30 (FUTEX_TID_MASK), so bit 30 is free.
+const NOTIFIED: u32 = 1 << 30;
+/// The holder's tid.
 const TID_MASK: u32 = 0x3fff_ffff;
 
-/// How many times a waiter re-reads a held lock before it sleeps in the kernel, and the most
-/// pause instructions between two reads (the pauses double from 1): about 770 pauses in all,
-/// roughly what a futex sleep and wake-up cost (the usual bound for spinning: longer only adds
-/// to what sleeping would have cost). Measured on x86_64 with `cargo xtask bench` (workload 5):
-/// capping the pause at 16 made two contending threads 1.6x slower than parking_lot, at 64
-/// about 1.1x, at 256 about 0.9x, because a waiter that re-reads less often lets the holder
-/// release and retake the lock without losing the cache line.
+/// How many times a waiter re-reads a held lock before it sleeps in the kernel: the first three
+/// after 2, 4 and 8 pause instructions, the rest after a `sched_yield` each. A pause costs from
+/// about 1 ns to 40 ns depending on the CPU (26 ns on the AMD EPYC of bench/results/full.md,
+/// measured), so a spin counted in pauses is tuned to one machine: an earlier version, 10 reads
+/// with up to 256 pauses between them (about 770, chosen on a Xeon), spun 20 µs on the EPYC
+/// before sleeping. Counted in yields, the spin costs a few system calls wherever it runs, the
+/// same unit as the futex sleep and wake-up it tries to avoid, and a yield gives the CPU to the
+/// holder when it was descheduled on this one (more threads than CPUs), where pausing is waste.
+/// It is parking_lot's `SpinWait` (3 spins, then yields up to 10 in all), which the
+/// independent measurement on the EPYC matched; the pauses stay short so that a waiter re-reads
+/// a short critical section's word only a few times before it yields.
 const SPIN_READS: u32 = 10;
-const MAX_PAUSES: u32 = 256;
+/// Reads before the first yield (after 2, 4, 8 pauses).
+const SPIN_PAUSED: u32 = 3;
 
 /// The calling thread's tid as the word stores it.
 #[inline(always)]
@@ -220,12 +234,20 @@ impl RawMutex {
         Ok(())
     }
 
-    /// Locks the way a thread that slept on this word must: leaving WAITERS set, because
-    /// others may still sleep here (a condition variable moves its waiters onto this word), and
-    /// only an unlock that finds WAITERS wakes one of them. The caller has just unlocked this
-    /// mutex itself (a condition variable's waiter), so it cannot be holding it.
-    pub(crate) fn lock_marked(&self) {
-        self.lock_marked_from(me(), self.spin());
+    /// Locks again after a condition variable's wait: `marked` if the waiter may have slept on
+    /// this word (a notify moved it here), which leaves WAITERS set, because others moved with it
+    /// may still sleep here and only an unlock that finds WAITERS wakes one of them; unmarked
+    /// otherwise, as `lock` would. The caller has just unlocked this mutex itself, so it cannot
+    /// be holding it.
+    pub(crate) fn relock(&self, marked: bool) {
+        let tid = me();
+        if marked {
+            return self.lock_marked_from(tid, self.spin());
+        }
+        if let Err(state) = self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
+            // Never a recursion (see above), so never an error.
+            let _ = self.lock_contended(tid, state, OnRecursion::Panic);
+        }
     }
 
     /// The sleeping loop. `state` is the word as last read; it never names `tid` (the caller
@@ -240,11 +262,13 @@ impl RawMutex {
                 }
                 continue;
             }
-            if state & WAITERS == 0 {
-                // Mark the lock before sleeping, so the holder's unlock knows to wake us. The
-                // holder may have changed or gone since the read: then look again.
-                match self.state.compare_exchange(state, state | WAITERS, Relaxed, Relaxed) {
-                    Ok(_) => state |= WAITERS,
+            if state & (WAITERS | NOTIFIED) != WAITERS {
+                // Mark the lock before sleeping, so the holder's unlock knows to wake us (and
+                // clear NOTIFIED, which would tell it nobody sleeps here). The holder may have
+                // changed or gone since the read: then look again.
+                let marked = (state | WAITERS) & !NOTIFIED;
+                match self.state.compare_exchange(state, marked, Relaxed, Relaxed) {
+                    Ok(_) => state = marked,
                     Err(s) => {
                         state = s;
                         continue;
@@ -264,42 +288,61 @@ impl RawMutex {
 
     /// After a condition variable moved sleepers onto this word: makes sure one is woken, now
     /// if the lock is free, else by the holder's unlock (which wakes only when it finds
-    /// WAITERS). Whichever wakes then locks with `lock_marked`, so the chain goes on.
+    /// WAITERS). Whichever wakes then relocks marked (`relock`), so the chain goes on.
     pub(crate) fn wake_requeued(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
             if state == UNLOCKED {
                 return self.wake();
             }
-            if state & WAITERS != 0 {
+            if state & (WAITERS | NOTIFIED) == WAITERS {
                 return;
             }
-            match self.state.compare_exchange(state, state | WAITERS, Relaxed, Relaxed) {
+            match self.state.compare_exchange(state, (state | WAITERS) & !NOTIFIED, Relaxed, Relaxed) {
                 Ok(_) => return,
                 Err(s) => state = s,
             }
         }
     }
 
-    /// Re-reads a held lock with exponentially growing pauses between reads, and returns the
-    /// first state that is unlocked or marked WAITERS (nothing left to do but take it, or
-    /// sleep), or the last one read. A waiter that re-reads at once takes the cache line from
-    /// the holder at every step and grabs the lock at every release, so the two bounce the line
-    /// on each increment of a short critical section; one that backs off lets the holder release
-    /// and retake it several times in a row.
+    /// Re-reads a held lock (see `SPIN_READS` for how often and how long between reads), and
+    /// returns the first state that is unlocked or has sleepers (nothing left to do but take it,
+    /// or sleep), or the last one read.
     fn spin(&self) -> u32 {
-        let mut pauses = 1u32;
-        for _ in 0..spin_limit(SPIN_READS) {
+        for i in 0..spin_limit(SPIN_READS) {
             let state = self.state.load(Relaxed);
-            if state == UNLOCKED || state & WAITERS != 0 {
+            // Others asleep already: join them rather than compete with the one woken next.
+            // (WAITERS with NOTIFIED is no sleeper: the holder owes a condvar wake.)
+            if state == UNLOCKED || state & (WAITERS | NOTIFIED) == WAITERS {
                 return state;
             }
-            for _ in 0..pauses {
-                spin_loop();
-            }
-            pauses = (pauses * 2).min(MAX_PAUSES);
+            backoff(i);
         }
         self.state.load(Relaxed)
+    }
+
+    /// After a condition variable's notify, made by this mutex's holder (the calling thread),
+    /// found a waiter asleep on `word`: moves the wake to this mutex's unlock, so that the waiter
+    /// wakes to a free lock and the notify costs no system call of its own (a requeue onto this
+    /// word would cost one, and the waiter then one more wake-up at its own unlock). The debt is
+    /// kept in the calling thread's one slot, and the word marked so that the unlock takes its
+    /// slow path (`unlock_slow`, which pays it). `false` (nothing done) if the slot holds
+    /// another debt already: the caller wakes the usual way.
+    pub(crate) fn owe_wake(&self, word: &AtomicU32) -> bool {
+        let owed = with_owed_wake(|slot| slot.compare_exchange(0, word as *const AtomicU32 as usize, Relaxed, Relaxed).is_ok());
+        if !owed {
+            return false;
+        }
+        // The caller holds the lock, so only WAITERS can change under us (a thread marking the
+        // word to sleep): then the unlock wakes the word anyway, and pays the debt too.
+        let mut state = self.state.load(Relaxed);
+        while state & WAITERS == 0 {
+            match self.state.compare_exchange(state, state | WAITERS | NOTIFIED, Relaxed, Relaxed) {
+                Ok(_) => break,
+                Err(s) => state = s,
+            }
+        }
+        true
     }
 
     /// Unlocks, waking one waiter if any sleeps.
@@ -320,12 +363,26 @@ impl RawMutex {
         }
     }
 
+    /// A WAITERS word: wake one sleeper, unless NOTIFIED says nobody sleeps here; and pay a
+    /// condition variable's deferred wake if this thread owes one (`owe_wake`). The debt is paid
+    /// after the lock is free, so the waiter wakes to a lock it can take. Like the wake of the
+    /// mutex's own word after `swap`, that wake may find the condition variable gone (its last
+    /// waiter returned and dropped it): FUTEX_WAKE on a private word only hashes the address and
+    /// reads nothing there, and a stray wake of whatever sleeps there now is a spurious wake-up.
     #[cold]
     fn unlock_slow(&self, was: i32) {
         if was == 0 {
             unlock_of_unlocked();
         }
-        self.wake();
+        if was as u32 & NOTIFIED == 0 {
+            self.wake();
+        }
+        let owed = with_owed_wake(|slot| slot.swap(0, Relaxed));
+        if owed != 0 {
+            // SAFETY: the address of a condition variable's `seq` word, stored by `owe_wake`
+            // (only a wake is made there; see above for why it may be gone).
+            futex::wake_private(unsafe { &*(owed as *const AtomicU32) }, 1);
+        }
     }
 
     #[cold]
@@ -336,6 +393,20 @@ impl RawMutex {
     /// Whether some thread holds the lock (a snapshot: it may change at once).
     pub fn is_locked(&self) -> bool {
         self.state.load(Relaxed) != UNLOCKED
+    }
+}
+
+/// Waits before a locker's read number `i` (from 0) of a held lock word: `SPIN_PAUSED` times
+/// 2, 4, 8 pauses, then a `sched_yield` each (see `SPIN_READS`). `RwLock` spins the same way.
+#[inline]
+pub(crate) fn backoff(i: u32) {
+    if i < SPIN_PAUSED {
+        // (The model checker lowers this count to one too: each pause is a yield to it.)
+        for _ in 0..spin_limit(2u32 << i) {
+            spin_loop();
+        }
+    } else {
+        yield_now();
     }
 }
 

@@ -61,7 +61,8 @@
 //! - Unlocking a lock nobody holds is reported where the word shows it (a read unlock that
 //!   finds no reader and a set sign bit, a write unlock without WRITE_LOCKED).
 
-use super::atomic_wait::{futex, spin_limit, spin_loop, AtomicU32};
+use super::atomic_wait::{futex, spin_limit, AtomicU32};
+use super::mutex::backoff;
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -79,10 +80,9 @@ const WRITERS_WAITING: u32 = 1 << 31;
 /// A reader may enter while the word is below this: no flag, and fewer readers than this.
 const MAX_READERS: u32 = 1 << 28;
 
-/// How often a waiter re-reads a word held without waiters before it sleeps, and the most
-/// pauses between two reads (doubling from 1): the bound `Mutex` measured (mutex.rs).
+/// How often a waiter re-reads a word held without waiters before it sleeps, with `Mutex`'s
+/// wait between reads (`mutex::backoff`: a few pauses, then yields; mutex.rs says why).
 const SPIN_READS: u32 = 10;
-const MAX_PAUSES: u32 = 256;
 
 /// No writer holds it and no reader does (in-flight tries count as readers).
 #[inline]
@@ -356,18 +356,14 @@ impl RawRwLock {
     }
 
     /// Re-reads the word while `busy` says it is held with nobody waiting (the holder may let go
-    /// soon), with growing pauses; returns the last value read.
+    /// soon), backing off as `Mutex` does; returns the last value read.
     fn spin(&self, busy: impl Fn(u32) -> bool) -> u32 {
-        let mut pauses = 1u32;
-        for _ in 0..spin_limit(SPIN_READS) {
+        for i in 0..spin_limit(SPIN_READS) {
             let state = self.state.load(Relaxed);
             if !busy(state) {
                 return state;
             }
-            for _ in 0..pauses {
-                spin_loop();
-            }
-            pauses = (pauses * 2).min(MAX_PAUSES);
+            backoff(i);
         }
         self.state.load(Relaxed)
     }

@@ -84,6 +84,9 @@ pub struct Tcb {
     pub(crate) robust: crate::sync::robust::RobustList,
     /// The thread's park token (`thread::park`, `Thread::unpark`).
     pub(crate) park: super::park::Parker,
+    /// The address of a condition variable's word this thread owes one wake, paid at its next
+    /// slow-path mutex unlock (`sync::mutex`, `RawMutex::owe_wake`); 0: none.
+    pub(crate) owed_wake: core::sync::atomic::AtomicUsize,
     /// The exception this thread has in flight, and the panic its closure ended with (feature
     /// `unwind`, `unwind.rs`).
     #[cfg(all(strand_unwinding, not(test)))]
@@ -132,6 +135,7 @@ impl Tcb {
                 exit: ThreadExit::new(),
                 robust: crate::sync::robust::RobustList::new(),
                 park: super::park::Parker::new(),
+                owed_wake: core::sync::atomic::AtomicUsize::new(0),
                 #[cfg(all(strand_unwinding, not(test)))]
                 unwind: crate::unwind::Slot::new(),
                 abi_tail: [0; arch::TCB_TAIL_WORDS],

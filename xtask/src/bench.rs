@@ -326,36 +326,47 @@ fn plan(quick: bool) -> Vec<Workload> {
             metrics: vec![metric("4 syscalls per uncontended lock+unlock", "", "syscalls/op", Some(Target::AtMost(0.0)))],
         },
     ];
-    for threads in [2, 4] {
-        let iters = q(1_000_000, 100_000);
-        plan.push(Workload {
-            program: "contended",
-            args: args(&[("threads", threads), ("iters", iters)]),
-            how: timed(false),
-            who: LOCKS,
-            reference: ParkingLot,
-            metrics: vec![metric(
-                &format!("5 contended mutex, {threads} threads × {} incr", report::num(iters as f64)),
-                "ms",
-                "ms",
-                Some(Target::RatioAtMost(1.0)),
-            )],
-        });
+    // Critical sections of 0, ~50 ns and ~1 µs (bench_common::work), each at 2, 4 and 8 threads;
+    // the work per run stays the same across thread counts. More threads than CPUs is where a
+    // lock that spins while its holder is descheduled loses: the label says when a row is that.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (work, total, what) in [(0, 2_000_000, "empty"), (50, 400_000, "~50 ns"), (1000, 20_000, "~1 µs")] {
+        for threads in [2u64, 4, 8] {
+            let iters = q(total, total / 10) / threads;
+            let over = if threads as usize > cpus { format!(", oversubscribed ({cpus} CPUs)") } else { String::new() };
+            plan.push(Workload {
+                program: "contended",
+                args: args(&[("threads", threads), ("iters", iters), ("work", work)]),
+                how: timed(false),
+                who: LOCKS,
+                reference: ParkingLot,
+                metrics: vec![metric(
+                    &format!("5 contended mutex, {threads} threads × {} incr, {what} critical section{over}", report::num(iters as f64)),
+                    "ms",
+                    "ms",
+                    Some(Target::RatioAtMost(1.0)),
+                )],
+            });
+        }
     }
-    for pinned in [true, false] {
-        plan.push(Workload {
-            program: "pingpong",
-            args: args(&[("iters", q(50_000, 2000))]),
-            how: timed(pinned),
-            who: CONDVARS,
-            reference: ParkingLot,
-            metrics: vec![metric(
-                if pinned { "6 condvar ping-pong, pinned" } else { "6 condvar ping-pong, unpinned" },
-                "ns_per_round_trip",
-                "ns/round trip",
-                pinned.then_some(Target::RatioAtMost(1.0)),
-            )],
-        });
+    // Two loop shapes: the lock held across rounds (let go only inside `wait`), and taken afresh
+    // for each pass (lock, wait for my turn, flip, notify, unlock), which most code does.
+    for (relock, shape) in [(0, "lock held across rounds"), (1, "re-locking each pass")] {
+        for pinned in [true, false] {
+            plan.push(Workload {
+                program: "pingpong",
+                args: args(&[("iters", q(50_000, 2000)), ("relock", relock)]),
+                how: timed(pinned),
+                who: CONDVARS,
+                reference: ParkingLot,
+                metrics: vec![metric(
+                    &format!("6 condvar ping-pong, {shape}, {}", if pinned { "pinned" } else { "unpinned" }),
+                    "ns_per_round_trip",
+                    "ns/round trip",
+                    pinned.then_some(Target::RatioAtMost(1.0)),
+                )],
+            });
+        }
     }
     for (program, who, reference, label) in [
         ("sem_pingpong", SEMAPHORES, Glibc, "6s semaphore ping-pong, pinned"),
@@ -370,17 +381,19 @@ fn plan(quick: bool) -> Vec<Workload> {
             metrics: vec![metric(label, "ns_per_round_trip", "ns/round trip", None)],
         });
     }
-    plan.push(Workload {
-        program: "pingpong",
-        args: vec![],
-        how: How::Perf { n: Some([q(2000, 200), q(12_000, 1200)]), warmup: false, pinned: true },
-        who: CONDVARS,
-        reference: ParkingLot,
-        metrics: vec![
-            metric("6 syscalls per ping-pong round trip, pinned", SYSCALLS, "syscalls/round trip", None),
-            metric("6 context switches per ping-pong round trip, pinned", SWITCHES, "switches/round trip", None),
-        ],
-    });
+    for (relock, shape) in [(0, "lock held across rounds"), (1, "re-locking each pass")] {
+        plan.push(Workload {
+            program: "pingpong",
+            args: args(&[("relock", relock)]),
+            how: How::Perf { n: Some([q(2000, 200), q(12_000, 1200)]), warmup: false, pinned: true },
+            who: CONDVARS,
+            reference: ParkingLot,
+            metrics: vec![
+                metric(&format!("6 syscalls per ping-pong round trip, {shape}, pinned"), SYSCALLS, "syscalls/round trip", None),
+                metric(&format!("6 context switches per ping-pong round trip, {shape}, pinned"), SWITCHES, "switches/round trip", None),
+            ],
+        });
+    }
     for (stack, label) in [(0, "default stack"), (64 << 10, "64 KiB stacks")] {
         let threads = q(1000, 200);
         plan.push(Workload {

@@ -82,9 +82,22 @@ pub trait Rt {
 /// A counter behind the competitor's mutex.
 pub trait CounterLock: Sync {
     fn new() -> Self;
-    /// lock, `+= 1`, unlock.
-    fn incr(&self);
+    /// lock, `+= 1`, `work(units)` (the critical section's length), unlock.
+    fn incr(&self, units: u32);
     fn get(&self) -> u64;
+}
+
+/// `units` dependent multiply-adds the compiler cannot drop or merge (an empty `asm!` takes the
+/// value through a register each step), about 1 ns each on a 3 GHz core (a 64-bit multiply's
+/// 3-cycle latency): the work inside a critical section. bench.c's `work` is the same loop.
+#[inline(always)]
+pub fn work(units: u32) {
+    let mut x = 1u64;
+    for _ in 0..units {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        // SAFETY: an empty instruction sequence: only keeps `x` opaque to the optimiser.
+        unsafe { core::arch::asm!("/* {0} */", inout(reg) x, options(nomem, nostack, preserves_flags)) };
+    }
 }
 
 /// A `u32` behind the competitor's mutex, with its condition variable.
@@ -203,7 +216,7 @@ pub fn run_lock<R: Rt, L: CounterLock>(a: &Args) -> i32 {
     let iters = a.num("iters", 1000);
     match a.workload {
         "lock" => uncontended::<R, L>(iters),
-        "contended" => contended::<R, L>(a.num("threads", 2) as usize, iters),
+        "contended" => contended::<R, L>(a.num("threads", 2) as usize, iters, a.num("work", 0) as u32),
         w => error::<R>(format_args!("workload '{w}' needs a condition variable")),
     }
 }
@@ -221,7 +234,7 @@ pub fn run_rwlock<R: Rt, L: RwCounter>(a: &Args) -> i32 {
 /// The condition-variable workload for one mutex + condvar pair.
 pub fn run_cond<R: Rt, C: CondLock>(a: &Args) -> i32 {
     match a.workload {
-        "pingpong" => pingpong::<R, C>(a.num("iters", 1000)),
+        "pingpong" => pingpong::<R, C>(a.num("iters", 1000), a.num("relock", 0) != 0),
         w => error::<R>(format_args!("workload '{w}' is not a condition-variable workload")),
     }
 }
@@ -453,11 +466,11 @@ fn uncontended<R: Rt, L: CounterLock>(iters: u64) -> i32 {
     let l = L::new();
     let warm = iters / 10 + 1;
     for _ in 0..warm {
-        l.incr();
+        l.incr(0);
     }
     let t0 = R::now_ns();
     for _ in 0..iters {
-        l.incr();
+        l.incr(0);
     }
     let t1 = R::now_ns();
     if l.get() != warm + iters {
@@ -471,6 +484,7 @@ struct Contended<L> {
     lock: L,
     go: AtomicU32,
     iters: u64,
+    work: u32,
 }
 
 fn contender<R: Rt, L: CounterLock>(arg: usize) {
@@ -480,13 +494,14 @@ fn contender<R: Rt, L: CounterLock>(arg: usize) {
         R::futex_wait(&c.go, 0);
     }
     for _ in 0..c.iters {
-        c.lock.incr();
+        c.lock.incr(c.work);
     }
 }
 
-/// 5: `threads` threads each do `iters` lock/increment/unlock on one counter.
-fn contended<R: Rt, L: CounterLock>(threads: usize, iters: u64) -> i32 {
-    let c = Contended { lock: L::new(), go: AtomicU32::new(0), iters };
+/// 5: `threads` threads each do `iters` lock/increment/unlock on one counter, with `work`
+/// units (see `work`) inside each critical section.
+fn contended<R: Rt, L: CounterLock>(threads: usize, iters: u64, work: u32) -> i32 {
+    let c = Contended { lock: L::new(), go: AtomicU32::new(0), iters, work };
     let slots = R::handle_slots(threads);
     for s in slots.iter_mut() {
         match R::spawn(None, contender::<R, L>, &c as *const Contended<L> as usize) {
@@ -515,10 +530,25 @@ fn contended<R: Rt, L: CounterLock>(threads: usize, iters: u64) -> i32 {
 struct PingPong<C> {
     cond: C,
     rounds: u64,
+    relock: bool,
 }
 
-/// One side of the ping-pong: wait for my turn, hand the turn over, notify.
-fn side<C: CondLock>(c: &C, me: u32, rounds: u64) {
+/// One side of the ping-pong: wait for my turn, hand the turn over, notify. Either holding the
+/// lock across all rounds (it is let go only inside `wait`), or (`relock`) taking it afresh for
+/// each pass and letting it go after the notify, as most code written against a condvar does.
+fn side<C: CondLock>(c: &C, me: u32, rounds: u64, relock: bool) {
+    if relock {
+        for _ in 0..rounds {
+            let mut g = c.lock();
+            while *g != me {
+                g = c.wait(g);
+            }
+            *g = 1 - me;
+            c.notify_one();
+            drop(g);
+        }
+        return;
+    }
     let mut g = c.lock();
     for _ in 0..rounds {
         while *g != me {
@@ -533,18 +563,18 @@ fn side<C: CondLock>(c: &C, me: u32, rounds: u64) {
 fn pong<C: CondLock>(arg: usize) {
     // SAFETY: `pingpong` passes its own `PingPong` and joins this thread before it returns.
     let p = unsafe { &*(arg as *const PingPong<C>) };
-    side(&p.cond, 1, p.rounds);
+    side(&p.cond, 1, p.rounds, p.relock);
 }
 
 /// 6: condition-variable ping-pong between two threads; ns per round trip.
-fn pingpong<R: Rt, C: CondLock>(rounds: u64) -> i32 {
-    let p = PingPong { cond: C::new(), rounds };
+fn pingpong<R: Rt, C: CondLock>(rounds: u64, relock: bool) -> i32 {
+    let p = PingPong { cond: C::new(), rounds, relock };
     let h = match R::spawn(None, pong::<C>, &p as *const PingPong<C> as usize) {
         Ok(h) => h,
         Err(e) => return error::<R>(format_args!("spawn failed: {}", Failed::<R>(&e))),
     };
     let t0 = R::now_ns();
-    side(&p.cond, 0, rounds);
+    side(&p.cond, 0, rounds, relock);
     R::join(h);
     let t1 = R::now_ns();
     result::<R>("ns_per_round_trip", (t1 - t0) as f64 / rounds as f64);

@@ -100,8 +100,10 @@ impl CounterLock for StdLock {
         StdLock(std::sync::Mutex::new(0))
     }
     #[inline]
-    fn incr(&self) {
-        *self.0.lock().unwrap() += 1;
+    fn incr(&self, units: u32) {
+        let mut g = self.0.lock().unwrap();
+        *g += 1;
+        bench_common::work(units);
     }
     fn get(&self) -> u64 {
         *self.0.lock().unwrap()
@@ -165,8 +167,10 @@ impl CounterLock for PlLock {
         PlLock(parking_lot::Mutex::new(0))
     }
     #[inline]
-    fn incr(&self) {
-        *self.0.lock() += 1;
+    fn incr(&self, units: u32) {
+        let mut g = self.0.lock();
+        *g += 1;
+        bench_common::work(units);
     }
     fn get(&self) -> u64 {
         *self.0.lock()
@@ -199,8 +203,10 @@ impl CounterLock for SpinLock {
         SpinLock(spin::Mutex::new(0))
     }
     #[inline]
-    fn incr(&self) {
-        *self.0.lock() += 1;
+    fn incr(&self, units: u32) {
+        let mut g = self.0.lock();
+        *g += 1;
+        bench_common::work(units);
     }
     fn get(&self) -> u64 {
         *self.0.lock()

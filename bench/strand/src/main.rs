@@ -108,8 +108,10 @@ impl CounterLock for StrandLock {
         StrandLock(Mutex::new(0))
     }
     #[inline]
-    fn incr(&self) {
-        *self.0.lock() += 1;
+    fn incr(&self, units: u32) {
+        let mut g = self.0.lock();
+        *g += 1;
+        bench_common::work(units);
     }
     fn get(&self) -> u64 {
         *self.0.lock()
@@ -125,8 +127,10 @@ impl CounterLock for StrandPiLock {
         StrandPiLock(PiMutex::new(0))
     }
     #[inline]
-    fn incr(&self) {
-        *self.0.lock() += 1;
+    fn incr(&self, units: u32) {
+        let mut g = self.0.lock();
+        *g += 1;
+        bench_common::work(units);
     }
     fn get(&self) -> u64 {
         *self.0.lock()

@@ -365,6 +365,16 @@ pub mod futex {
     }
 }
 
+/// Runs `f` on the calling model thread's owed-wake slot (strand keeps it in the control
+/// block). Only its own thread touches it, so a plain std atomic in a loom thread-local: there
+/// is no interleaving of it to explore.
+pub fn with_owed_wake<R>(f: impl FnOnce(&std::sync::atomic::AtomicUsize) -> R) -> R {
+    loom::thread_local! {
+        static SLOT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    }
+    SLOT.with(f)
+}
+
 /// Runs `f` on the calling model thread's robust list (strand keeps it in the control block):
 /// one per loom thread, so that `RobustMutex`'s list protocol and its exit walk run unchanged.
 pub fn with_robust_list<R>(f: impl FnOnce(&super::robust::RobustList) -> R) -> R {
