@@ -76,11 +76,13 @@
 //! it finds the lock free: others moved with it (by `notify_all`, or by several notifies) may
 //! still sleep on the word, and only an unlock that finds WAITERS wakes the next of them.
 //!
-//! Which waiters may have been moved: those asleep when a requeuing notify came. That notify
-//! records `seq` as its bump left it (`moved_at`) before it moves anyone; a waiter whose own
-//! reading of `seq` is older relocks marked (at worst one wake that finds nobody), and one that
-//! read `seq` after it was not asleep then and relocks as `lock` would, so the usual hand-over
-//! (woken at the unlock) costs the waiter no wake at its own unlock. A relock is never a
+//! Which waiters may have been moved: those counted as sleepers when a requeuing notify came.
+//! That notify counts itself in `requeues` under `registry`, before it moves anyone, and a
+//! waiter reads `requeues` under `registry` as it counts itself a sleeper; if the count has
+//! changed when its wait returns, it relocks marked (at worst one wake that finds nobody), and
+//! otherwise as `lock` would, so the usual hand-over (woken at the unlock) costs the waiter no
+//! wake at its own unlock. (Not `seq`: a waiter that read `seq` after a notify's bump, and fell
+//! asleep before that notify took `registry`, is moved by it too.) A relock is never a
 //! recursive attempt: the waiter unlocked the mutex itself before waiting.
 //!
 //! # Timeouts
@@ -104,8 +106,8 @@
 //! which is a spurious wake-up, allowed of every condition-variable wait (the caller re-checks
 //! its condition). What it guarantees is what `notify_one` rests on: a wait that reports a
 //! timeout took no notify, so the notify reached another waiter. (Only a wrap of the 32-bit word,
-//! 2^32 notifies during one wait, could hide the move, as it would hide it from the futex; and
-//! 2^31 of them make `moved_at` look older than the waiter's reading.)
+//! 2^32 notifies during one wait, could hide the move, as it would hide it from the futex, and
+//! 2^32 requeues during one wait the move onto the mutex.)
 //!
 //! The waiter does not also notify again to pass the notify on: reporting "not timed out"
 //! already makes it the one waiter `notify_one` promised to wake, and it re-checks the condition
@@ -152,10 +154,10 @@ pub struct Condvar {
     sleepers: AtomicU32,
     /// The address of the `RawMutex` every current waiter uses (meaningful while `waiters > 0`).
     mutex: AtomicUsize,
-    /// `seq` as the last notify that moved sleepers onto the mutex's word left it: a waiter
-    /// whose own reading of `seq` is older may have slept on that word, and relocks marked.
-    /// Written under `registry`.
-    moved_at: AtomicU32,
+    /// How many notifies have moved sleepers onto the mutex's word (wrapping). A waiter reads it
+    /// when it counts itself a sleeper; if it has changed when the waiter wakes, a requeue came
+    /// while it slept, may have moved it, and it relocks marked. Changed only under `registry`.
+    requeues: AtomicU32,
     /// Guards `waiters`, `sleepers` and `mutex`, and keeps registered waiters (hence their
     /// mutex) in place while a notifier uses the mutex.
     registry: RawMutex,
@@ -214,7 +216,7 @@ impl Condvar {
             waiters: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
             mutex: AtomicUsize::new(0),
-            moved_at: AtomicU32::new(0),
+            requeues: AtomicU32::new(0),
             registry: RawMutex::new(),
         }
     }
@@ -270,19 +272,22 @@ impl Condvar {
             // SAFETY: a waiter is registered with this mutex and cannot deregister while we hold
             // `registry`; it is inside `wait` holding a guard, so the mutex is alive.
             let mutex = unsafe { &*(self.mutex.load(Relaxed) as *const RawMutex) };
-            // Notified under the lock (the usual way): the mutex's unlock wakes the waiter.
-            let deferred = !all && mutex.is_held_by_current_thread() && mutex.owe_wake(&self.seq);
+            // One read of the mutex decides: notified under the lock (the usual way), the
+            // mutex's unlock wakes the waiter.
+            let holder = mutex.holder_is_me();
+            let deferred = !all && holder == Some(true) && mutex.owe_wake(&self.seq);
             if !deferred {
-                self.wake(mutex, all);
+                self.wake(mutex, all, holder.is_some());
             }
         }
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
     }
 
-    fn wake(&self, mutex: &RawMutex, all: bool) {
+    /// Wakes or moves sleepers for a notify, given whether the mutex was `locked` just now.
+    fn wake(&self, mutex: &RawMutex, all: bool, locked: bool) {
         let seq = self.seq.load(Relaxed);
-        let (wake, requeue) = match (all, mutex.is_locked()) {
+        let (wake, requeue) = match (all, locked) {
             // Move them onto the mutex, whose unlock wakes one; each then takes the mutex
             // marked WAITERS, so each unlock wakes the next: no thundering herd.
             (true, true) => (0, u32::MAX),
@@ -296,7 +301,7 @@ impl Condvar {
             return;
         }
         // Before the requeue: a waiter it moves reads this after its wait returns.
-        self.moved_at.store(seq, Release);
+        self.requeues.fetch_add(1, Release);
         match futex::requeue_private(&self.seq, mutex.word(), wake, requeue, seq) {
             Some(0) => {}
             Some(_) if wake == 0 => mutex.wake_requeued(),
@@ -410,6 +415,8 @@ impl Condvar {
         unsafe { raw.unlock() };
         self.registry.lock();
         self.sleepers.fetch_add(1, Relaxed);
+        // Requeues from here on may move us: every one counts itself under `registry`.
+        let requeues = self.requeues.load(Relaxed);
         // SAFETY: taken above.
         unsafe { self.registry.unlock() };
         // The unlock may have woken a thread that ran at once (on this CPU, before us) and
@@ -429,7 +436,7 @@ impl Condvar {
         };
         // A notify may have moved us onto the mutex's word, behind or ahead of others it moved:
         // then relock marked (module doc, "Relocking").
-        let moved = self.moved_at.load(Acquire).wrapping_sub(seq) as i32 > 0;
+        let moved = self.requeues.load(Acquire) != requeues;
         raw.relock(moved);
         self.registry.lock();
         // A notify that moved or woke us bumped `seq`, then took `registry` and held it across

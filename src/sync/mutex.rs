@@ -209,6 +209,16 @@ impl RawMutex {
         }
     }
 
+    /// Who holds the lock, in one read: `None` nobody, `Some(true)` the calling thread,
+    /// `Some(false)` another thread (a snapshot, but the first two stay true while the caller
+    /// does nothing).
+    pub(crate) fn holder_is_me(&self) -> Option<bool> {
+        match self.state.load(Relaxed) {
+            UNLOCKED => None,
+            state => Some(state & TID_MASK == me()),
+        }
+    }
+
     /// Whether the calling thread holds this mutex.
     pub fn is_held_by_current_thread(&self) -> bool {
         self.state.load(Relaxed) & TID_MASK == me()
@@ -241,13 +251,14 @@ impl RawMutex {
     /// be holding it.
     pub(crate) fn relock(&self, marked: bool) {
         let tid = me();
-        if marked {
-            return self.lock_marked_from(tid, self.spin());
+        let mut state = self.spin();
+        if !marked && state == UNLOCKED {
+            match self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
+                Ok(_) => return,
+                Err(s) => state = s,
+            }
         }
-        if let Err(state) = self.state.compare_exchange(UNLOCKED, tid, Acquire, Relaxed) {
-            // Never a recursion (see above), so never an error.
-            let _ = self.lock_contended(tid, state, OnRecursion::Panic);
-        }
+        self.lock_marked_from(tid, state);
     }
 
     /// The sleeping loop. `state` is the word as last read; it never names `tid` (the caller
@@ -326,8 +337,11 @@ impl RawMutex {
     /// wakes to a free lock and the notify costs no system call of its own (a requeue onto this
     /// word would cost one, and the waiter then one more wake-up at its own unlock). The debt is
     /// kept in the calling thread's one slot, and the word marked so that the unlock takes its
-    /// slow path (`unlock_slow`, which pays it). `false` (nothing done) if the slot holds
-    /// another debt already: the caller wakes the usual way.
+    /// slow path (`unlock_slow`, which pays it). Any slow-path unlock on this thread pays it; one
+    /// of another lock first (the condition variable's own registry lock, with a thread waiting
+    /// for it) only wakes the waiter sooner, into this held lock, where it sleeps marked and the
+    /// unlock wakes it. `false` (nothing done) if the slot holds another debt already: the
+    /// caller wakes the usual way.
     pub(crate) fn owe_wake(&self, word: &AtomicU32) -> bool {
         let owed = with_owed_wake(|slot| slot.compare_exchange(0, word as *const AtomicU32 as usize, Relaxed, Relaxed).is_ok());
         if !owed {
