@@ -25,7 +25,7 @@ const TESTS: &[Test] = &[
     ("condvar_notify_all_wakes_everyone", condvar_notify_all_wakes_everyone),
     ("condvar_notify_all_under_lock_wakes_everyone", condvar_notify_all_under_lock_wakes_everyone),
     ("condvar_ping_pong_under_lock_counts_every_turn", condvar_ping_pong_under_lock_counts_every_turn),
-    ("condvar_timeout_after_requeue_keeps_the_notify", condvar_timeout_after_requeue_keeps_the_notify),
+    ("condvar_timeout_while_the_wake_is_owed_keeps_the_notify", condvar_timeout_while_the_wake_is_owed_keeps_the_notify),
     ("condvar_notify_under_lock_is_paid_at_the_unlock", condvar_notify_under_lock_is_paid_at_the_unlock),
     ("condvar_deferred_notify_and_a_blocked_locker_both_wake", condvar_deferred_notify_and_a_blocked_locker_both_wake),
     ("once_runs_exactly_once", once_runs_exactly_once),
@@ -490,10 +490,10 @@ fn task_status(tid: i32) -> Option<(u8, u64)> {
 /// is checked to land before A's earliest deadline, and the notifier keeps the mutex until A's
 /// status shows it woke from that wait and went back to sleep (on the mutex) after its deadline.
 /// A try whose notify came too late (a loaded machine) is repeated with a longer timeout.
-fn condvar_timeout_after_requeue_keeps_the_notify() -> TestResult {
+fn condvar_timeout_while_the_wake_is_owed_keeps_the_notify() -> TestResult {
     let mut timeout = Duration::from_millis(200);
     for _ in 0..4 {
-        if timeout_after_requeue(timeout)? {
+        if timeout_while_owed(timeout)? {
             return Ok(());
         }
         timeout *= 2;
@@ -503,7 +503,7 @@ fn condvar_timeout_after_requeue_keeps_the_notify() -> TestResult {
 
 /// One try: `Ok(true)` if the window was forced and nothing was lost, `Ok(false)` if the
 /// notify came after A's earliest deadline or A's return from its wait was not seen.
-fn timeout_after_requeue(timeout: Duration) -> Result<bool, common::Failure> {
+fn timeout_while_owed(timeout: Duration) -> Result<bool, common::Failure> {
     let items = Mutex::new(0u32);
     let cv = Condvar::new();
     let (a_tid, b_tid) = (AtomicI32::new(0), AtomicI32::new(0));
@@ -576,7 +576,7 @@ fn timeout_after_requeue(timeout: Duration) -> Result<bool, common::Failure> {
         if !(before_deadline && timed_out_on_mutex) {
             return Ok(false);
         }
-        check!(!a_timed_out, "a waiter that the requeue handed the notify reported a timeout");
+        check!(!a_timed_out, "a waiter whose wake the notifier owed (it took the notify) reported a timeout");
         Ok(true)
     })
 }

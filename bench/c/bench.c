@@ -2,8 +2,7 @@
  * Each workload mirrors the Rust one in bench/common/src/lib.rs statement for statement, with
  * pthread_create/join/detach, pthread_mutex, pthread_cond and `__thread`.
  *
- * Extra workloads: `futex_pingpong` (the raw futex floor for the condvar ping-pong),
- * `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads),
+ * Extra workloads: `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads),
  * the thread-control counterparts `interrupt` (pthread_kill) and `defer_interrupts`
  * (sigprocmask), the signal round trips `signal_handler` (pthread_kill to a handler) and
  * `signal_thread` (kill to a sigwaitinfo thread), and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
@@ -595,40 +594,6 @@ static int pingpong(unsigned long long rounds, int relock) {
     return 0;
 }
 
-struct futex_pingpong_state {
-    atomic_uint turn;
-    unsigned long long rounds;
-};
-
-/* The floor: the same hand-over with nothing but a futex word. */
-static void futex_side(struct futex_pingpong_state *p, unsigned me, unsigned long long rounds) {
-    for (unsigned long long i = 0; i < rounds; i++) {
-        unsigned v;
-        while ((v = atomic_load(&p->turn)) != me) futex_wait(&p->turn, v);
-        atomic_store(&p->turn, 1 - me);
-        futex_wake(&p->turn, 1);
-    }
-}
-
-static void *futex_pong(void *arg) {
-    struct futex_pingpong_state *p = arg;
-    futex_side(p, 1, p->rounds);
-    return NULL;
-}
-
-static int futex_pingpong(unsigned long long rounds) {
-    struct futex_pingpong_state p = {0, rounds};
-    pthread_t t;
-    int e = pthread_create(&t, NULL, futex_pong, &p);
-    if (e) return error("spawn failed", e);
-    unsigned long long t0 = now_ns();
-    futex_side(&p, 0, rounds);
-    pthread_join(t, NULL);
-    unsigned long long t1 = now_ns();
-    result("ns_per_round_trip", (double)(t1 - t0) / (double)rounds);
-    return 0;
-}
-
 /* sem_pingpong: the turn through two POSIX semaphores (glibc's sem_t, itself on a futex). */
 struct sem_pingpong_state {
     sem_t ping, pong;
@@ -876,7 +841,6 @@ int main(int argc, char **argv) {
     if (strcmp(w, "pingpong") == 0) return pingpong(iters, num("relock", 0) != 0);
     if (strcmp(w, "rw_read") == 0) return rw_uncontended(iters);
     if (strcmp(w, "rw_contended") == 0) return rw_contended(num("threads", 2), iters, num("write_pct", 1));
-    if (strcmp(w, "futex_pingpong") == 0) return futex_pingpong(iters);
     if (strcmp(w, "sem_pingpong") == 0) return sem_pingpong(iters);
     if (strcmp(w, "interrupt") == 0) return interrupt(iters);
     if (strcmp(w, "defer_interrupts") == 0) return defer_interrupts(iters);

@@ -35,7 +35,8 @@ enum Who {
     Strand,
     /// strand's `PiMutex` in the lock workloads (`lock=strand-pi`), next to the plain mutex.
     StrandPi,
-    /// The raw futex hand-over (C): the floor under every condvar ping-pong.
+    /// The raw futex hand-over on strand's threads (bench_common's `futex_pingpong`, one futex
+    /// word, a wake only for a sleeper): the floor under every ping-pong.
     FutexFloor,
     /// A process whose `_start` only calls exit_group (C): the kernel's floor under workload 3.
     BareExit,
@@ -107,7 +108,8 @@ impl Who {
 
     fn exe(self, p: &Programs) -> Result<Exe, String> {
         let (built, extra) = match self {
-            Glibc | FutexFloor | CloneFloor => (&p.glibc, None),
+            Glibc | CloneFloor => (&p.glibc, None),
+            FutexFloor => (&p.strand, None),
             StdGnu => (&p.std_gnu, Some("lock=std")),
             StdMusl => (&p.std_musl, Some("lock=std")),
             ParkingLot => (&p.std_gnu, Some("lock=parking_lot")),

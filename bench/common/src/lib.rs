@@ -203,6 +203,7 @@ pub fn run<R: Rt>(argv: &[&str], locks: impl FnOnce(&Args) -> Option<i32>) -> i3
         "idle" => idle_memory::<R>(a.num("threads", 1000) as usize, a.stack()),
         "max_threads" => max_threads::<R>(a.num("limit", 30_000) as usize, a.stack()),
         "tls" => tls::<R>(iters),
+        "futex_pingpong" => run_pingpong::<R, FutexTurn<R>>(&a),
         "lock" | "contended" | "pingpong" | "sem_pingpong" | "chan_pingpong" | "rw_read" | "rw_contended" => match locks(&a) {
             Some(code) => code,
             None => error::<R>(format_args!("lock '{}' is not available here", a.get("lock").unwrap_or("?"))),
@@ -613,6 +614,59 @@ pub fn run_pingpong<R: Rt, P: HandOff>(a: &Args) -> i32 {
     let t1 = R::now_ns();
     result::<R>("ns_per_round_trip", (t1 - t0) as f64 / rounds as f64);
     0
+}
+
+/// `futex_pingpong`, the kernel's floor under the ping-pongs: the same hand-over with nothing
+/// but one futex word, entering the kernel only to sleep and to wake a sleeper, as any primitive
+/// must. Bit 0 says whose turn it is; a side that has to wait sets bit 1 before it sleeps, and
+/// the side that passes the turn wakes only a word that had bit 1. Run on strand's threads in
+/// strand's static process ("raw futex" in the table), it is the floor under strand's rows. (A
+/// first floor, in C on glibc, woke on every pass, 3.16 syscalls per round trip, and paid glibc
+/// process costs on every switch, rseq among them: strand's condvar ran below it.)
+pub struct FutexTurn<R>(core::marker::PhantomData<R>);
+
+static TURN: AtomicU32 = AtomicU32::new(0);
+
+impl<R: Rt> FutexTurn<R> {
+    /// Sleeps until the turn is `me`, marking the word first so that the pass wakes us.
+    fn wait_for(me: u32) {
+        let mut v = TURN.load(SeqCst);
+        while v & 1 != me {
+            if v & 2 == 0 {
+                if let Err(now) = TURN.compare_exchange(v, v | 2, SeqCst, SeqCst) {
+                    v = now;
+                    continue;
+                }
+                v |= 2;
+            }
+            R::futex_wait(&TURN, v);
+            v = TURN.load(SeqCst);
+        }
+    }
+
+    /// Gives the turn to `to`, waking it only if it marked the word.
+    fn pass(to: u32) {
+        if TURN.swap(to, SeqCst) & 2 != 0 {
+            R::futex_wake(&TURN, 1);
+        }
+    }
+}
+
+impl<R: Rt> HandOff for FutexTurn<R> {
+    type Ping = ();
+    type Pong = ();
+    fn make() -> ((), ()) {
+        TURN.store(0, SeqCst);
+        ((), ())
+    }
+    fn ping(_: &mut (), _: u64) {
+        Self::pass(1);
+        Self::wait_for(0);
+    }
+    fn pong(_: &mut ()) {
+        Self::wait_for(1);
+        Self::pass(0);
+    }
 }
 
 // ---- reader-writer locks -------------------------------------------------------------------
