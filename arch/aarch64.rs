@@ -47,6 +47,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 16, bias: 0 };
 /// `R_AARCH64_RELATIVE` (Delta(S) + A) (AAELF64, "Dynamic relocations"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 1027;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `syscall0`: a syscall with no arguments, with `svc 0` (aarch64: number in x8, result in x0;
 /// arch/arm64/kernel/syscall.c).

@@ -78,6 +78,8 @@ nr_time64! {
 /// `R_ARM_RELATIVE` (B(S) + A, the addend stored at the target: arm uses REL) (AAELF32,
 /// "Dynamic relocations"): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 23;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on arm EABI.
 ///

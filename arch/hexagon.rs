@@ -1127,6 +1127,8 @@ pub mod nr {
 ///
 /// `R_HEX_RELATIVE`, 35 (binutils include/elf/hexagon.h; LLVM's ELFRelocs/Hexagon.def).
 pub const R_RELATIVE: u32 = 35;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on hexagon.
 ///

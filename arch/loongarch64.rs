@@ -47,6 +47,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
 /// `R_LARCH_RELATIVE` (B + A) (LoongArch ELF psABI, "Relocations": type 3): the only
 /// relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 3;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `syscall0`: a syscall with no arguments, with `syscall 0` (loongarch64: number in $a7, result
 /// in $a0; arch/loongarch/include/asm/syscall.h).

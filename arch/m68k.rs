@@ -51,6 +51,8 @@ nr_time64! {
 /// `R_68K_RELATIVE` (B + A; m68k uses RELA) (binutils include/elf/m68k.h; musl
 /// arch/m68k/reloc.h, `REL_RELATIVE`): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 22;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on m68k.
 ///

@@ -79,6 +79,8 @@ nr_time64! {
 /// `R_MIPS_REL32` (S + A, with S the load bias for a local symbol) (MIPS psABI, "Relocation
 /// Types"): the relocation a mips static-pie applies to itself besides its local GOT entries.
 pub const R_RELATIVE: u32 = 3;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on mips o32.
 ///

@@ -10,8 +10,8 @@
 //! - data the code emits and reads back (`_start`'s `.4byte` words, the GOT, ELF headers) is
 //!   written by the assembler and linker in the target's byte order and read with native loads
 //!   in the same order; the `cancel` word of `syscall_cp` is read with `lw` from its own address;
-//! - the one exception is handled outside this file: the `r_info` of an n64 relocation is not a
-//!   plain 64-bit word (see [`R_RELATIVE`] and `arch::r_info_gabi`).
+//! - the one exception: the `r_info` of an n64 relocation is not a plain 64-bit word (see
+//!   [`R_RELATIVE`] and [`r_info_gabi`]).
 //!
 //! Syscalls: `syscall` with the number in `$2` (v0, numbers from 5000: syscall_n64.tbl) and
 //! arguments in `$4..$9` (a0..a5); n64 has eight argument registers (`$4..$11`) and the kernel
@@ -75,8 +75,24 @@ nr_native! {
 /// (18) as `r_type2` and no symbol (lld's Mips target: `relativeRel = (R_MIPS_64 << 8) |
 /// R_MIPS_REL32` for 64-bit ELF). Read as a big-endian 64-bit word that is `0x1203` in the low
 /// 32 bits, where start-up's `r_type` looks; on little-endian mips64el the same bytes read as
-/// `0x0312 << 48`, which `arch::r_info_gabi` turns into the big-endian reading first.
+/// `0x0312 << 48`, which [`r_info_gabi`] turns into the big-endian reading first.
 pub const R_RELATIVE: u32 = (18 << 8) | 3;
+
+/// A REL/RELA entry's `r_info` word in the gABI's ELF64_R_INFO form (`sym << 32 | type`), which
+/// the start-up's `r_type` reads. n64's `r_info` is `{ u32 r_sym; u8 r_ssym, r_type3, r_type2,
+/// r_type; }` in memory order (MIPS64 ELF psABI, "Relocation Entry"), which a big-endian load
+/// reads as `sym << 32 | ssym << 24 | type3 << 16 | type2 << 8 | type`, but a little-endian one
+/// as the symbol in the low 32 bits and the type bytes reversed above it (LLVM's
+/// `Elf_Rel_Impl::getRInfo(isMips64EL)` and lld's `setSymbolAndType` convert the same way).
+/// Little-endian mips64el gets the big-endian reading; big-endian mips64 has it already.
+#[inline]
+pub fn r_info_gabi(info: usize) -> usize {
+    if cfg!(target_endian = "little") {
+        (info << 32) | ((info >> 8) & 0xff00_0000) | ((info >> 24) & 0x00ff_0000) | ((info >> 40) & 0x0000_ff00) | (info >> 56)
+    } else {
+        info
+    }
+}
 
 /// `TLS`: the static-TLS layout strand builds for each thread on mips64 n64.
 ///

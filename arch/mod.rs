@@ -36,6 +36,8 @@
 //!   32-bit-time originals on ABIs that have them, `None` elsewhere.
 //! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself
 //!   (mips: R_MIPS_REL32, which lld writes with no symbol for a static-pie's local addresses).
+//! - `r_info_gabi(info) -> usize`: a relocation's `r_info` word in the gABI's form, which the
+//!   start-up's relocation reads; `r_info_unchanged` everywhere but little-endian MIPS64.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, 32-bit ABIs use `mmap2`).
 //! - `_start`: the program entry, a naked function (left out of host unit tests) that calls
@@ -336,21 +338,10 @@ pub unsafe fn mmap_six_args(addr: usize, len: usize, prot: usize, flags: usize, 
     unsafe { imp::syscall6(imp::nr::MMAP, addr, len, prot, flags, fd, 0) }
 }
 
-/// A REL/RELA entry's `r_info` word in the gABI's ELF64_R_INFO form (`sym << 32 | type`), which
-/// `startup::reloc::r_type` reads. Every ABI stores it that way except little-endian MIPS64:
-/// n64's `r_info` is `{ u32 r_sym; u8 r_ssym, r_type3, r_type2, r_type; }` in memory order
-/// (MIPS64 ELF psABI, "Relocation Entry"), which a big-endian load reads as `sym << 32 |
-/// ssym << 24 | type3 << 16 | type2 << 8 | type`, but a little-endian one as the symbol in the
-/// low 32 bits and the type bytes reversed above it (LLVM's `Elf_Rel_Impl::getRInfo(isMips64EL)`
-/// and lld's `setSymbolAndType` convert the same way). Here it becomes the big-endian reading;
-/// on every other ABI it is returned unchanged (the definition below this one, with an example).
-#[cfg(all(any(target_arch = "mips64", target_arch = "mips64r6"), target_endian = "little"))]
-#[inline]
-pub fn r_info_gabi(info: usize) -> usize {
-    (info << 32) | ((info >> 8) & 0xff00_0000) | ((info >> 24) & 0x00ff_0000) | ((info >> 40) & 0x0000_ff00) | (info >> 56)
-}
-
-/// `r_info_gabi` on every ABI but little-endian MIPS64: `r_info` is already in the gABI's form.
+/// `r_info_gabi` for every ABI whose `r_info` is already in the gABI's ELF64_R_INFO form
+/// (`sym << 32 | type`, or ELF32's `sym << 8 | type`), which `startup::reloc::r_type` reads:
+/// all but little-endian MIPS64 (arch/mips64.rs says why). An arch file uses it with
+/// `pub use super::r_info_unchanged as r_info_gabi;`.
 ///
 /// ```
 /// # #![no_std]
@@ -361,9 +352,8 @@ pub fn r_info_gabi(info: usize) -> usize {
 /// assert_eq!(strand::arch::r_info_gabi(8), 8);
 /// # }
 /// ```
-#[cfg(not(all(any(target_arch = "mips64", target_arch = "mips64r6"), target_endian = "little")))]
 #[inline]
-pub fn r_info_gabi(info: usize) -> usize {
+pub fn r_info_unchanged(info: usize) -> usize {
     info
 }
 

@@ -53,6 +53,8 @@ nr_time64! {
 /// `R_PPC_RELATIVE` (B + A) (SysV PowerPC psABI, "Relocation Types"; lld's PPC.cpp
 /// `getDynRel`/`relativeRel`): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 22;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on 32-bit powerpc.
 ///

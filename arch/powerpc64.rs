@@ -47,6 +47,8 @@ nr_native! {
 /// `R_PPC64_RELATIVE` (B + A) (ELFv2 ABI, "Relocation Types"): the only relocation a static-pie
 /// applies.
 pub const R_RELATIVE: u32 = 22;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on powerpc64.
 ///

@@ -95,6 +95,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0 };
 /// `R_RISCV_RELATIVE` (B + A) (RISC-V ELF psABI, "Relocations"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 3;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `syscall0`: a syscall with no arguments, with `ecall` (riscv: number in a7, result in a0;
 /// arch/riscv/include/asm/syscall.h).

@@ -35,6 +35,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 /// `R_390_RELATIVE` (B + A) (s390x ELF ABI supplement, "Relocation Types"): the only relocation
 /// a static-pie applies.
 pub const R_RELATIVE: u32 = 12;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `syscall0`: a syscall with no arguments, with `svc 0` (s390x: number in r1, result in r2;
 /// arch/s390/kernel/syscall.c).

@@ -67,6 +67,8 @@ const STACK_ARGS: usize = 92;
 /// `R_SPARC_RELATIVE` (B + A) (SPARC Compliance Definition 2.4.1, "Relocation Types"): the only
 /// relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 22;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on 32-bit sparc.
 ///

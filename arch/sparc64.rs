@@ -61,6 +61,8 @@ const FRAME: usize = 176;
 /// `R_SPARC_RELATIVE` (B + A) (SPARC Compliance Definition 2.4.1, "Relocation Types"; the same
 /// number for 64-bit): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 22;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on sparc64.
 ///

@@ -47,6 +47,8 @@ nr_time64! {
 /// `R_386_RELATIVE` (B + A, the addend stored at the target: i386 uses REL, not RELA) (System V
 /// ABI Intel386 supplement, "Relocation Types"): the only relocation a static-pie applies.
 pub const R_RELATIVE: u32 = 8;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `TLS`: the static-TLS layout strand builds for each thread on i386.
 ///

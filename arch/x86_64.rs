@@ -86,6 +86,8 @@ pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 /// `R_X86_64_RELATIVE` (B + A) (x86-64 psABI, "Relocation Types"): the only relocation a
 /// static-pie applies.
 pub const R_RELATIVE: u32 = 8;
+/// `r_info` is in the gABI's form on this ABI.
+pub use super::r_info_unchanged as r_info_gabi;
 
 /// `syscall0`: a syscall with no arguments, with `syscall` (x86_64: number in rax, result in rax;
 /// rcx and r11 clobbered; arch/x86/entry/entry_64.S).
