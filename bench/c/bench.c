@@ -2,10 +2,12 @@
  * Each workload mirrors the Rust one in bench/common/src/lib.rs statement for statement, with
  * pthread_create/join/detach, pthread_mutex, pthread_cond and `__thread`.
  *
- * Extra workloads: `clone_join` and `clone_detached` (the raw clone floors for spawn+join and detached threads),
- * the thread-control counterparts `interrupt` (pthread_kill) and `defer_interrupts`
- * (sigprocmask), the signal round trips `signal_handler` (pthread_kill to a handler) and
- * `signal_thread` (kill to a sigwaitinfo thread), and `launch` (the launcher that times whole processes: posix_spawn + waitpid).
+ * Extra workloads: `clone_join` and `clone_detached` (the raw clone floors for spawn+join and
+ * detached threads), the thread-control counterparts `interrupt` (pthread_kill) and
+ * `defer_interrupts` (sigprocmask), the signal round trips `signal_handler` (pthread_kill to a
+ * handler) and `signal_thread` (kill to a sigwaitinfo thread), and `launch` (the launcher that
+ * times whole processes: posix_spawn + waitpid). The raw futex floor under the ping-pongs is
+ * bench/common's `futex_pingpong`, run on strand's threads.
  *
  * Protocol as in bench/common: `bench-glibc <workload> [key=value ...]`, printing `RESULT name
  * value`, `NOTE text` and `PROGRESS n` lines; `ERROR text` and exit status 1 on a failed check. */
