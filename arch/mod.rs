@@ -37,7 +37,8 @@
 //! - `R_RELATIVE`: the psABI's RELATIVE relocation type, the one a static-pie applies to itself
 //!   (mips: R_MIPS_REL32, which lld writes with no symbol for a static-pie's local addresses).
 //! - `r_info_gabi(info) -> usize`: a relocation's `r_info` word in the gABI's form, which the
-//!   start-up's relocation reads; `r_info_unchanged` everywhere but little-endian MIPS64.
+//!   start-up's relocation reads. Every file but `mips64.rs` re-exports `r_info_unchanged`;
+//!   mips64.rs converts on little-endian (mips64el) and returns big-endian words as they are.
 //! - `mmap_raw(addr, len, prot, flags, fd) -> usize`: an anonymous/offset-0 mapping (s390x passes
 //!   its arguments through memory, 32-bit ABIs use `mmap2`).
 //! - `_start`: the program entry, a naked function (left out of host unit tests) that calls
