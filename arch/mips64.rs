@@ -47,7 +47,6 @@
 use super::{Sigaction, StackGuard, TlsAbi, TlsVariant};
 use crate::signal::SigSet;
 use core::arch::{asm, naked_asm};
-use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap, __NR_rt_sigaction, __NR_set_thread_area};
 
 /// `sys`: the kernel's constants, syscall numbers and struct layouts for mips64 n64, from
@@ -313,39 +312,15 @@ unsafe extern "C" fn _start() -> ! {
         "move $4, $17",
         "break",
         ".set pop",
-        got = sym relocate_local_got,
+        got = sym got::relocate_local_got,
         start = sym crate::rt::__strand_start,
     )
 }
 
-/// `DT_PLTGOT` (System V gABI, "Dynamic Section"): on mips the address of the GOT (MIPS psABI,
-/// "Global Offset Table").
-const DT_PLTGOT: usize = 3;
-/// The number of local GOT entries, reserved ones included (MIPS psABI, "Dynamic Section";
-/// 0x7000000a in glibc's elf.h and in readelf's output for lld's images).
-const DT_MIPS_LOCAL_GOTNO: usize = 0x7000_000a;
-/// The number of entries in the dynamic symbol table (MIPS psABI; 0x70000011).
-const DT_MIPS_SYMTABNO: usize = 0x7000_0011;
-/// The index of the first dynamic symbol with a (global) GOT entry: entries from
-/// `DT_MIPS_LOCAL_GOTNO` on belong to symbols `DT_MIPS_GOTSYM..DT_MIPS_SYMTABNO` (MIPS psABI;
-/// 0x70000013).
-const DT_MIPS_GOTSYM: usize = 0x7000_0013;
-/// GOT[0] is reserved for a lazy resolver (MIPS psABI, "Global Offset Table"); GOT[1] is
-/// reserved too when its most significant bit is set (the GNU "module pointer" extension, which
-/// lld follows: its GOT[1] is `1 << (word bits - 1)`, 0x8000000000000000 in an n64 GOT of
-/// 64-bit entries). Neither holds an address of the image.
-const GOT1_RESERVED: usize = 1 << (usize::BITS - 1);
-
-/// What `relocate_local_got` says (with a newline) when it cannot go on. It has no other way to say it: printing
-/// anything Rust-made would read an address from the GOT it failed to relocate.
-macro_rules! got_failure_message {
-    () => {
-        "strand: start-up failed: cannot relocate this static-pie executable: its MIPS GOT cannot \
-         be relocated by itself (no PT_PHDR, PT_DYNAMIC or the GOT outside its loaded segments, \
-         DT_PLTGOT without DT_MIPS_LOCAL_GOTNO, or global GOT entries, which need a dynamic \
-         loader)"
-    };
-}
+#[cfg(not(test))]
+#[macro_use]
+#[path = "mips_got.rs"]
+mod got;
 
 /// Writes `got_failure_message!` to stderr and exits with 127, from text that is part of the
 /// instruction stream (its address comes from `bal`, not from the GOT). Always inlined: a call
@@ -380,163 +355,6 @@ fn got_failure() -> ! {
         )
     }
 }
-
-/// Whether `[vaddr, vaddr + len)` (link-time) lies inside one PT_LOAD segment, a writable one if
-/// `write`. Always inlined, for the reason `got_failure` is.
-#[cfg(not(test))]
-#[inline(always)]
-unsafe fn in_load(phdr: *const Elf_Phdr, phnum: usize, vaddr: usize, len: usize, write: bool) -> bool {
-    let mut i = 0;
-    while i < phnum {
-        // SAFETY: `i < phnum` program headers, mapped and aligned (the caller's contract).
-        let p = unsafe { &*phdr.wrapping_add(i) };
-        let start = vaddr.wrapping_sub(p.p_vaddr);
-        if p.p_type == PT_LOAD
-            && (!write || p.p_flags & PF_W != 0)
-            && vaddr >= p.p_vaddr
-            && start <= p.p_memsz
-            && len <= p.p_memsz.wrapping_sub(start)
-        {
-            return true;
-        }
-        i = i.wrapping_add(1);
-    }
-    false
-}
-
-/// Relocates a static-pie's local GOT entries, the relocations no table lists: a MIPS dynamic
-/// loader adds the load bias to the first `DT_MIPS_LOCAL_GOTNO` entries of the GOT at
-/// `DT_PLTGOT`, after the reserved ones, and sets the global entries that follow from their
-/// symbols (MIPS psABI, "Global Offset Table"). lld gives a static-pie only local entries
-/// (`DT_MIPS_GOTSYM` equals `DT_MIPS_SYMTABNO`: no symbol is global there); an image with global
-/// entries is refused, as is one whose GOT lies outside its writable segments. The RELATIVE
-/// relocations (R_MIPS_REL32 with no symbol) are left to `rt`'s generic relocation, which can
-/// only run once the GOT is right: every call and every address in mips PIC code comes from it.
-///
-/// So this function is the one piece of Rust that runs with the GOT as the linker left it: it
-/// calls nothing (`in_load` and `got_failure` are always inlined; a call would load its target
-/// from the GOT), uses no static and no literal (whose address would come from the GOT too),
-/// keeps to `wrapping_*` arithmetic and raw reads (no panicking operation), and tests keys with
-/// separate `if`s rather than a `match`, which LLVM may compile to a jump table whose address
-/// it loads from the GOT (measured: the auxv `match` became one). Called only by
-/// `_start`, with `$25` holding its address, and the kernel's initial stack pointer. It does
-/// nothing for an image without PT_DYNAMIC (the ordinary static build), for one with PT_INTERP
-/// (a loader has done it), and when the bias is 0.
-#[cfg(not(test))]
-#[inline(never)]
-unsafe extern "C" fn relocate_local_got(sp: *const usize) {
-    use sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
-    use sys::elf::{DT_NULL, PT_DYNAMIC, PT_INTERP, PT_PHDR};
-    const W: usize = core::mem::size_of::<usize>();
-    let (mut phdr, mut phent, mut phnum) = (0usize, 0usize, 0usize);
-    // SAFETY: the kernel's initial stack: argc, argv and its NULL, envp up to its NULL, then
-    // (key, value) pairs up to AT_NULL (System V ABI, "Process Initialization").
-    unsafe {
-        let mut p = sp.wrapping_add(1).wrapping_add(*sp).wrapping_add(1);
-        while *p != 0 {
-            p = p.wrapping_add(1);
-        }
-        p = p.wrapping_add(1);
-        while *p != AT_NULL as usize {
-            let (key, value) = (*p, *p.wrapping_add(1));
-            if key == AT_PHDR as usize {
-                phdr = value;
-            }
-            if key == AT_PHENT as usize {
-                phent = value;
-            }
-            if key == AT_PHNUM as usize {
-                phnum = value;
-            }
-            p = p.wrapping_add(2);
-        }
-    }
-    if phdr == 0 || phnum == 0 {
-        return;
-    }
-    if phent != core::mem::size_of::<Elf_Phdr>() || phdr % core::mem::align_of::<Elf_Phdr>() != 0 {
-        got_failure();
-    }
-    let headers = phdr as *const Elf_Phdr;
-    let (mut phdr_vaddr, mut dynamic, mut interp) = (None, None, false);
-    let mut i = 0;
-    while i < phnum {
-        // SAFETY: AT_PHDR and AT_PHNUM describe mapped, aligned program headers (checked).
-        let p = unsafe { &*headers.wrapping_add(i) };
-        if p.p_type == PT_PHDR {
-            phdr_vaddr = Some(p.p_vaddr);
-        }
-        if p.p_type == PT_DYNAMIC {
-            dynamic = Some((p.p_vaddr, p.p_memsz));
-        }
-        if p.p_type == PT_INTERP {
-            interp = true;
-        }
-        i = i.wrapping_add(1);
-    }
-    let Some((dyn_vaddr, dyn_size)) = dynamic else { return };
-    if interp {
-        return;
-    }
-    let Some(phdr_vaddr) = phdr_vaddr else { got_failure() };
-    let bias = phdr.wrapping_sub(phdr_vaddr);
-    // SAFETY: reads the program headers, as above.
-    if !unsafe { in_load(headers, phnum, dyn_vaddr, dyn_size, false) } || dyn_vaddr % W != 0 {
-        got_failure();
-    }
-    let (mut got, mut local, mut gotsym, mut symtabno) = (None, None, 0usize, 0usize);
-    let mut at = bias.wrapping_add(dyn_vaddr) as *const usize;
-    let mut left = dyn_size / (2 * W);
-    while left > 0 {
-        // SAFETY: the entry lies inside PT_DYNAMIC, inside a loaded segment (checked), aligned.
-        let (tag, val) = unsafe { (*at, *at.wrapping_add(1)) };
-        if tag == DT_NULL {
-            break;
-        }
-        if tag == DT_PLTGOT {
-            got = Some(val);
-        }
-        if tag == DT_MIPS_LOCAL_GOTNO {
-            local = Some(val);
-        }
-        if tag == DT_MIPS_GOTSYM {
-            gotsym = val;
-        }
-        if tag == DT_MIPS_SYMTABNO {
-            symtabno = val;
-        }
-        at = at.wrapping_add(2);
-        left = left.wrapping_sub(1);
-    }
-    let (got, local) = match (got, local) {
-        (None, None) => return,
-        (Some(g), Some(l)) => (g, l),
-        _ => got_failure(),
-    };
-    // SAFETY: reads the program headers, as above.
-    if symtabno > gotsym
-        || local > usize::MAX / W
-        || got % W != 0
-        || !unsafe { in_load(headers, phnum, got, local.wrapping_mul(W), true) }
-    {
-        got_failure();
-    }
-    if bias == 0 || local < 2 {
-        return;
-    }
-    let entries = bias.wrapping_add(got) as *mut usize;
-    // SAFETY: the GOT's first `local` entries lie inside a writable loaded segment (checked),
-    // aligned, and nothing has read them yet.
-    unsafe {
-        let mut i = if *entries.wrapping_add(1) & GOT1_RESERVED != 0 { 2 } else { 1 };
-        while i < local {
-            let e = entries.wrapping_add(i);
-            *e = (*e).wrapping_add(bias);
-            i = i.wrapping_add(1);
-        }
-    }
-}
-
 
 /// `set_thread_pointer`: makes `tp` the calling thread's thread pointer (mips64 n64:
 /// `set_thread_area`, syscall 5242, after which `rdhwr $29` reads it back;

@@ -8,6 +8,17 @@
 //! mipsel uses `mips.rs`, powerpc64le `powerpc64.rs`), its row in `abis.rs`, and its runner's
 //! package if that is new. The README's "Adding an ABI" section walks through it.
 //!
+//! Code that sibling files would otherwise repeat word for word lives in a helper file they
+//! include as a private module (`#[path]`), never compiled on its own:
+//! - `powerpc_sc.rs`: the `sc` syscalls of `powerpc.rs` and `powerpc64.rs`, re-exported by both;
+//! - `mips_got.rs`: the static-pie GOT relocation the `_start` of `mips.rs` and `mips64.rs` runs
+//!   before any call;
+//! - `pic_early.rs`: the reads of the image that relocation and 32-bit powerpc's
+//!   `relocate_early` make before anything is relocated (auxv, program headers).
+//!
+//! A helper holds only what is the same instruction for instruction; what differs (a trap
+//! number, a register width) stays in each ABI's file.
+//!
 //! Every file provides the same contract; generic code in `src/` uses nothing else:
 //!
 //! - `sys`: the kernel's constants, syscall numbers and struct layouts for this ABI

@@ -30,7 +30,7 @@ use crate::signal::SigSet;
 use core::arch::{asm, naked_asm};
 use core::ffi::c_void;
 #[cfg(not(test))]
-use sys::elf::{Elf_Phdr, PF_W, PT_LOAD};
+use sys::elf::Elf_Phdr;
 use sys::general::{__NR_clone, __NR_exit, __NR_munmap};
 
 /// `sys`: the kernel's constants, syscall numbers and struct layouts for 32-bit powerpc, from
@@ -65,160 +65,10 @@ pub use super::r_info_unchanged as r_info_gabi;
 /// adds 0x7000). strand's Tcb sits right below the block.
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::I, gap: 0, bias: 0x7000 };
 
-// Each asm: `sc`, then if CR0.SO is clear (`bns`) skip the `neg` that turns the positive errno
-// into the negated one.
-
-/// `syscall0`: a syscall with no arguments, with `sc` (32-bit powerpc: number in r0, result in r3; an
-/// error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall0(nr: usize) -> usize {
-    let r;
-    // SAFETY: the caller upholds the syscall's own contract; registers and clobbers per the
-    // kernel ABI above.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, lateout("r3") r,
-             lateout("r4") _, lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall1`: a one-argument syscall with `sc` (32-bit powerpc: number in r0, argument in r3; an error
-/// is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r,
-             lateout("r4") _, lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall2`: a two-argument syscall with `sc` (32-bit powerpc: number in r0, arguments in r3, r4; an
-/// error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
-             lateout("r5") _, lateout("r6") _, lateout("r7") _, lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall3`: a three-argument syscall with `sc` (32-bit powerpc: number in r0, arguments in r3, r4,
-/// r5; an error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
-             inlateout("r5") c => _,
-             lateout("r6") _, lateout("r7") _, lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall4`: a four-argument syscall with `sc` (32-bit powerpc: number in r0, arguments in r3, r4, r5,
-/// r6; an error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
-             inlateout("r5") c => _, inlateout("r6") d => _,
-             lateout("r7") _, lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall5`: a five-argument syscall with `sc` (32-bit powerpc: number in r0, arguments in r3, r4, r5,
-/// r6, r7; an error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
-             inlateout("r5") c => _, inlateout("r6") d => _, inlateout("r7") e => _,
-             lateout("r8") _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
-
-/// `syscall6`: a six-argument syscall with `sc` (32-bit powerpc: number in r0, arguments in r3, r4, r5,
-/// r6, r7, r8; an error is a positive errno with CR0.SO set, negated here;
-/// man 2 syscall).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!("sc", "bns+ 1f", "neg 3, 3", "1:",
-             inlateout("r0") nr => _, inlateout("r3") a => r, inlateout("r4") b => _,
-             inlateout("r5") c => _, inlateout("r6") d => _, inlateout("r7") e => _,
-             inlateout("r8") f => _,
-             lateout("r9") _, lateout("r10") _, lateout("r11") _, lateout("r12") _,
-             out("cr0") _, out("ctr") _, out("xer") _,
-             options(nostack))
-    };
-    r
-}
+// The syscalls are those of `powerpc_sc.rs`, shared with the powerpc64 file.
+#[path = "powerpc_sc.rs"]
+mod sc;
+pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (32-bit powerpc: six register
 /// arguments, offset in 4096-byte units; arch/powerpc/kernel/syscalls/syscall.tbl).
@@ -278,28 +128,10 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
-/// Whether `[vaddr, vaddr + len)` (link-time) lies inside one PT_LOAD segment, a writable one if
-/// `write`. Always inlined, for the reason given at `relocate_early`.
+// The reads of the image before it is relocated, shared with the mips files.
 #[cfg(not(test))]
-#[inline(always)]
-unsafe fn in_load(phdr: *const Elf_Phdr, phnum: usize, vaddr: usize, len: usize, write: bool) -> bool {
-    let mut i = 0;
-    while i < phnum {
-        // SAFETY: `i < phnum` program headers, mapped and aligned (the caller's contract).
-        let p = unsafe { &*phdr.wrapping_add(i) };
-        let start = vaddr.wrapping_sub(p.p_vaddr);
-        if p.p_type == PT_LOAD
-            && (!write || p.p_flags & PF_W != 0)
-            && vaddr >= p.p_vaddr
-            && start <= p.p_memsz
-            && len <= p.p_memsz.wrapping_sub(start)
-        {
-            return true;
-        }
-        i = i.wrapping_add(1);
-    }
-    false
-}
+#[path = "pic_early.rs"]
+mod early;
 
 /// Applies a static-pie's well-formed RELATIVE relocations of its DT_RELA table before any other
 /// Rust code runs, because 32-bit powerpc position-independent code takes every address from a
@@ -312,10 +144,10 @@ unsafe fn in_load(phdr: *const Elf_Phdr, phnum: usize, vaddr: usize, len: usize,
 /// the target gets `bias + addend`, whatever it held) and reports anything it refuses.
 ///
 /// So this function is the one piece of Rust that runs with `.got2` as the linker left it: it
-/// calls nothing (`in_load` is always inlined), uses no static and no literal whose address
-/// would come from `.got2`, keeps to `wrapping_*` arithmetic and raw reads (no panicking
-/// operation), and tests keys with separate `if`s rather than a `match`, which LLVM may compile
-/// to a jump table. It skips, rather than refuses, whatever is not well-formed (an entry of
+/// calls nothing (the helpers of `pic_early.rs` are always inlined), uses no static and no
+/// literal whose address would come from `.got2`, keeps to `wrapping_*` arithmetic and raw reads
+/// (no panicking operation), and tests keys with separate `if`s rather than a `match`, which
+/// LLVM may compile to a jump table. It skips, rather than refuses, whatever is not well-formed (an entry of
 /// another type or size, a target outside the writable segments, a table outside the loaded
 /// ones), leaving the report to `rt`, and does nothing for an image without PT_DYNAMIC (the
 /// ordinary static build), with PT_INTERP (a loader has done it), without PT_PHDR (`rt` finds
@@ -324,32 +156,10 @@ unsafe fn in_load(phdr: *const Elf_Phdr, phnum: usize, vaddr: usize, len: usize,
 #[cfg(not(test))]
 #[inline(never)]
 unsafe extern "C" fn relocate_early(sp: *const usize) {
-    use sys::auxvec::{AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM};
-    use sys::elf::{Elf_Rela, DT_NULL, DT_RELA, DT_RELAENT, DT_RELASZ, PT_DYNAMIC, PT_INTERP, PT_PHDR};
+    use sys::elf::{Elf_Rela, DT_NULL, DT_RELA, DT_RELAENT, DT_RELASZ};
     const W: usize = core::mem::size_of::<usize>();
-    let (mut phdr, mut phent, mut phnum) = (0usize, 0usize, 0usize);
-    // SAFETY: the kernel's initial stack: argc, argv and its NULL, envp up to its NULL, then
-    // (key, value) pairs up to AT_NULL (System V ABI, "Process Initialization").
-    unsafe {
-        let mut p = sp.wrapping_add(1).wrapping_add(*sp).wrapping_add(1);
-        while *p != 0 {
-            p = p.wrapping_add(1);
-        }
-        p = p.wrapping_add(1);
-        while *p != AT_NULL as usize {
-            let (key, value) = (*p, *p.wrapping_add(1));
-            if key == AT_PHDR as usize {
-                phdr = value;
-            }
-            if key == AT_PHENT as usize {
-                phent = value;
-            }
-            if key == AT_PHNUM as usize {
-                phnum = value;
-            }
-            p = p.wrapping_add(2);
-        }
-    }
+    // SAFETY: `_start` passes the kernel's initial stack pointer.
+    let (phdr, phent, phnum) = unsafe { early::auxv_phdrs(sp) };
     if phdr == 0
         || phnum == 0
         || phent != core::mem::size_of::<Elf_Phdr>()
@@ -358,30 +168,16 @@ unsafe extern "C" fn relocate_early(sp: *const usize) {
         return;
     }
     let headers = phdr as *const Elf_Phdr;
-    let (mut phdr_vaddr, mut dyn_vaddr, mut dyn_size, mut interp) = (None, 0usize, 0usize, false);
-    let mut i = 0;
-    while i < phnum {
-        // SAFETY: AT_PHDR and AT_PHNUM describe mapped, aligned program headers (checked).
-        let p = unsafe { &*headers.wrapping_add(i) };
-        if p.p_type == PT_PHDR {
-            phdr_vaddr = Some(p.p_vaddr);
-        }
-        if p.p_type == PT_DYNAMIC {
-            dyn_vaddr = p.p_vaddr;
-            dyn_size = p.p_memsz;
-        }
-        if p.p_type == PT_INTERP {
-            interp = true;
-        }
-        i = i.wrapping_add(1);
-    }
-    let Some(phdr_vaddr) = phdr_vaddr else { return };
+    // SAFETY: AT_PHDR and AT_PHNUM describe mapped, aligned program headers (checked).
+    let image = unsafe { early::image(headers, phnum) };
+    let Some(phdr_vaddr) = image.phdr_vaddr else { return };
+    let Some((dyn_vaddr, dyn_size)) = image.dynamic else { return };
     let bias = phdr.wrapping_sub(phdr_vaddr);
-    if dyn_size == 0 || interp || bias == 0 || dyn_vaddr % W != 0 {
+    if dyn_size == 0 || image.interp || bias == 0 || dyn_vaddr % W != 0 {
         return;
     }
     // SAFETY: reads the program headers, as above.
-    if !unsafe { in_load(headers, phnum, dyn_vaddr, dyn_size, false) } {
+    if !unsafe { early::in_load(headers, phnum, dyn_vaddr, dyn_size, false) } {
         return;
     }
     let (mut rela, mut size, mut ent) = (0usize, 0usize, 0usize);
@@ -407,7 +203,7 @@ unsafe extern "C" fn relocate_early(sp: *const usize) {
     }
     const ENT: usize = core::mem::size_of::<Elf_Rela>();
     // SAFETY: reads the program headers, as above.
-    if rela == 0 || ent != ENT || rela % W != 0 || !unsafe { in_load(headers, phnum, rela, size, false) } {
+    if rela == 0 || ent != ENT || rela % W != 0 || !unsafe { early::in_load(headers, phnum, rela, size, false) } {
         return;
     }
     let mut entry = bias.wrapping_add(rela) as *const Elf_Rela;
@@ -419,7 +215,7 @@ unsafe extern "C" fn relocate_early(sp: *const usize) {
         // ELF32_R_TYPE is the low byte of r_info, ELF32_R_SYM the rest (System V gABI,
         // "Relocation"); RELATIVE names no symbol.
         // SAFETY: reads the program headers, as above.
-        if info == R_RELATIVE as usize && offset % W == 0 && unsafe { in_load(headers, phnum, offset, W, true) } {
+        if info == R_RELATIVE as usize && offset % W == 0 && unsafe { early::in_load(headers, phnum, offset, W, true) } {
             // SAFETY: the target is an aligned word of a writable loaded segment (checked),
             // which nothing has read yet.
             unsafe { *(bias.wrapping_add(offset) as *mut usize) = bias.wrapping_add(r.r_addend) };
