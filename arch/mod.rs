@@ -11,6 +11,8 @@
 //! Code that sibling files would otherwise repeat word for word lives in a helper file they
 //! include as a private module (`#[path]`), never compiled on its own:
 //! - `powerpc_sc.rs`: the `sc` syscalls of `powerpc.rs` and `powerpc64.rs`, re-exported by both;
+//! - `sparc_sc.rs`: the syscalls of `sparc.rs` and `sparc64.rs`, whose trap and carry test each
+//!   file names (`syscall_trap!`, `carry_branch!`) before it includes the helper;
 //! - `mips_got.rs`: the static-pie GOT relocation the `_start` of `mips.rs` and `mips64.rs` runs
 //!   before any call;
 //! - `pic_early.rs`: the reads of the image that relocation and 32-bit powerpc's

@@ -77,182 +77,21 @@ pub use super::r_info_unchanged as r_info_gabi;
 /// compilers emit adds a negative `%tle_hix22/%tle_lox10` offset to `%g7`).
 pub const TLS: TlsAbi = TlsAbi { variant: TlsVariant::II, gap: 0, bias: 0 };
 
-/// `syscall0`: a syscall with no arguments, with `ta 0x10` (32-bit sparc: number in %g1, result
-/// in %o0; `%g1` loaded inside the template; an error sets carry with a positive errno, negated
-/// here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall0(nr: usize) -> usize {
-    let r;
-    // SAFETY: the caller upholds the syscall's own contract; registers per the kernel ABI above.
-    // The annulled `bcs,a` runs its delay slot (the negation) only when carry is set.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            lateout("o0") r, lateout("o1") _,
-            options(nostack)
-        )
+// The syscalls are those of `sparc_sc.rs`, shared with sparc64.rs, with this ABI's trap and
+// carry test: `ta 0x10`, and `bcs,a` on `%icc` (arch/sparc/kernel/entry.S, `ret_sys_call`).
+macro_rules! syscall_trap {
+    () => {
+        "ta 0x10"
     };
-    r
 }
-
-/// `syscall1`: a one-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, argument in
-/// %o0; `%g1` loaded inside the template; an error sets carry with a positive errno, negated
-/// here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall1(nr: usize, a: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, lateout("o1") _,
-            options(nostack)
-        )
+macro_rules! carry_branch {
+    () => {
+        "bcs,a 2f"
     };
-    r
 }
-
-/// `syscall2`: a two-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, arguments in
-/// %o0, %o1; `%g1` loaded inside the template; an error sets carry with a positive errno, negated
-/// here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall2(nr: usize, a: usize, b: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, inlateout("o1") b => _,
-            options(nostack)
-        )
-    };
-    r
-}
-
-/// `syscall3`: a three-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, arguments
-/// in %o0, %o1, %o2; `%g1` loaded inside the template; an error sets carry with a positive
-/// errno, negated here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall3(nr: usize, a: usize, b: usize, c: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c,
-            options(nostack)
-        )
-    };
-    r
-}
-
-/// `syscall4`: a four-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, arguments
-/// in %o0, %o1, %o2, %o3; `%g1` loaded inside the template; an error sets carry with a positive
-/// errno, negated here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall4(nr: usize, a: usize, b: usize, c: usize, d: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d,
-            options(nostack)
-        )
-    };
-    r
-}
-
-/// `syscall5`: a five-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, arguments
-/// in %o0, %o1, %o2, %o3, %o4; `%g1` loaded inside the template; an error sets carry with a
-/// positive errno, negated here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall5(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d, in("o4") e,
-            options(nostack)
-        )
-    };
-    r
-}
-
-/// `syscall6`: a six-argument syscall with `ta 0x10` (32-bit sparc: number in %g1, arguments in
-/// %o0, %o1, %o2, %o3, %o4, %o5; `%g1` loaded inside the template; an error sets carry with a
-/// positive errno, negated here; arch/sparc/kernel/entry.S).
-///
-/// # Safety
-/// The caller upholds the contract of syscall `nr`.
-#[inline]
-pub unsafe fn syscall6(nr: usize, a: usize, b: usize, c: usize, d: usize, e: usize, f: usize) -> usize {
-    let r;
-    // SAFETY: as for syscall0.
-    unsafe {
-        asm!(
-            "mov {nr}, %g1",
-            "ta 0x10",
-            "bcs,a 2f",
-            "sub %g0, %o0, %o0",
-            "2:",
-            nr = in(reg) nr,
-            inlateout("o0") a => r, inlateout("o1") b => _, in("o2") c, in("o3") d, in("o4") e,
-            in("o5") f,
-            options(nostack)
-        )
-    };
-    r
-}
+#[path = "sparc_sc.rs"]
+mod sc;
+pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// `mmap_raw`: an anonymous or offset-0 mapping with `mmap2` (32-bit sparc: offset in 4096-byte
 /// units; arch/sparc/kernel/syscalls/syscall.tbl).
