@@ -147,12 +147,12 @@ mod early;
 /// calls nothing (the helpers of `pic_early.rs` are always inlined), uses no static and no
 /// literal whose address would come from `.got2`, keeps to `wrapping_*` arithmetic and raw reads
 /// (no panicking operation), and tests keys with separate `if`s rather than a `match`, which
-/// LLVM may compile to a jump table. It skips, rather than refuses, whatever is not well-formed (an entry of
-/// another type or size, a target outside the writable segments, a table outside the loaded
-/// ones), leaving the report to `rt`, and does nothing for an image without PT_DYNAMIC (the
-/// ordinary static build), with PT_INTERP (a loader has done it), without PT_PHDR (`rt` finds
-/// the bias another way), or loaded at its link-time address. Called only by `_start`, with the
-/// kernel's initial stack pointer.
+/// LLVM may compile to a jump table. It skips, rather than refuses, whatever is not well-formed
+/// (an entry of another type or size, a target outside the writable segments, a table outside
+/// the loaded ones), leaving the report to `rt`, and does nothing for an image without
+/// PT_DYNAMIC (the ordinary static build), with PT_INTERP (a loader has done it), without
+/// PT_PHDR (`rt` finds the bias another way), or loaded at its link-time address. Called only
+/// by `_start`, with the kernel's initial stack pointer.
 #[cfg(not(test))]
 #[inline(never)]
 unsafe extern "C" fn relocate_early(sp: *const usize) {
